@@ -1,0 +1,208 @@
+"""Engines and transactions for both databases, and the schema version gate.
+
+SQLite: WAL so readers never block the writer, foreign keys on, a busy timeout, and write
+transactions opened with BEGIN IMMEDIATE so two writers queue instead of failing half-way.
+PostgreSQL: psycopg 3, pool pre-ping so a restarted server costs one retry, not an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from desk_app.core.errors import InvalidInput, Unavailable
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WRITE = "desk_write"
+
+
+def normalise_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// as given by most tools, and use psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise InvalidInput(f"'{url}' is not a database URL") from exc
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InvalidInput(f"unsupported database '{parsed.drivername}': use sqlite or postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args={"connect_timeout": 5, "application_name": "desk"},
+    )
+
+
+class Database:
+    """One database: its engine, sessions for reading and writing, and its schema state."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.engine = create_engine(self.url)
+        self.backend = self.engine.dialect.name
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+    def describe(self) -> str:
+        url = make_url(self.url)
+        if self.is_sqlite:
+            return f"embedded database {url.database}"
+        return f"team database {url.database} on {url.host or 'localhost'}"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with _unavailable_on_connection_errors(self), self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: commits on success, rolls back on any exception."""
+        with _unavailable_on_connection_errors(self), self._sessions() as session:
+            # The first connection() call begins the transaction; the option makes SQLite take
+            # the write lock up front (BEGIN IMMEDIATE) instead of failing on upgrade later.
+            session.connection(execution_options={_WRITE: True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return config
+
+    def head_revision(self) -> str:
+        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        assert head is not None
+        return head
+
+    def current_revision(self) -> str | None:
+        with _unavailable_on_connection_errors(self), self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def schema_state(self) -> str:
+        """'current', 'empty', 'outdated' or 'newer' (written by a later Desk than this one)."""
+        current = self.current_revision()
+        if current is None:
+            return "empty"
+        if current == self.head_revision():
+            return "current"
+        script = ScriptDirectory.from_config(self.alembic_config())
+        try:
+            script.get_revision(current)
+        except Exception:
+            return "newer"
+        return "outdated"
+
+    def upgrade(self) -> None:
+        if self.schema_state() == "newer":
+            raise Unavailable(self._newer_message())
+        with _unavailable_on_connection_errors(self), self.engine.begin() as connection:
+            config = self.alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def ensure_schema(self, *, upgrade: bool) -> None:
+        """Refuse to work on a schema this Desk does not understand; upgrade if allowed."""
+        state = self.schema_state()
+        if state == "current":
+            return
+        if state == "newer":
+            raise Unavailable(self._newer_message())
+        if upgrade:
+            self.upgrade()
+            return
+        raise Unavailable(
+            f"the {self.describe()} has "
+            + ("no Desk schema yet" if state == "empty" else "an older Desk schema")
+            + "; run `desk db upgrade` to prepare it"
+        )
+
+    def _newer_message(self) -> str:
+        return (
+            f"the {self.describe()} was upgraded by a newer Desk (schema "
+            f"{self.current_revision()}); this Desk knows up to {self.head_revision()}. "
+            "Install the newer Desk to use it."
+        )
+
+
+@contextmanager
+def _unavailable_on_connection_errors(db: Database) -> Iterator[None]:
+    """Turn 'cannot reach the database' into a known error; let everything else through."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        if _is_connection_problem(exc):
+            raise Unavailable(f"cannot reach the {db.describe()}: {_first_line(exc)}") from exc
+        raise
+    except sa.exc.InterfaceError as exc:
+        raise Unavailable(f"lost the connection to the {db.describe()}") from exc
+
+
+def _is_connection_problem(exc: sa.exc.OperationalError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    markers = ("connection", "could not connect", "server closed", "unable to open", "terminat")
+    return any(marker in text for marker in markers)
+
+
+def _first_line(exc: sa.exc.DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -1,0 +1,78 @@
+"""Audit events and the change log, written inside the transaction of the change they describe.
+
+The change log is how other desktops learn about a change; the audit trail is how people do.
+On PostgreSQL the transaction also sends NOTIFY, which the server delivers only at commit, so a
+listener is never woken for a change it cannot yet read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from desk_app.store.models import AuditEvent, ChangeLogEntry
+
+NOTIFY_CHANNEL = "desk_changes"
+
+
+class Journal:
+    """Collects what one command did and writes it in the command's transaction."""
+
+    def __init__(self, session: Session, actor_id: int | None, at: datetime) -> None:
+        self.session = session
+        self.actor_id = actor_id
+        self.at = at
+        self._last_seq: int | None = None
+
+    def audit(
+        self,
+        entity: str,
+        entity_id: int,
+        action: str,
+        *,
+        ticket_id: int | None = None,
+        ticket_version: int | None = None,
+        field: str | None = None,
+        old: object = None,
+        new: object = None,
+        reason: str | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEvent(
+                at=self.at,
+                actor_agent_id=self.actor_id,
+                entity=entity,
+                entity_id=entity_id,
+                ticket_id=ticket_id,
+                ticket_version=ticket_version,
+                action=action,
+                field=field,
+                old_value=None if old is None else str(old),
+                new_value=None if new is None else str(new),
+                reason=reason or None,
+            )
+        )
+
+    def changed(self, entity: str, entity_id: int, op: str) -> None:
+        entry = ChangeLogEntry(
+            entity=entity, entity_id=entity_id, op=op, actor_agent_id=self.actor_id, at=self.at
+        )
+        self.session.add(entry)
+        self.session.flush([entry])
+        self._last_seq = entry.seq
+
+    def finish(self) -> int | None:
+        """Wake other desktops (PostgreSQL); returns the newest change sequence number."""
+        self.session.flush()
+        if self._last_seq is not None and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": NOTIFY_CHANNEL, "payload": str(self._last_seq)},
+            )
+        return self._last_seq
+
+
+def latest_seq(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(ChangeLogEntry.seq), 0))) or 0)

@@ -1,0 +1,418 @@
+"""The read side: inbox views, counts, ticket and customer details, search and statistics.
+
+Views are filtered, sorted and paged in SQL. Each view's WHERE clause repeats the text of a
+partial index (models.UNSOLVED_SQL) so both databases can answer a page or a count from the index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
+
+from desk_app.core.clock import Clock, utc_now
+from desk_app.core.enums import PRIORITY_RANK, IdentityKind, Status
+from desk_app.core.errors import NotFound
+from desk_app.core.views import (
+    DUE_SOON_WINDOW,
+    RECENTLY_SOLVED_WINDOW,
+    Page,
+    SortKey,
+    View,
+    ViewKind,
+)
+from desk_app.store import search
+from desk_app.store.database import Database
+from desk_app.store.models import (
+    UNSOLVED_SQL,
+    Agent,
+    AgentDepartment,
+    AuditEvent,
+    Customer,
+    CustomerIdentity,
+    Department,
+    Draft,
+    Message,
+    Ticket,
+)
+from desk_app.store.records import (
+    AgentRecord,
+    AttachmentRecord,
+    AuditRecord,
+    CustomerRecord,
+    DepartmentRecord,
+    DraftRecord,
+    MessageRecord,
+    TicketDetail,
+    TicketRow,
+)
+
+MAX_PAGE = 500
+_UNSOLVED = literal_column(UNSOLVED_SQL, type_=None)
+
+_PRIORITY_ORDER = case(
+    {priority.value: rank for priority, rank in PRIORITY_RANK.items()}, value=Ticket.priority
+)
+_SORT_COLUMNS: dict[SortKey, ColumnElement[object]] = {
+    SortKey.UPDATED: Ticket.updated_at,  # type: ignore[dict-item]
+    SortKey.CREATED: Ticket.created_at,  # type: ignore[dict-item]
+    SortKey.DUE: Ticket.sla_due_at,  # type: ignore[dict-item]
+    SortKey.PRIORITY: _PRIORITY_ORDER,  # type: ignore[dict-item]
+    SortKey.SUBJECT: Ticket.subject,  # type: ignore[dict-item]
+    SortKey.STATUS: Ticket.status,  # type: ignore[dict-item]
+}
+
+
+class Queries:
+    """Read-only questions, asked on behalf of one viewer (whose 'mine' view it is)."""
+
+    def __init__(self, db: Database, viewer_id: int | None, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.viewer_id = viewer_id
+        self.clock = clock
+
+    # --- views ------------------------------------------------------------------------------
+
+    def view_condition(self, view: View, now: datetime) -> ColumnElement[bool]:
+        kind = view.kind
+        if kind is ViewKind.MINE:
+            return and_(_UNSOLVED, Ticket.assignee_id == (self.viewer_id or -1))
+        if kind is ViewKind.UNASSIGNED:
+            return and_(_UNSOLVED, Ticket.assignee_id.is_(None))
+        if kind is ViewKind.DEPARTMENT:
+            return and_(_UNSOLVED, Ticket.department_id == view.department_id)
+        if kind is ViewKind.ALL_OPEN:
+            return and_(_UNSOLVED)
+        if kind is ViewKind.DUE_SOON:
+            return and_(
+                _UNSOLVED, Ticket.sla_due_at >= now, Ticket.sla_due_at < now + DUE_SOON_WINDOW
+            )
+        if kind is ViewKind.BREACHED:
+            return and_(_UNSOLVED, Ticket.sla_due_at < now)
+        if kind is ViewKind.PENDING:
+            return and_(Ticket.status == Status.PENDING.value)
+        if kind is ViewKind.SOLVED_RECENTLY:
+            return and_(
+                Ticket.status == Status.SOLVED.value,
+                Ticket.solved_at >= now - RECENTLY_SOLVED_WINDOW,
+            )
+        raise ValueError(f"unknown view {kind}")
+
+    def view_page(self, view: View, page: Page | None = None) -> list[TicketRow]:
+        page = page or Page()
+        key, descending = (page.sort, page.descending) if page.sort else view.default_sort
+        if key is SortKey.UPDATED and view.kind is ViewKind.SOLVED_RECENTLY:
+            order_column: ColumnElement[object] = Ticket.solved_at  # type: ignore[assignment]
+        else:
+            order_column = _SORT_COLUMNS[key]
+        ordering = [
+            order_column.desc().nulls_last() if descending else order_column.asc().nulls_last(),
+            Ticket.id.desc() if descending else Ticket.id.asc(),
+        ]
+        with self.db.read() as session:
+            ids = select(Ticket.id).where(self.view_condition(view, self.clock()))
+            ids = ids.order_by(*ordering).limit(min(page.limit, MAX_PAGE)).offset(page.offset)
+            return self._rows(session, list(session.scalars(ids)))
+
+    def view_count(self, view: View) -> int:
+        with self.db.read() as session:
+            return self._count(session, view, self.clock())
+
+    def view_counts(self, views: list[View]) -> dict[View, int]:
+        """Counts for the navigation pane, in one read transaction."""
+        now = self.clock()
+        with self.db.read() as session:
+            return {view: self._count(session, view, now) for view in views}
+
+    def standard_views(self) -> list[View]:
+        """Every view the navigation pane shows, department views included."""
+        fixed_head = [View(ViewKind.MINE), View(ViewKind.UNASSIGNED)]
+        departments = [View(ViewKind.DEPARTMENT, d.id) for d in self.departments()]
+        fixed_tail = [
+            View(kind)
+            for kind in (
+                ViewKind.ALL_OPEN,
+                ViewKind.DUE_SOON,
+                ViewKind.BREACHED,
+                ViewKind.PENDING,
+                ViewKind.SOLVED_RECENTLY,
+            )
+        ]
+        return fixed_head + departments + fixed_tail
+
+    def search(self, text: str, limit: int = 50) -> list[TicketRow]:
+        with self.db.read() as session:
+            return self._rows(session, search.matching_ticket_ids(session, text, limit))
+
+    def rows(self, ticket_ids: list[int]) -> list[TicketRow]:
+        """Fresh inbox rows for tickets that changed, in the order given."""
+        with self.db.read() as session:
+            return self._rows(session, ticket_ids)
+
+    # --- details ----------------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> TicketDetail:
+        with self.db.read() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise NotFound(f"ticket #{ticket_id} does not exist")
+            names = self._agent_names(session)
+            customer = self._customer_record(ticket.customer)
+            messages = [
+                MessageRecord(
+                    id=m.id,
+                    direction=m.direction,
+                    author=(
+                        names.get(m.author_agent_id, "")
+                        if m.author_agent_id
+                        else (customer.name or (customer.emails or [""])[0])
+                    ),
+                    subject=m.subject,
+                    body_text=m.body_text,
+                    body_html=m.body_html,
+                    created_at=m.created_at,
+                    message_id=m.message_id,
+                    in_reply_to=m.in_reply_to,
+                    delivery_state=m.delivery_state,
+                    delivery_error=m.delivery_error,
+                    attachments=[
+                        AttachmentRecord(a.id, a.filename, a.content_type, a.size)
+                        for a in m.attachments
+                    ],
+                )
+                for m in session.scalars(
+                    select(Message)
+                    .where(Message.ticket_id == ticket_id)
+                    .order_by(Message.created_at, Message.id)
+                )
+            ]
+            audit = [
+                AuditRecord(
+                    id=e.id,
+                    at=e.at,
+                    actor=names.get(e.actor_agent_id) if e.actor_agent_id else None,
+                    action=e.action,
+                    field=e.field,
+                    old_value=e.old_value,
+                    new_value=e.new_value,
+                    reason=e.reason,
+                    ticket_version=e.ticket_version,
+                )
+                for e in session.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.ticket_id == ticket_id)
+                    .order_by(AuditEvent.id)
+                )
+            ]
+            return TicketDetail(
+                id=ticket.id,
+                subject=ticket.subject,
+                status=ticket.status,
+                priority=ticket.priority,
+                channel=ticket.channel,
+                department_id=ticket.department_id,
+                department=ticket.department.name if ticket.department else None,
+                assignee_id=ticket.assignee_id,
+                assignee=ticket.assignee.display_name if ticket.assignee else None,
+                customer=customer,
+                created_at=ticket.created_at,
+                updated_at=ticket.updated_at,
+                first_response_at=ticket.first_response_at,
+                solved_at=ticket.solved_at,
+                first_response_due_at=ticket.first_response_due_at,
+                next_response_due_at=ticket.next_response_due_at,
+                resolution_due_at=ticket.resolution_due_at,
+                sla_due_at=ticket.sla_due_at,
+                version=ticket.version,
+                messages=messages,
+                audit=audit,
+            )
+
+    def customer(self, customer_id: int) -> CustomerRecord:
+        with self.db.read() as session:
+            customer = session.get(Customer, customer_id)
+            if customer is None:
+                raise NotFound(f"customer {customer_id} does not exist")
+            return self._customer_record(customer)
+
+    def customer_tickets(self, customer_id: int, limit: int = 200) -> list[TicketRow]:
+        """Every ticket of this customer across channels and mailboxes, newest first."""
+        with self.db.read() as session:
+            ids = session.scalars(
+                select(Ticket.id)
+                .where(Ticket.customer_id == customer_id)
+                .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+                .limit(limit)
+            )
+            return self._rows(session, list(ids))
+
+    def find_customer(self, identity: str) -> CustomerRecord:
+        value = identity.strip().lower()
+        with self.db.read() as session:
+            owner = session.scalar(
+                select(CustomerIdentity.customer_id).where(CustomerIdentity.value == value)
+            )
+            if owner is None:
+                raise NotFound(f"no customer with {identity}")
+            return self._customer_record(session.get_one(Customer, owner))
+
+    def drafts(self, ticket_id: int) -> list[DraftRecord]:
+        if self.viewer_id is None:
+            return []
+        with self.db.read() as session:
+            return [
+                DraftRecord(d.ticket_id, d.kind, d.body, d.updated_at)
+                for d in session.scalars(
+                    select(Draft).where(
+                        Draft.ticket_id == ticket_id, Draft.agent_id == self.viewer_id
+                    )
+                )
+            ]
+
+    # --- people -----------------------------------------------------------------------------
+
+    def departments(self) -> list[DepartmentRecord]:
+        with self.db.read() as session:
+            return [
+                DepartmentRecord(d.id, d.name)
+                for d in session.scalars(select(Department).order_by(Department.name))
+            ]
+
+    def agents(self) -> list[AgentRecord]:
+        with self.db.read() as session:
+            return [
+                _agent_record(a)
+                for a in session.scalars(select(Agent).order_by(Agent.display_name))
+            ]
+
+    def agent_by_email(self, email: str) -> AgentRecord:
+        with self.db.read() as session:
+            agent = session.scalars(select(Agent).where(Agent.email == email.lower())).first()
+            if agent is None:
+                raise NotFound(f"no agent with e-mail {email}")
+            return _agent_record(agent)
+
+    def department_members(self, department_id: int) -> list[AgentRecord]:
+        with self.db.read() as session:
+            return [
+                _agent_record(a)
+                for a in session.scalars(
+                    select(Agent)
+                    .join(AgentDepartment, AgentDepartment.agent_id == Agent.id)
+                    .where(AgentDepartment.department_id == department_id)
+                    .order_by(Agent.display_name)
+                )
+            ]
+
+    def stats(self) -> dict[str, object]:
+        with self.db.read() as session:
+            by_status = dict(
+                session.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+            )
+
+            def count(model: type) -> int:
+                return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+            return {
+                "tickets": {status.value: int(by_status.get(status.value, 0)) for status in Status},
+                "tickets_total": sum(int(v) for v in by_status.values()),
+                "messages": count(Message),
+                "customers": int(
+                    session.scalar(select(func.count()).where(Customer.merged_into_id.is_(None)))
+                    or 0
+                ),
+                "agents": count(Agent),
+                "departments": count(Department),
+            }
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _count(self, session: Session, view: View, now: datetime) -> int:
+        query: Select[tuple[int]] = select(func.count()).where(self.view_condition(view, now))
+        return int(session.scalar(query.select_from(Ticket)) or 0)
+
+    def _rows(self, session: Session, ticket_ids: list[int]) -> list[TicketRow]:
+        if not ticket_ids:
+            return []
+        assignee = aliased(Agent)
+        first_email = (
+            select(CustomerIdentity.value)
+            .where(
+                CustomerIdentity.customer_id == Ticket.customer_id,
+                CustomerIdentity.kind == IdentityKind.EMAIL.value,
+            )
+            .order_by(CustomerIdentity.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                Ticket.id,
+                Ticket.subject,
+                Ticket.preview,
+                Ticket.status,
+                Ticket.priority,
+                Ticket.channel,
+                Department.name,
+                assignee.display_name,
+                Customer.name,
+                first_email,
+                Ticket.created_at,
+                Ticket.updated_at,
+                Ticket.sla_due_at,
+                Ticket.message_count,
+                Ticket.version,
+            )
+            .join(Customer, Customer.id == Ticket.customer_id)
+            .outerjoin(Department, Department.id == Ticket.department_id)
+            .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+            .where(Ticket.id.in_(ticket_ids))
+        )
+        by_id = {}
+        for row in session.execute(query):
+            by_id[row[0]] = TicketRow(
+                id=row[0],
+                subject=row[1],
+                preview=row[2],
+                status=row[3],
+                priority=row[4],
+                channel=row[5],
+                department=row[6],
+                assignee=row[7],
+                customer=row[8] or row[9] or "",
+                customer_email=row[9],
+                created_at=row[10],
+                updated_at=row[11],
+                sla_due_at=row[12],
+                message_count=row[13],
+                version=row[14],
+            )
+        return [by_id[i] for i in ticket_ids if i in by_id]
+
+    def _agent_names(self, session: Session) -> dict[int, str]:
+        return dict(session.execute(select(Agent.id, Agent.display_name)).tuples().all())
+
+    def _customer_record(self, customer: Customer) -> CustomerRecord:
+        return CustomerRecord(
+            id=customer.id,
+            name=customer.name,
+            organisation=customer.organisation,
+            notes=customer.notes,
+            emails=[i.value for i in customer.identities if i.kind == IdentityKind.EMAIL],
+            phones=[i.value for i in customer.identities if i.kind == IdentityKind.PHONE],
+            version=customer.version,
+            merged_into_id=customer.merged_into_id,
+        )
+
+
+def _agent_record(agent: Agent) -> AgentRecord:
+    return AgentRecord(
+        id=agent.id,
+        display_name=agent.display_name,
+        email=agent.email,
+        role=agent.role,
+        time_zone=agent.time_zone,
+        is_active=agent.is_active,
+        departments=[d.name for d in agent.departments],
+    )

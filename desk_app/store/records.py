@@ -1,0 +1,153 @@
+"""Plain, immutable results handed to the CLI and the UI. No ORM objects cross this line, so
+callers can use them on any thread after the session is gone."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def to_json(value: Any) -> Any:
+    """Records as JSON-ready dicts: datetimes as ISO 8601 with offset."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {key: to_json(item) for key, item in asdict(value).items()}
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class OpResult:
+    """What a command changed: the ticket it touched, its new version, the rows it created.
+    The UI refreshes exactly these instead of reloading everything."""
+
+    ticket_id: int | None = None
+    version: int | None = None
+    message_id: int | None = None
+    customer_id: int | None = None
+    change_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class DepartmentRecord:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    id: int
+    display_name: str
+    email: str
+    role: str
+    time_zone: str
+    is_active: bool
+    departments: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One inbox line."""
+
+    id: int
+    subject: str
+    preview: str
+    status: str
+    priority: str
+    channel: str
+    department: str | None
+    assignee: str | None
+    customer: str
+    customer_email: str | None
+    created_at: datetime
+    updated_at: datetime
+    sla_due_at: datetime | None
+    message_count: int
+    version: int
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: int
+    direction: str
+    author: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    created_at: datetime
+    message_id: str | None
+    in_reply_to: str | None
+    delivery_state: str | None
+    delivery_error: str | None
+    attachments: list[AttachmentRecord]
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+    ticket_version: int | None
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    id: int
+    name: str
+    organisation: str
+    notes: str
+    emails: list[str]
+    phones: list[str]
+    version: int
+    merged_into_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    id: int
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    department_id: int | None
+    department: str | None
+    assignee_id: int | None
+    assignee: str | None
+    customer: CustomerRecord
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    first_response_due_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    sla_due_at: datetime | None
+    version: int
+    messages: list[MessageRecord]
+    audit: list[AuditRecord]
+
+
+@dataclass(frozen=True)
+class DraftRecord:
+    ticket_id: int
+    kind: str
+    body: str
+    updated_at: datetime
