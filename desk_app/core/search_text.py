@@ -16,35 +16,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_CJK_RANGES = (
-    (0x3040, 0x30FF),  # Hiragana, Katakana
-    (0x31F0, 0x31FF),  # Katakana phonetic extensions
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xAC00, 0xD7AF),  # Hangul syllables
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0x20000, 0x2FA1F),  # CJK extensions B-F and supplement
+_CJK = (
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u31f0-\u31ff"  # Katakana phonetic extensions
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\U00020000-\U0002fa1f"  # CJK extensions B-F and supplement
 )
-
-_WORD = re.compile(r"[^\W_]+")
+# One pass finds runs of CJK characters and words of other letters and digits; everything
+# else (punctuation, '_', symbols, spaces) only separates.
+_TOKEN = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
 MAX_QUERY_TERMS = 12
-
-
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
-
-
-def _split_scripts(word: str) -> list[tuple[bool, str]]:
-    """Split a word into runs of CJK and non-CJK characters."""
-    runs: list[tuple[bool, str]] = []
-    for char in word:
-        cjk = _is_cjk(char)
-        if runs and runs[-1][0] == cjk:
-            runs[-1] = (cjk, runs[-1][1] + char)
-        else:
-            runs.append((cjk, char))
-    return runs
 
 
 def _bigrams(run: str) -> list[str]:
@@ -60,9 +44,11 @@ def _fold(text: str) -> str:
 def index_tokens(text: str) -> list[str]:
     """The tokens stored in the index for a piece of text."""
     tokens: list[str] = []
-    for word in _WORD.findall(_fold(text)):
-        for cjk, run in _split_scripts(word):
-            tokens.extend(_bigrams(run) if cjk else [run])
+    for cjk, word in _TOKEN.findall(_fold(text)):
+        if cjk:
+            tokens.extend(_bigrams(cjk))
+        else:
+            tokens.append(word)
     return tokens
 
 
@@ -89,12 +75,11 @@ def query_terms(text: str) -> list[QueryTerm]:
     terms: list[QueryTerm] = []
     for raw_word in _fold(text).split():
         tokens: list[str] = []
-        for word in _WORD.findall(raw_word):
-            for cjk, run in _split_scripts(word):
-                if cjk and len(run) > 1:
-                    tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
-                else:
-                    tokens.append(run)
+        for cjk, word in _TOKEN.findall(raw_word):
+            if len(cjk) > 1:
+                tokens.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
+            else:
+                tokens.append(cjk or word)
         if tokens:
             terms.append(QueryTerm(tuple(tokens), prefix=True))
     return terms[:MAX_QUERY_TERMS]

@@ -391,7 +391,7 @@ class Queries:
         return [by_id[i] for i in ticket_ids if i in by_id]
 
     def _agent_names(self, session: Session) -> dict[int, str]:
-        return dict(session.execute(select(Agent.id, Agent.display_name)).tuples().all())
+        return dict(session.execute(select(Agent.id, Agent.display_name)).all())
 
     def _customer_record(self, customer: Customer) -> CustomerRecord:
         return CustomerRecord(
@@ -404,6 +404,19 @@ class Queries:
             version=customer.version,
             merged_into_id=customer.merged_into_id,
         )
+
+    # --- appended for the desktop UI --------------------------------------------------------
+
+    def attachment(self, attachment_id: int) -> tuple[AttachmentRecord, bytes]:
+        """One attachment with its bytes, for opening or saving it from the conversation."""
+        from desk_app.store.models import Attachment  # appended method: keep imports local
+
+        with self.db.read() as session:
+            item = session.get(Attachment, attachment_id)
+            if item is None:
+                raise NotFound(f"attachment {attachment_id} does not exist")
+            record = AttachmentRecord(item.id, item.filename, item.content_type, item.size)
+            return record, bytes(item.content)
 
 
 def _agent_record(agent: Agent) -> AgentRecord:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import column, delete, func, literal_column, select, table, text, update
+from sqlalchemy import column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from desk_app.core.search_text import QueryTerm, index_text, query_terms
@@ -25,33 +25,79 @@ _FTS = table("search_fts", column("rowid"))
 
 
 def index_new_ticket(session: Session, ticket_id: int, subject: str) -> None:
-    session.add(
-        SearchDoc(kind="ticket", ref_id=ticket_id, ticket_id=ticket_id, body=index_text(subject))
-    )
+    _add_doc(session, "ticket", ticket_id, ticket_id, index_text(subject))
 
 
 def index_new_message(session: Session, message_id: int, ticket_id: int, body: str) -> None:
-    text_ = index_text(body[:MAX_INDEXED_CHARS])
-    session.add(SearchDoc(kind="message", ref_id=message_id, ticket_id=ticket_id, body=text_))
+    _add_doc(session, "message", message_id, ticket_id, index_text(body[:MAX_INDEXED_CHARS]))
 
 
 def index_customer(
     session: Session, customer_id: int, name: str, organisation: str, identities: Sequence[str]
 ) -> None:
     body = index_text(name, organisation, *identities)
-    updated = session.execute(
-        update(SearchDoc)
-        .where(SearchDoc.kind == "customer", SearchDoc.ref_id == customer_id)
-        .values(body=body)
-    )
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(SearchDoc(kind="customer", ref_id=customer_id, ticket_id=None, body=body))
+    doc = _doc(session, "customer", customer_id)
+    if doc is None:
+        _add_doc(session, "customer", customer_id, None, body)
+    elif doc.body != body:
+        _fts_delete(session, doc)
+        doc.body = body
+        session.flush([doc])
+        _fts_insert(session, doc.id, body)
 
 
 def unindex_customer(session: Session, customer_id: int) -> None:
-    session.execute(
-        delete(SearchDoc).where(SearchDoc.kind == "customer", SearchDoc.ref_id == customer_id)
-    )
+    doc = _doc(session, "customer", customer_id)
+    if doc is not None:
+        _fts_delete(session, doc)
+        session.delete(doc)
+
+
+def index_loaded_range(session: Session, first_id: int, last_id: int) -> None:
+    """Index documents a bulk load inserted directly, in one statement."""
+    if _is_sqlite(session):
+        session.execute(
+            text(
+                "INSERT INTO search_fts(rowid, body) "
+                "SELECT id, body FROM search_docs WHERE id BETWEEN :first AND :last"
+            ),
+            {"first": first_id, "last": last_id},
+        )
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _doc(session: Session, kind: str, ref_id: int) -> SearchDoc | None:
+    return session.scalars(
+        select(SearchDoc).where(SearchDoc.kind == kind, SearchDoc.ref_id == ref_id)
+    ).first()
+
+
+def _add_doc(session: Session, kind: str, ref_id: int, ticket_id: int | None, body: str) -> None:
+    doc = SearchDoc(kind=kind, ref_id=ref_id, ticket_id=ticket_id, body=body)
+    session.add(doc)
+    session.flush([doc])
+    _fts_insert(session, doc.id, body)
+
+
+# PostgreSQL keeps its tsvector column up to date by itself (a stored generated column).
+def _fts_insert(session: Session, doc_id: int, body: str) -> None:
+    if _is_sqlite(session):
+        session.execute(
+            text("INSERT INTO search_fts(rowid, body) VALUES (:id, :body)"),
+            {"id": doc_id, "body": body},
+        )
+
+
+def _fts_delete(session: Session, doc: SearchDoc) -> None:
+    # External-content FTS5 deletes need the old text to remove its tokens.
+    if _is_sqlite(session):
+        session.execute(
+            text("INSERT INTO search_fts(search_fts, rowid, body) VALUES ('delete', :id, :body)"),
+            {"id": doc.id, "body": doc.body},
+        )
 
 
 def fts5_expression(terms: Sequence[QueryTerm]) -> str:

@@ -1,0 +1,423 @@
+"""The `desk` command: the GUI when given no verb, and a scripting interface otherwise.
+
+Every verb accepts --database-url, --as and --json. Exit codes: 0 ok, 2 usage, 3 conflict,
+4 not found, 5 permission denied, 6 unavailable; 1 is reserved for bugs, which are logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from desk_app import __version__
+from desk_app.config import configured_agent_email, resolve_database_url
+from desk_app.core.enums import Channel, Priority, Status
+from desk_app.core.errors import DeskError, InvalidInput, UsageError
+from desk_app.core.views import Page, SortKey, View, ViewKind
+from desk_app.logs import configure_logging
+from desk_app.store import Database, Queries, Service
+from desk_app.store.records import to_json
+
+log = logging.getLogger(__name__)
+Handler = Callable[[argparse.Namespace, "Context"], Any]
+
+
+class Context:
+    """What a verb needs: the database (opened on first use) and who is acting."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(resolve_database_url(self.args.database_url))
+            self._db.ensure_schema(upgrade=self._db.is_sqlite)
+        return self._db
+
+    def actor_id(self, required: bool = True) -> int | None:
+        email = self.args.as_agent or configured_agent_email()
+        if email is None:
+            if required:
+                raise UsageError("say who is acting: pass --as EMAIL or set DESK_AGENT")
+            return None
+        return Queries(self.db, None).agent_by_email(email).id
+
+    def service(self, actor_required: bool = True) -> Service:
+        return Service(self.db, self.actor_id(actor_required))
+
+    def queries(self) -> Queries:
+        return Queries(self.db, self.actor_id(required=False))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+# --- verbs -------------------------------------------------------------------------------------
+
+
+def _read_body(path: str | None) -> str:
+    if path is None:
+        return ""
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from exc
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"'{value}' is not an ISO 8601 time") from exc
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"'{value}' needs a time zone offset, e.g. {value}+00:00")
+    return parsed
+
+
+def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    db = Database(resolve_database_url(args.database_url))
+    try:
+        before = db.current_revision()
+        db.upgrade()
+        return {"database": db.describe(), "from": before, "to": db.current_revision()}
+    finally:
+        db.dispose()
+
+
+def cmd_db_status(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    db = Database(resolve_database_url(args.database_url))
+    try:
+        return {
+            "database": db.describe(),
+            "backend": db.backend,
+            "schema": db.schema_state(),
+            "revision": db.current_revision(),
+            "head": db.head_revision(),
+        }
+    finally:
+        db.dispose()
+
+
+def cmd_stats(args: argparse.Namespace, ctx: Context) -> dict[str, object]:
+    return ctx.queries().stats()
+
+
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from desk_app.demo.seed import seed_demo
+
+    if args.database_url is None:
+        args.database_url = resolve_database_url(demo=True)
+    return seed_demo(ctx.db, args.tickets, allow_existing=args.append)
+
+
+def _view_from_args(args: argparse.Namespace, ctx: Context) -> View:
+    kind = ViewKind(args.view)
+    if kind is ViewKind.DEPARTMENT:
+        if not args.department:
+            raise UsageError("--view department needs --department NAME")
+        match = [d for d in ctx.queries().departments() if d.name == args.department]
+        if not match:
+            from desk_app.core.errors import NotFound
+
+            raise NotFound(f"department '{args.department}' does not exist")
+        return View(kind, match[0].id)
+    if kind is ViewKind.MINE and ctx.actor_id(required=False) is None:
+        raise UsageError("--view mine needs --as EMAIL (or DESK_AGENT)")
+    return View(kind)
+
+
+def cmd_tickets_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    view = _view_from_args(args, ctx)
+    queries = ctx.queries()
+    page = Page(
+        limit=args.limit,
+        offset=args.offset,
+        sort=SortKey(args.sort) if args.sort else None,
+        descending=not args.ascending,
+    )
+    rows = queries.view_page(view, page)
+    return {"view": args.view, "count": queries.view_count(view), "tickets": rows}
+
+
+def cmd_tickets_search(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    return {"query": args.query, "tickets": ctx.queries().search(args.query, args.limit)}
+
+
+def cmd_tickets_show(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.queries().ticket(args.number)
+
+
+def cmd_tickets_create(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service(actor_required=False).create_ticket(
+        subject=args.subject,
+        customer_email=args.customer_email,
+        customer_phone=args.customer_phone,
+        customer_name=args.customer_name or "",
+        department=args.department,
+        priority=args.priority,
+        channel=args.channel,
+        body=_read_body(args.body_file),
+        created_at=_parse_time(args.created_at),
+    )
+
+
+def cmd_tickets_assign(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service().assign(
+        args.number,
+        department=args.department,
+        agent=args.agent,
+        unassign=args.unassign,
+        reason=args.reason,
+        expected_version=args.if_version,
+    )
+
+
+def cmd_tickets_status(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service().set_status(
+        args.number, args.status, reason=args.reason, expected_version=args.if_version
+    )
+
+
+def cmd_tickets_priority(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service().set_priority(args.number, args.priority, expected_version=args.if_version)
+
+
+def cmd_tickets_reply(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service().reply(
+        args.number, _read_body(args.body_file), expected_version=args.if_version
+    )
+
+
+def cmd_tickets_note(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service().add_note(
+        args.number, _read_body(args.body_file), expected_version=args.if_version
+    )
+
+
+def cmd_customers_show(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    queries = ctx.queries()
+    ref = args.customer
+    customer = queries.customer(int(ref)) if ref.isdigit() else queries.find_customer(ref)
+    return {"customer": customer, "tickets": queries.customer_tickets(customer.id)}
+
+
+def cmd_customers_merge(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service().merge_customers(args.source, args.target)
+
+
+def cmd_departments_list(args: argparse.Namespace, ctx: Context) -> Any:
+    return {"departments": ctx.queries().departments()}
+
+
+def cmd_agents_list(args: argparse.Namespace, ctx: Context) -> Any:
+    return {"agents": ctx.queries().agents()}
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+
+def _common() -> argparse.ArgumentParser:
+    # SUPPRESS keeps a verb's parser from overwriting values given before the verb.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", default=argparse.SUPPRESS, help="database to use")
+    common.add_argument("--as", dest="as_agent", default=argparse.SUPPRESS, metavar="EMAIL")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desk", description="Desk: the support agent's workstation. No verb opens the app."
+    )
+    parser.add_argument("--version", action="version", version=f"desk {__version__}")
+    parser.add_argument("--database-url", help="sqlite:///PATH or postgresql://… (team database)")
+    parser.add_argument("--as", dest="as_agent", metavar="EMAIL", help="act as this agent")
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument("--demo", action="store_true", help="open the app on demo data")
+    parser.add_argument("--screenshot", type=Path, help="render the window to a PNG and exit")
+    parser.add_argument("--size", default="1440x900", help="window size for --screenshot")
+    parser.add_argument("--view", help="view to show first (GUI)")
+    parser.add_argument("--ticket", type=int, help="ticket to open first (GUI)")
+    common = _common()
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    def verb(group: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    db = verbs.add_parser("db", help="database schema").add_subparsers(
+        dest="db_verb", required=True
+    )
+    verb(db, "upgrade", cmd_db_upgrade, "create or upgrade the schema")
+    verb(db, "status", cmd_db_status, "show the schema state")
+    verb(verbs, "stats", cmd_stats, "counts of tickets, messages, customers, agents")
+    demo = verb(verbs, "demo", cmd_demo, "seed realistic demo data (the demo database by default)")
+    demo.add_argument("--tickets", type=int, default=600)
+    demo.add_argument("--append", action="store_true", help="add to a database that has tickets")
+
+    tickets = verbs.add_parser("tickets", help="list, show and change tickets").add_subparsers(
+        dest="tickets_verb", required=True
+    )
+    listing = verb(tickets, "list", cmd_tickets_list, "one page of a view")
+    listing.add_argument("--view", required=True, choices=[k.value for k in ViewKind])
+    listing.add_argument("--department")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--offset", type=int, default=0)
+    listing.add_argument("--sort", choices=[k.value for k in SortKey])
+    listing.add_argument("--ascending", action="store_true")
+    searching = verb(tickets, "search", cmd_tickets_search, "full-text search")
+    searching.add_argument("query")
+    searching.add_argument("--limit", type=int, default=50)
+    verb(tickets, "show", cmd_tickets_show, "a ticket with messages and audit trail").add_argument(
+        "number", type=int
+    )
+    create = verb(tickets, "create", cmd_tickets_create, "create a ticket for a customer")
+    create.add_argument("--subject", required=True)
+    create.add_argument("--customer-email")
+    create.add_argument("--customer-phone")
+    create.add_argument("--customer-name")
+    create.add_argument("--department")
+    create.add_argument("--priority", default="normal", choices=[p.value for p in Priority])
+    create.add_argument("--channel", default="email", choices=[c.value for c in Channel])
+    create.add_argument("--body-file", help="file with the first message, - for stdin")
+    create.add_argument("--created-at", help="ISO 8601 time with offset (imports)")
+    assign = verb(tickets, "assign", cmd_tickets_assign, "move to a department and/or agent")
+    assign.add_argument("number", type=int)
+    assign.add_argument("--department")
+    assign.add_argument("--agent", metavar="EMAIL")
+    assign.add_argument("--unassign", action="store_true")
+    assign.add_argument("--reason")
+    status = verb(tickets, "status", cmd_tickets_status, "set the status")
+    status.add_argument("number", type=int)
+    status.add_argument("status", choices=[s.value for s in Status])
+    status.add_argument("--reason")
+    priority = verb(tickets, "priority", cmd_tickets_priority, "set the priority")
+    priority.add_argument("number", type=int)
+    priority.add_argument("priority", choices=[p.value for p in Priority])
+    for name, handler, text in (
+        ("reply", cmd_tickets_reply, "reply to the customer (queued for sending)"),
+        ("note", cmd_tickets_note, "add an internal note"),
+    ):
+        sub = verb(tickets, name, handler, text)
+        sub.add_argument("number", type=int)
+        sub.add_argument("--body-file", required=True, help="file with the text, - for stdin")
+    for sub in (assign, status, priority, *_subparsers(tickets, "reply", "note")):
+        sub.add_argument("--if-version", type=int, metavar="V", help="refuse if changed since V")
+
+    customers = verbs.add_parser("customers", help="customers").add_subparsers(
+        dest="customers_verb", required=True
+    )
+    verb(customers, "show", cmd_customers_show, "a customer and their tickets").add_argument(
+        "customer", help="id, e-mail address or phone"
+    )
+    merge = verb(customers, "merge", cmd_customers_merge, "merge SOURCE into TARGET")
+    merge.add_argument("source", type=int)
+    merge.add_argument("target", type=int)
+    departments = verbs.add_parser("departments", help="departments").add_subparsers(
+        dest="departments_verb", required=True
+    )
+    verb(departments, "list", cmd_departments_list, "all departments")
+    agents = verbs.add_parser("agents", help="agents").add_subparsers(
+        dest="agents_verb", required=True
+    )
+    verb(agents, "list", cmd_agents_list, "all agents")
+    return parser
+
+
+def _subparsers(group: Any, *names: str) -> list[argparse.ArgumentParser]:
+    return [group.choices[name] for name in names]
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _print_human(result: Any) -> None:
+    data = to_json(result)
+    if isinstance(data, dict) and "tickets" in data and isinstance(data["tickets"], list):
+        for row in data["tickets"]:
+            print(
+                f"#{row['id']:<7} {row['status']:<8} {row['priority']:<7} "
+                f"{(row['department'] or '—'):<12} {(row['assignee'] or '—'):<20} "
+                f"{row['subject']}"
+            )
+        if "count" in data:
+            print(f"({data['count']} in view)")
+        return
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name, default in (("database_url", None), ("as_agent", None), ("json", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    log_path = configure_logging()
+    if args.verb is None:
+        return _run_gui(args, parser)
+    ctx = Context(args)
+    try:
+        result = args.handler(args, ctx)
+    except DeskError as exc:
+        if args.json:
+            print(json.dumps({"error": exc.kind, "message": str(exc)}, ensure_ascii=False))
+        print(f"desk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception:
+        log.exception("bug in `desk %s`", " ".join(sys.argv[1:]))
+        print(f"desk: internal error (a bug); details are in {log_path}", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()
+    if args.json:
+        print(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+    else:
+        _print_human(result)
+    return 0
+
+
+def _run_gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        width, height = (int(part) for part in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size must look like 1440x900, not {args.size}")
+    try:
+        url = resolve_database_url(args.database_url, demo=args.demo)
+        agent_email = args.as_agent or configured_agent_email()
+        db = Database(url)
+        try:
+            db.ensure_schema(upgrade=db.is_sqlite)
+            if args.demo:
+                from desk_app.demo.seed import demo_agent_email, seed_demo_once
+
+                seed_demo_once(db)
+                agent_email = agent_email or demo_agent_email()
+        finally:
+            db.dispose()
+    except DeskError as exc:
+        print(f"desk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    from desk_app.app import run_gui
+
+    return run_gui(
+        url,
+        agent_email,
+        screenshot=args.screenshot,
+        size=(width, height),
+        view=args.view,
+        ticket=args.ticket,
+    )

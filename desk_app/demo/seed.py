@@ -1,0 +1,48 @@
+"""Seeding a database with the demo team and tickets."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
+
+from desk_app.core.clock import utc_now
+from desk_app.core.errors import ConflictError
+from desk_app.store import Database, Queries
+from desk_app.store.bulk import BulkLoader
+
+DEFAULT_TICKETS = 600
+
+
+def demo_agent_email() -> str:
+    """The agent the demo signs in as."""
+    return demo_agents()[0].email
+
+
+def seed_demo(db: Database, tickets: int, *, allow_existing: bool = False) -> dict[str, Any]:
+    existing = Queries(db, None).stats()["tickets_total"]
+    if existing and not allow_existing:
+        raise ConflictError(
+            f"the {db.describe()} already has {existing} tickets; pass --append to add demo "
+            "tickets to it anyway"
+        )
+    started = time.perf_counter()
+    loader = BulkLoader(db)
+    loader.ensure_team(DEPARTMENTS, demo_agents())
+    counts = loader.load(demo_tickets(tickets, utc_now()))
+    return {
+        "database": db.describe(),
+        "tickets": counts.tickets,
+        "messages": counts.messages,
+        "customers": counts.customers,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def seed_demo_once(db: Database, tickets: int = DEFAULT_TICKETS) -> bool:
+    """Seed the demo database on its first use; returns whether it seeded."""
+    if Queries(db, None).stats()["tickets_total"]:
+        return False
+    seed_demo(db, tickets)
+    return True
