@@ -1,0 +1,174 @@
+"""Store benchmark: seed N tickets, then time view pages, counts, search and one command.
+
+    python benchmarks/store_bench.py --tickets 100000 --messages-per-ticket 3 [--database-url URL]
+    python benchmarks/store_bench.py --backend postgresql   # throwaway pgserver instance
+
+Prints progress to stderr and one JSON object as the last line of stdout.
+Goals at 100,000 tickets: view page and count p95 <= 20 ms, search p95 <= 50 ms,
+a command p95 <= 20 ms, seeding >= 5,000 tickets/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from _common import database_url, peak_rss_mb, percentiles, time_ms
+from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
+from sqlalchemy import bindparam, select, update
+
+from desk_app.core.enums import UNSOLVED_STATUSES
+from desk_app.core.views import Page, View, ViewKind
+from desk_app.store import Database, Queries, Service
+from desk_app.store.bulk import BulkLoader
+from desk_app.store.models import Ticket
+from desk_app.store.seeds import SeedTicket
+
+SEARCHES = ["refund", "invoice password", "返金", "パスワード", "заказ", "доставка", "example.jp"]
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def with_messages(tickets: Iterator[SeedTicket], per_ticket: int) -> Iterator[SeedTicket]:
+    """Demo tickets with exactly `per_ticket` messages each (repeating the thread if short)."""
+    for seed in tickets:
+        if not seed.messages or len(seed.messages) == per_ticket:
+            yield seed
+            continue
+        cycled = list(itertools.islice(itertools.cycle(seed.messages), per_ticket))
+        start = seed.messages[0].at
+        messages = tuple(
+            replace(message, at=start + timedelta(minutes=7 * index), message_id=None)
+            for index, message in enumerate(cycled)
+        )
+        yield replace(seed, messages=messages)
+
+
+def fill_sla_due(db: Database, now: datetime, rng: random.Random) -> None:
+    """Until the SLA engine lands, give unsolved tickets plausible due times so the Due soon
+    and Breached views have real work to do."""
+    with db.write() as session:
+        ids = session.scalars(
+            select(Ticket.id).where(Ticket.status.in_([s.value for s in UNSOLVED_STATUSES]))
+        ).all()
+        session.execute(
+            update(Ticket.__table__)  # type: ignore[arg-type]
+            .where(Ticket.__table__.c.id == bindparam("ticket_id"))
+            .values(sla_due_at=bindparam("due")),
+            [
+                {"ticket_id": i, "due": now + timedelta(minutes=rng.randint(-3 * 1440, 5 * 1440))}
+                for i in ids
+            ],
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--messages-per-ticket", type=int, default=3)
+    parser.add_argument("--database-url")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--repeat", type=int, default=40)
+    args = parser.parse_args()
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+
+    with database_url(args.database_url, args.backend) as url:
+        db = Database(url)
+        db.upgrade()
+        progress(f"seeding {args.tickets} tickets into {db.describe()}")
+        loader = BulkLoader(db)
+        loader.ensure_team(DEPARTMENTS, demo_agents())
+        started = time.perf_counter()
+        counts = loader.load(
+            with_messages(demo_tickets(args.tickets, now), args.messages_per_ticket)
+        )
+        seed_seconds = time.perf_counter() - started
+        fill_sla_due(db, now, rng)
+        if db.is_sqlite:
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+        else:
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("COMMIT")
+                connection.exec_driver_sql("VACUUM ANALYZE")
+
+        viewer = Queries(db, None).agent_by_email(demo_agents()[0].email)
+        queries = Queries(db, viewer.id)
+        views = queries.standard_views()
+        progress("timing views")
+        pages = {}
+        view_counts = {}
+        for view in views:
+            name = view.kind.value + (f":{view.department_id}" if view.department_id else "")
+            pages[name] = percentiles(
+                time_ms(lambda v=view: queries.view_page(v, Page(limit=50)), args.repeat)
+            )
+            view_counts[name] = percentiles(
+                time_ms(lambda v=view: queries.view_count(v), args.repeat)
+            )
+        all_counts = percentiles(time_ms(lambda: queries.view_counts(views), args.repeat))
+        deep_page = percentiles(
+            time_ms(
+                lambda: queries.view_page(View(ViewKind.ALL_OPEN), Page(limit=50, offset=20_000)),
+                10,
+            )
+        )
+
+        progress("timing search")
+        search_samples: list[float] = []
+        hits = {}
+        for text in SEARCHES:
+            hits[text] = len(queries.search(text))
+            search_samples += time_ms(lambda t=text: queries.search(t, 50), args.repeat // 2)
+
+        progress("timing assign")
+        service = Service(db, viewer.id)
+        open_ids = [row.id for row in queries.view_page(View(ViewKind.ALL_OPEN), Page(limit=200))]
+        department_names = list(DEPARTMENTS)
+
+        def assign_once() -> None:
+            ticket_id = rng.choice(open_ids)
+            service.assign(
+                ticket_id, department=rng.choice(department_names), reason="benchmark move"
+            )
+
+        assign_samples = time_ms(assign_once, args.repeat * 2)
+        stats = queries.stats()
+        db.dispose()
+
+    result = {
+        "benchmark": "store",
+        "backend": "sqlite" if url.startswith("sqlite") else "postgresql",
+        "tickets": counts.tickets,
+        "messages": counts.messages,
+        "customers": counts.customers,
+        "seed_seconds": round(seed_seconds, 1),
+        "seed_tickets_per_s": round(counts.tickets / seed_seconds),
+        "view_page_ms": pages,
+        "view_count_ms": view_counts,
+        "all_view_counts_ms": all_counts,
+        "deep_page_offset_20000_ms": deep_page,
+        "search_ms": percentiles(search_samples),
+        "search_hits": hits,
+        "assign_ms": percentiles(assign_samples),
+        "worst_view_page_p95_ms": max(p["p95"] for p in pages.values()),
+        "worst_view_count_p95_ms": max(p["p95"] for p in view_counts.values()),
+        "tickets_by_status": stats["tickets"],
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
