@@ -17,7 +17,7 @@ from typing import Any
 
 from desk_app import __version__
 from desk_app.config import configured_agent_email, resolve_database_url
-from desk_app.core.enums import Channel, Priority, Status
+from desk_app.core.enums import Channel, Priority, Role, Status
 from desk_app.core.errors import DeskError, InvalidInput, UsageError
 from desk_app.core.views import Page, SortKey, View, ViewKind
 from desk_app.logs import configure_logging
@@ -226,6 +226,21 @@ def cmd_agents_list(args: argparse.Namespace, ctx: Context) -> Any:
     return {"agents": ctx.queries().agents()}
 
 
+def cmd_agents_add(args: argparse.Namespace, ctx: Context) -> Any:
+    agent_id = ctx.service(actor_required=False).add_agent(
+        args.name,
+        args.email,
+        role=args.role,
+        departments=args.department or [],
+        time_zone=args.time_zone,
+    )
+    return {"agent_id": agent_id}
+
+
+def cmd_departments_add(args: argparse.Namespace, ctx: Context) -> Any:
+    return {"department_id": ctx.service(actor_required=False).add_department(args.name)}
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -331,10 +346,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="departments_verb", required=True
     )
     verb(departments, "list", cmd_departments_list, "all departments")
+    verb(departments, "add", cmd_departments_add, "add a department").add_argument("name")
     agents = verbs.add_parser("agents", help="agents").add_subparsers(
         dest="agents_verb", required=True
     )
     verb(agents, "list", cmd_agents_list, "all agents")
+    add_agent = verb(agents, "add", cmd_agents_add, "add an agent")
+    add_agent.add_argument("email")
+    add_agent.add_argument("--name", required=True)
+    add_agent.add_argument("--role", default="agent", choices=[r.value for r in Role])
+    add_agent.add_argument("--department", action="append", help="repeat for several")
+    add_agent.add_argument("--time-zone", default="UTC")
     return parser
 
 
