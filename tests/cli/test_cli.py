@@ -100,7 +100,7 @@ def test_ticket_lifecycle_through_the_cli(desk, tmp_path):
     assert code == 0 and assigned["version"] == 2
 
     reply = write(tmp_path, "reply.txt", "Здравствуйте! Проверяем доставку.")
-    code, replied, _ = desk(
+    code, _, _ = desk(
         "tickets", "reply", number, "--body-file", reply, "--as", "anna@desk.test"
     )
     assert code == 0
