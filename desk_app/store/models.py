@@ -115,10 +115,12 @@ class CustomerIdentity(Base):
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        # One partial index per inbox view, each ordered the way the view is shown.
+        # One partial index per inbox view, each ordered the way the view is shown; id is the
+        # tie-breaker of every view's ORDER BY, so it is part of each index too.
         Index(
             "ix_tickets_unsolved_updated",
             "updated_at",
+            "id",
             sqlite_where=text(UNSOLVED_SQL),
             postgresql_where=text(UNSOLVED_SQL),
         ),
@@ -126,6 +128,7 @@ class Ticket(Base):
             "ix_tickets_unsolved_assignee",
             "assignee_id",
             "updated_at",
+            "id",
             sqlite_where=text(UNSOLVED_SQL),
             postgresql_where=text(UNSOLVED_SQL),
         ),
@@ -133,18 +136,20 @@ class Ticket(Base):
             "ix_tickets_unsolved_department",
             "department_id",
             "updated_at",
+            "id",
             sqlite_where=text(UNSOLVED_SQL),
             postgresql_where=text(UNSOLVED_SQL),
         ),
         Index(
             "ix_tickets_unsolved_sla_due",
             "sla_due_at",
+            "id",
             sqlite_where=text(UNSOLVED_SQL),
             postgresql_where=text(UNSOLVED_SQL),
         ),
-        Index("ix_tickets_status_updated", "status", "updated_at"),
-        Index("ix_tickets_status_solved", "status", "solved_at"),
-        Index("ix_tickets_customer_updated", "customer_id", "updated_at"),
+        Index("ix_tickets_status_updated", "status", "updated_at", "id"),
+        Index("ix_tickets_status_solved", "status", "solved_at", "id"),
+        Index("ix_tickets_customer_updated", "customer_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -106,10 +106,12 @@ class Queries:
             order_column: ColumnElement[object] = Ticket.solved_at  # type: ignore[assignment]
         else:
             order_column = _SORT_COLUMNS[key]
-        ordering = [
-            order_column.desc().nulls_last() if descending else order_column.asc().nulls_last(),
-            Ticket.id.desc() if descending else Ticket.id.asc(),
-        ]
+        primary = order_column.desc() if descending else order_column.asc()
+        if key is SortKey.DUE and view.kind not in (ViewKind.DUE_SOON, ViewKind.BREACHED):
+            # Tickets without a deadline go last. Only here: the explicit NULLS clause would
+            # keep PostgreSQL from reading the other views' order straight off their index.
+            primary = primary.nulls_last()
+        ordering = [primary, Ticket.id.desc() if descending else Ticket.id.asc()]
         with self.db.read() as session:
             ids = select(Ticket.id).where(self.view_condition(view, self.clock()))
             ids = ids.order_by(*ordering).limit(min(page.limit, MAX_PAGE)).offset(page.offset)

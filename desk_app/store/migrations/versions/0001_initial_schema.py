@@ -188,34 +188,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_tickets_customer_updated", ["customer_id", "updated_at"], unique=False
+            "ix_tickets_customer_updated", ["customer_id", "updated_at", "id"], unique=False
         )
-        batch_op.create_index("ix_tickets_status_solved", ["status", "solved_at"], unique=False)
-        batch_op.create_index("ix_tickets_status_updated", ["status", "updated_at"], unique=False)
+        batch_op.create_index(
+            "ix_tickets_status_solved", ["status", "solved_at", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tickets_status_updated", ["status", "updated_at", "id"], unique=False
+        )
         batch_op.create_index(
             "ix_tickets_unsolved_assignee",
-            ["assignee_id", "updated_at"],
+            ["assignee_id", "updated_at", "id"],
             unique=False,
             sqlite_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
             postgresql_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
         )
         batch_op.create_index(
             "ix_tickets_unsolved_department",
-            ["department_id", "updated_at"],
+            ["department_id", "updated_at", "id"],
             unique=False,
             sqlite_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
             postgresql_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
         )
         batch_op.create_index(
             "ix_tickets_unsolved_sla_due",
-            ["sla_due_at"],
+            ["sla_due_at", "id"],
             unique=False,
             sqlite_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
             postgresql_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
         )
         batch_op.create_index(
             "ix_tickets_unsolved_updated",
-            ["updated_at"],
+            ["updated_at", "id"],
             unique=False,
             sqlite_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
             postgresql_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
