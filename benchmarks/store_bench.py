@@ -94,13 +94,8 @@ def main() -> int:
         )
         seed_seconds = time.perf_counter() - started
         fill_sla_due(db, now, rng)
-        if db.is_sqlite:
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("ANALYZE")
-        else:
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("COMMIT")
-                connection.exec_driver_sql("VACUUM ANALYZE")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE" if db.is_sqlite else "VACUUM ANALYZE")
 
         viewer = Queries(db, None).agent_by_email(demo_agents()[0].email)
         queries = Queries(db, viewer.id)

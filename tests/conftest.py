@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ import sqlalchemy as sa
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desk_app.store import Database, Service  # noqa: E402
-from desk_app.store.database import normalise_url  # noqa: E402
+from desk_app.store import Database, Service
+from desk_app.store.database import normalise_url
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -37,18 +38,22 @@ def desk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     explicit = os.environ.get("DESK_TEST_DATABASE_URL")
     if explicit:
         yield normalise_url(explicit)
         return
     import pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="delete")
+    # Not under pytest's basetemp: a concurrent pytest run prunes old basetemp directories,
+    # which would delete a running server's data directory.
+    data_dir = Path(tempfile.mkdtemp(prefix="desk-test-pg-"))
+    server = pgserver.get_server(data_dir, cleanup_mode="delete")
     try:
         yield normalise_url(server.get_uri())
     finally:
         server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _admin_engine(admin_url: str) -> sa.Engine:

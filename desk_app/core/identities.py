@@ -38,3 +38,10 @@ def normalise_phone(number: str, default_region: str | None = None) -> str:
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidInput(f"'{number}' is not a possible phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_identity(value: str, default_region: str | None = None) -> tuple[str, str]:
+    """('email' | 'phone', normalised value) for an address or number as a person typed it."""
+    if "@" in value:
+        return "email", normalise_email(value)
+    return "phone", normalise_phone(value, default_region)

@@ -28,6 +28,7 @@ _CJK = (
 # One pass finds runs of CJK characters and words of other letters and digits; everything
 # else (punctuation, '_', symbols, spaces) only separates.
 _TOKEN = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+_NOT_WORD = re.compile(r"[\W_]+")
 MAX_QUERY_TERMS = 12
 
 
@@ -44,7 +45,9 @@ def _fold(text: str) -> str:
 def index_tokens(text: str) -> list[str]:
     """The tokens stored in the index for a piece of text."""
     tokens: list[str] = []
-    for cjk, word in _TOKEN.findall(_fold(text)):
+    # The CJK blocks also hold punctuation (the katakana middle dot in ジョン・スミス) and
+    # unassigned code points; blanking every non-letter first keeps tokens letters and digits.
+    for cjk, word in _TOKEN.findall(_NOT_WORD.sub(" ", _fold(text))):
         if cjk:
             tokens.extend(_bigrams(cjk))
         else:
@@ -68,18 +71,9 @@ class QueryTerm:
 def query_terms(text: str) -> list[QueryTerm]:
     """Turn what a person typed into terms that must all match (AND).
 
-    Every word becomes a phrase; the last token of each word matches as a prefix so results
-    appear while typing. CJK phrases use bigrams; their final token drops the trailing unigram
-    that index_tokens adds, since the bigram already covers it.
+    Every whitespace-separated word becomes a phrase of exactly the tokens the index holds for
+    it, so a word matches wherever the same characters were indexed; its last token matches as
+    a prefix so results appear while typing.
     """
-    terms: list[QueryTerm] = []
-    for raw_word in _fold(text).split():
-        tokens: list[str] = []
-        for cjk, word in _TOKEN.findall(raw_word):
-            if len(cjk) > 1:
-                tokens.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
-            else:
-                tokens.append(cjk or word)
-        if tokens:
-            terms.append(QueryTerm(tuple(tokens), prefix=True))
-    return terms[:MAX_QUERY_TERMS]
+    terms = [QueryTerm(tuple(tokens), prefix=True) for tokens in map(index_tokens, text.split())]
+    return [term for term in terms if term.tokens][:MAX_QUERY_TERMS]

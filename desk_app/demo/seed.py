@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
-
 from desk_app.core.clock import utc_now
 from desk_app.core.errors import ConflictError
+from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
 from desk_app.store import Database, Queries
 from desk_app.store.bulk import BulkLoader
 

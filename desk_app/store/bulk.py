@@ -12,7 +12,7 @@ SQLite BEGIN IMMEDIATE already excludes other writers), and sequences are moved 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid
 from itertools import islice
 from typing import Any
@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import DeliveryState, Direction, IdentityKind, Status
-from desk_app.core.search_text import index_text
 from desk_app.core.text import preview_of
 from desk_app.store import search
 from desk_app.store.database import Database
@@ -37,17 +36,24 @@ from desk_app.store.models import (
     Department,
     Message,
     OutboxItem,
-    SearchDoc,
     Ticket,
+    TicketSearch,
 )
-from desk_app.store.search import MAX_INDEXED_CHARS
 from desk_app.store.seeds import SeedAgent, SeedCounts, SeedCustomer, SeedTicket
+from desk_app.store.types import UTCDateTime
 
 BATCH = 2_000
-_ID_TABLES = (Ticket, Message, Customer, CustomerIdentity, SearchDoc, AuditEvent, ChangeLogEntry)
+_ID_TABLES = (Ticket, Message, Customer, CustomerIdentity, AuditEvent, ChangeLogEntry)
 
 
-_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # the text form SQLAlchemy reads back
+def _sqlite_text(value: datetime) -> str:
+    """The text SQLAlchemy writes for a UTC datetime on SQLite ('2026-11-23 17:10:00.000000')."""
+    if value.utcoffset() != _ZERO:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+_ZERO = timedelta(0)
 
 
 def _write_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -62,13 +68,15 @@ def _write_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
             for row in rows:
                 copy.write_row([row[c] for c in columns])
         return
-    values = [
-        tuple(
-            v.astimezone(UTC).strftime(_SQLITE_DATETIME) if isinstance(v, datetime) else v
-            for v in (row[c] for c in columns)
-        )
-        for row in rows
-    ]
+    # SQLite stores UTC datetimes as text in SQLAlchemy's format; convert only those columns.
+    stamps = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)]
+    values = []
+    for row in rows:
+        value = [row[c] for c in columns]
+        for i in stamps:
+            if value[i] is not None:
+                value[i] = _sqlite_text(value[i])
+        values.append(tuple(value))
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
@@ -86,7 +94,9 @@ class BulkLoader:
         self.clock = clock
         self._departments: dict[str, int] = {}
         self._agents: dict[str, int] = {}
+        self._agent_names: dict[str, str] = {}
         self._customers: dict[str, int] = {}  # identity value -> customer id
+        self._customer_parts: dict[int, list[str]] = {}  # customer id -> searchable text
 
     def ensure_team(self, departments: Iterable[str], agents: Iterable[SeedAgent]) -> None:
         """Create missing departments and agents (existing ones are kept as they are)."""
@@ -118,6 +128,7 @@ class BulkLoader:
                     )
                 journal.changed("agent", agent.id, "insert")
             self._agents = dict(session.execute(select(Agent.email, Agent.id)).all())
+            self._agent_names = dict(session.execute(select(Agent.email, Agent.display_name)).all())
             journal.finish()
 
     def load(self, tickets: Iterable[SeedTicket], batch_size: int = BATCH) -> SeedCounts:
@@ -144,7 +155,9 @@ class BulkLoader:
             return value
 
         now = self.clock()
-        rows: dict[type, list[dict[str, Any]]] = {model: [] for model in (*_ID_TABLES, OutboxItem)}
+        rows: dict[type, list[dict[str, Any]]] = {
+            model: [] for model in (*_ID_TABLES, OutboxItem, TicketSearch)
+        }
         self._resolve_customers(session, batch)
 
         def change(entity: str, entity_id: int, at: datetime) -> None:
@@ -199,15 +212,6 @@ class BulkLoader:
             ticket_id = new_id(Ticket)
             version = 1
             audit(ticket_id, 1, seed.created_at, "create", None, new=seed.subject)
-            rows[SearchDoc].append(
-                {
-                    "id": new_id(SearchDoc),
-                    "kind": "ticket",
-                    "ref_id": ticket_id,
-                    "ticket_id": ticket_id,
-                    "body": index_text(seed.subject),
-                }
-            )
             last_at: datetime | None = None
             last_customer_at: datetime | None = None
             first_response_at: datetime | None = None
@@ -255,15 +259,6 @@ class BulkLoader:
                         "delivery_error": "550 mailbox unavailable" if state == "failed" else None,
                     }
                 )
-                rows[SearchDoc].append(
-                    {
-                        "id": new_id(SearchDoc),
-                        "kind": "message",
-                        "ref_id": message_id,
-                        "ticket_id": ticket_id,
-                        "body": index_text(message.body[:MAX_INDEXED_CHARS]),
-                    }
-                )
                 audit(
                     ticket_id,
                     version,
@@ -285,8 +280,8 @@ class BulkLoader:
                     "update",
                     self._agents.get(event.actor_email or ""),
                     field=event.field,
-                    old=event.old,
-                    new=event.new,
+                    old=self._shown(event.field, event.old),
+                    new=self._shown(event.field, event.new),
                     reason=event.reason,
                 )
             solved_at = seed.solved_at
@@ -321,6 +316,16 @@ class BulkLoader:
                     "sla_due_at": None,
                 }
             )
+            rows[TicketSearch].append(
+                {
+                    "ticket_id": ticket_id,
+                    "body": search.ticket_document(
+                        seed.subject,
+                        self._customer_parts[customer_id],
+                        (message.body for message in seed.messages),
+                    ),
+                }
+            )
             change("ticket", ticket_id, seed.created_at)
             counts.tickets += 1
             counts.messages += len(seed.messages)
@@ -332,14 +337,13 @@ class BulkLoader:
             Ticket,
             Message,
             OutboxItem,
-            SearchDoc,
+            TicketSearch,
             AuditEvent,
             ChangeLogEntry,
         ):
             if rows[model]:
                 _write_rows(session, model.__table__, rows[model])  # type: ignore[attr-defined]
-        if rows[SearchDoc]:
-            search.index_loaded_range(session, rows[SearchDoc][0]["id"], next_id[SearchDoc] - 1)
+        search.index_loaded_tickets(session, [row["ticket_id"] for row in rows[TicketSearch]])
         if postgres:
             for model in _ID_TABLES:
                 column = "seq" if model is ChangeLogEntry else "id"
@@ -351,6 +355,12 @@ class BulkLoader:
                 )
             last_seq = next_id[ChangeLogEntry] - 1
             session.execute(text("SELECT pg_notify('desk_changes', :seq)"), {"seq": str(last_seq)})
+
+    def _shown(self, field: str, value: str | None) -> str | None:
+        """Audit values as the service layer writes them: agents by name, not e-mail."""
+        if field == "assignee" and value is not None:
+            return self._agent_names.get(value, value)
+        return value
 
     def _max_id(self, session: Session, model: type) -> int:
         column = model.seq if model is ChangeLogEntry else model.id  # type: ignore[attr-defined]
@@ -366,12 +376,16 @@ class BulkLoader:
         }
         if not wanted:
             return
-        found = session.execute(
-            select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
-                CustomerIdentity.value.in_(wanted)
-            )
+        found = dict(
+            session.execute(
+                select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
+                    CustomerIdentity.value.in_(wanted)
+                )
+            ).all()
         )
-        self._customers.update(found.all())
+        self._customers.update(found)
+        for customer in session.scalars(select(Customer).where(Customer.id.in_(found.values()))):
+            self._customer_parts[customer.id] = search.customer_parts(customer)
 
     def _customer_id(self, customer: SeedCustomer) -> int | None:
         for value in (customer.email, customer.phone):
@@ -417,14 +431,8 @@ class BulkLoader:
                 }
             )
             self._customers[value] = customer_id
-        rows[SearchDoc].append(
-            {
-                "id": new_id(SearchDoc),
-                "kind": "customer",
-                "ref_id": customer_id,
-                "ticket_id": None,
-                "body": index_text(
-                    customer.name, customer.organisation, *(v for _, v in identities)
-                ),
-            }
-        )
+        self._customer_parts[customer_id] = [
+            customer.name,
+            customer.organisation,
+            *(value for _, value in identities),
+        ]

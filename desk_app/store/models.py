@@ -285,20 +285,17 @@ class ChangeLogEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class SearchDoc(Base):
-    """Normalised text for full-text search, one row per ticket subject, message and customer.
+class TicketSearch(Base):
+    """A ticket's searchable text: subject, customer and every message, normalised.
 
-    The index lives beside it: an FTS5 table on SQLite, a stored tsvector with a GIN index on
-    PostgreSQL. Both are created by the migration because they are dialect-specific.
+    One document per ticket, so every typed word may match a different part of the ticket
+    ("anna refund" finds Anna's ticket about a refund). The index lives beside it: an FTS5 table
+    on SQLite, a stored tsvector with a GIN index on PostgreSQL, both created by the migration.
     """
 
-    __tablename__ = "search_docs"
-    __table_args__ = (UniqueConstraint("kind", "ref_id"),)
+    __tablename__ = "ticket_search"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8))  # ticket | message | customer
-    ref_id: Mapped[int] = mapped_column(BigInteger)
-    # The ticket a ticket or message document belongs to; customer documents reach tickets
-    # through tickets.customer_id instead, so renaming a customer touches one row.
-    ticket_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     body: Mapped[str] = mapped_column(Text)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, aliased
 
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import PRIORITY_RANK, IdentityKind, Status
-from desk_app.core.errors import NotFound
+from desk_app.core.errors import InvalidInput, NotFound
+from desk_app.core.identities import normalise_identity
 from desk_app.core.views import (
     DUE_SOON_WINDOW,
     RECENTLY_SOLVED_WINDOW,
@@ -250,7 +251,11 @@ class Queries:
             return self._rows(session, list(ids))
 
     def find_customer(self, identity: str) -> CustomerRecord:
-        value = identity.strip().lower()
+        """The customer with this e-mail address or phone number, however it is written."""
+        try:
+            _, value = normalise_identity(identity)
+        except InvalidInput:
+            raise NotFound(f"no customer with {identity}") from None
         with self.db.read() as session:
             owner = session.scalar(
                 select(CustomerIdentity.customer_id).where(CustomerIdentity.value == value)

@@ -1,67 +1,90 @@
-"""Full-text search over ticket subjects, message text and customers, on both databases.
+"""Full-text search over tickets: subject, customer and every message, on both databases.
 
-Documents are normalised by core.search_text, so the two databases only differ in how a list
-of terms becomes a query: an FTS5 MATCH expression or a tsquery. Terms contain letters and
-digits only, so user input can never become query syntax on either side.
+Each ticket has one document of normalised text (core.search_text), so the two databases only
+differ in how a list of terms becomes a query: an FTS5 MATCH expression or a tsquery. Terms
+contain letters and digits only, so user input can never become query syntax on either side.
+Results are the newest matching tickets (by ticket number), shown by last update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from psycopg.errors import QueryCanceled
 from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from desk_app.core.search_text import QueryTerm, index_text, query_terms
-from desk_app.store.models import SearchDoc, Ticket
+from desk_app.store.models import Customer, Message, Ticket, TicketSearch
 
-# Message bodies beyond this are not indexed: it bounds index size for pasted logs.
+# Message text beyond this is not indexed: it bounds index size for pasted logs.
 MAX_INDEXED_CHARS = 20_000
-# Matching documents are taken newest first up to this many before mapping them to tickets,
-# which keeps a query on a very common word as fast as one on a rare word.
-MAX_CANDIDATE_DOCS = 2_000
+# Matching tickets are taken newest first up to this many before ordering them by last
+# update, which keeps a query on a very common word as fast as one on a rare word.
+MAX_CANDIDATES = 500
+# How long PostgreSQL may walk tickets newest-first before the GIN index takes over.
+NEWEST_FIRST_BUDGET_MS = 10
 
 _FTS = table("search_fts", column("rowid"))
 
 
-def index_new_ticket(session: Session, ticket_id: int, subject: str) -> None:
-    _add_doc(session, "ticket", ticket_id, ticket_id, index_text(subject))
+def ticket_document(
+    subject: str, customer_parts: Iterable[str], message_bodies: Iterable[str]
+) -> str:
+    return index_text(
+        subject, *customer_parts, *(body[:MAX_INDEXED_CHARS] for body in message_bodies)
+    )
 
 
-def index_new_message(session: Session, message_id: int, ticket_id: int, body: str) -> None:
-    _add_doc(session, "message", message_id, ticket_id, index_text(body[:MAX_INDEXED_CHARS]))
+def customer_parts(customer: Customer) -> list[str]:
+    return [customer.name, customer.organisation, *(i.value for i in customer.identities)]
 
 
-def index_customer(
-    session: Session, customer_id: int, name: str, organisation: str, identities: Sequence[str]
-) -> None:
-    body = index_text(name, organisation, *identities)
-    doc = _doc(session, "customer", customer_id)
-    if doc is None:
-        _add_doc(session, "customer", customer_id, None, body)
-    elif doc.body != body:
-        _fts_delete(session, doc)
-        doc.body = body
-        session.flush([doc])
-        _fts_insert(session, doc.id, body)
+def index_new_ticket(session: Session, ticket: Ticket, customer: Customer) -> None:
+    body = ticket_document(ticket.subject, customer_parts(customer), [])
+    session.add(TicketSearch(ticket_id=ticket.id, body=body))
+    session.flush()
+    _fts_insert(session, ticket.id, body)
 
 
-def unindex_customer(session: Session, customer_id: int) -> None:
-    doc = _doc(session, "customer", customer_id)
-    if doc is not None:
-        _fts_delete(session, doc)
-        session.delete(doc)
+def append_message(session: Session, ticket_id: int, message_body: str) -> None:
+    """Add a new message's words to its ticket's document."""
+    doc = session.get_one(TicketSearch, ticket_id)
+    addition = index_text(message_body[:MAX_INDEXED_CHARS])
+    if addition:
+        _replace(session, doc, f"{doc.body} {addition}")
 
 
-def index_loaded_range(session: Session, first_id: int, last_id: int) -> None:
+def reindex_tickets_of(session: Session, customer_id: int) -> None:
+    """Rebuild the documents of a customer's tickets after the customer changed."""
+    session.flush()
+    customer = session.get_one(Customer, customer_id)
+    session.refresh(customer, ["identities"])
+    parts = customer_parts(customer)
+    tickets = session.execute(
+        select(Ticket.id, Ticket.subject).where(Ticket.customer_id == customer_id)
+    ).all()
+    for ticket_id, subject in tickets:
+        bodies = session.scalars(
+            select(Message.body_text).where(Message.ticket_id == ticket_id).order_by(Message.id)
+        )
+        _replace(
+            session,
+            session.get_one(TicketSearch, ticket_id),
+            ticket_document(subject, parts, bodies),
+        )
+
+
+def index_loaded_tickets(session: Session, ticket_ids: Sequence[int]) -> None:
     """Index documents a bulk load inserted directly, in one statement."""
-    if _is_sqlite(session):
+    if _is_sqlite(session) and ticket_ids:
         session.execute(
             text(
                 "INSERT INTO search_fts(rowid, body) "
-                "SELECT id, body FROM search_docs WHERE id BETWEEN :first AND :last"
+                "SELECT ticket_id, body FROM ticket_search WHERE ticket_id BETWEEN :first AND :last"
             ),
-            {"first": first_id, "last": last_id},
+            {"first": min(ticket_ids), "last": max(ticket_ids)},
         )
 
 
@@ -69,35 +92,34 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _doc(session: Session, kind: str, ref_id: int) -> SearchDoc | None:
-    return session.scalars(
-        select(SearchDoc).where(SearchDoc.kind == kind, SearchDoc.ref_id == ref_id)
-    ).first()
-
-
-def _add_doc(session: Session, kind: str, ref_id: int, ticket_id: int | None, body: str) -> None:
-    doc = SearchDoc(kind=kind, ref_id=ref_id, ticket_id=ticket_id, body=body)
-    session.add(doc)
+def _replace(session: Session, doc: TicketSearch, body: str) -> None:
+    if body == doc.body:
+        return
+    _fts_delete(session, doc)
+    doc.body = body
     session.flush([doc])
-    _fts_insert(session, doc.id, body)
+    _fts_insert(session, doc.ticket_id, body)
 
 
 # PostgreSQL keeps its tsvector column up to date by itself (a stored generated column).
-def _fts_insert(session: Session, doc_id: int, body: str) -> None:
+def _fts_insert(session: Session, ticket_id: int, body: str) -> None:
     if _is_sqlite(session):
         session.execute(
             text("INSERT INTO search_fts(rowid, body) VALUES (:id, :body)"),
-            {"id": doc_id, "body": body},
+            {"id": ticket_id, "body": body},
         )
 
 
-def _fts_delete(session: Session, doc: SearchDoc) -> None:
+def _fts_delete(session: Session, doc: TicketSearch) -> None:
     # External-content FTS5 deletes need the old text to remove its tokens.
     if _is_sqlite(session):
         session.execute(
             text("INSERT INTO search_fts(search_fts, rowid, body) VALUES ('delete', :id, :body)"),
-            {"id": doc.id, "body": doc.body},
+            {"id": doc.ticket_id, "body": doc.body},
         )
+
+
+# --- queries -------------------------------------------------------------------------------------
 
 
 def fts5_expression(terms: Sequence[QueryTerm]) -> str:
@@ -118,35 +140,59 @@ def tsquery_expression(terms: Sequence[QueryTerm]) -> str:
 
 
 def matching_ticket_ids(session: Session, query: str, limit: int) -> list[int]:
-    """Tickets whose subject, messages or customer match every typed word, newest first."""
+    """Tickets matching every typed word anywhere in them, most recently updated first."""
     terms = query_terms(query)
     if not terms:
         return []
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        docs = (
-            select(SearchDoc.kind, SearchDoc.ref_id, SearchDoc.ticket_id)
-            .join(_FTS, _FTS.c.rowid == SearchDoc.id)
-            .where(text("search_fts MATCH :match").bindparams(match=fts5_expression(terms)))
-            .order_by(SearchDoc.id.desc())
-            .limit(MAX_CANDIDATE_DOCS)
-        )
-    else:
-        docs = (
-            select(SearchDoc.kind, SearchDoc.ref_id, SearchDoc.ticket_id)
-            .where(
-                literal_column("tsv").op("@@")(func.to_tsquery("simple", tsquery_expression(terms)))
-            )
-            .order_by(SearchDoc.id.desc())
-            .limit(MAX_CANDIDATE_DOCS)
-        )
-    hits = docs.cte("hits")
-    by_ticket = select(hits.c.ticket_id).where(hits.c.ticket_id.is_not(None))
-    by_customer = select(hits.c.ref_id).where(hits.c.kind == "customer")
+    find = _sqlite_candidates if _is_sqlite(session) else _postgres_candidates
+    candidates = find(session, terms)
+    if not candidates:
+        return []
     rows = session.execute(
         select(Ticket.id)
-        .where(Ticket.id.in_(by_ticket) | Ticket.customer_id.in_(by_customer))
+        .where(Ticket.id.in_(candidates))
         .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
         .limit(limit)
     )
     return [row[0] for row in rows]
+
+
+def _sqlite_candidates(session: Session, terms: Sequence[QueryTerm]) -> list[int]:
+    # FTS5 walks its doclists in rowid order, so newest-first with a LIMIT stops early.
+    rows = session.execute(
+        select(_FTS.c.rowid)
+        .where(text("search_fts MATCH :match").bindparams(match=fts5_expression(terms)))
+        .order_by(_FTS.c.rowid.desc())
+        .limit(MAX_CANDIDATES)
+    )
+    return [row[0] for row in rows]
+
+
+def _postgres_candidates(session: Session, terms: Sequence[QueryTerm]) -> list[int]:
+    """PostgreSQL has no ordered full-text index, so it gets two plans and a time box.
+
+    A common word is found fastest by walking tickets newest first and testing each one: the
+    first few hundred matches come quickly. A rare word makes that walk visit every ticket,
+    while the GIN index finds its few matches at once. The planner cannot tell the two apart
+    from a prefix query, so try the walk for a few milliseconds, then use the index.
+    """
+    statement = (
+        select(TicketSearch.ticket_id)
+        .where(literal_column("tsv").op("@@")(func.to_tsquery("simple", tsquery_expression(terms))))
+        .order_by(TicketSearch.ticket_id.desc())
+        .limit(MAX_CANDIDATES)
+    )
+    try:
+        with session.begin_nested():
+            session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            session.execute(text(f"SET LOCAL statement_timeout = {NEWEST_FIRST_BUDGET_MS}"))
+            return list(session.scalars(statement))
+    except OperationalError as exc:
+        if not isinstance(exc.orig, QueryCanceled):
+            raise
+    # The savepoint's rollback has undone the SET LOCALs above.
+    with session.begin_nested():
+        session.execute(text("SET LOCAL enable_indexscan = off"))
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        return list(session.scalars(statement))

@@ -31,7 +31,7 @@ from desk_app.core.enums import (
     Status,
 )
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
-from desk_app.core.identities import normalise_email, normalise_phone
+from desk_app.core.identities import normalise_email, normalise_identity, normalise_phone
 from desk_app.core.text import preview_of
 from desk_app.store import search
 from desk_app.store.database import Database
@@ -199,7 +199,7 @@ class Service:
             )
             session.add(ticket)
             session.flush()
-            search.index_new_ticket(session, ticket.id, subject)
+            search.index_new_ticket(session, ticket, customer)
             journal.audit(
                 "ticket", ticket.id, "create", ticket_id=ticket.id, ticket_version=1, new=subject
             )
@@ -289,13 +289,7 @@ class Service:
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
             if ticket.status == Status.CLOSED:
                 raise InvalidInput(f"ticket #{ticket.id} is closed; open a follow-up instead")
-            parent = session.scalars(
-                select(Message)
-                .where(Message.ticket_id == ticket.id, Message.message_id.is_not(None))
-                .where(Message.direction != Direction.NOTE.value)
-                .order_by(Message.created_at.desc(), Message.id.desc())
-                .limit(1)
-            ).first()
+            parent = self._reply_parent(session, ticket.id)
             references = None
             if parent is not None and parent.message_id:
                 references = " ".join(filter(None, [parent.references, parent.message_id]))
@@ -482,7 +476,8 @@ class Service:
                 (IdentityKind.PHONE, normalise_phone(p)) for p in add_phones
             ]:
                 self._attach_identity(session, journal, customer, kind, value)
-            for value in remove_identities:
+            for typed in remove_identities:
+                _, value = normalise_identity(typed)
                 identity = next((i for i in customer.identities if i.value == value), None)
                 if identity is None:
                     raise NotFound(f"customer {customer.id} has no identity '{value}'")
@@ -506,9 +501,9 @@ class Service:
             journal = self._journal(session)
             source = self._customer_for_update(session, source_id)
             target = self._customer_for_update(session, target_id)
-            moved_tickets = list(
-                session.scalars(select(Ticket.id).where(Ticket.customer_id == source.id))
-            )
+            moved_tickets = session.execute(
+                select(Ticket.id, Ticket.version).where(Ticket.customer_id == source.id)
+            ).all()
             session.execute(
                 update(CustomerIdentity)
                 .where(CustomerIdentity.customer_id == source.id)
@@ -543,17 +538,17 @@ class Service:
                 new=f"customer {target.id} ({target.name})",
                 reason=f"moved {len(moved_tickets)} tickets",
             )
-            search.unindex_customer(session, source.id)
             self._reindex_customer(session, target)
-            for ticket_id in moved_tickets:
+            for ticket_id, version in moved_tickets:
                 journal.audit(
                     "ticket",
                     ticket_id,
-                    "customer",
+                    "update",
                     ticket_id=ticket_id,
+                    ticket_version=version + 1,
                     field="customer",
-                    old=source.id,
-                    new=target.id,
+                    old=f"{source.name or 'customer'} ({source.id})",
+                    new=f"{target.name or 'customer'} ({target.id})",
                     reason="customers merged",
                 )
                 journal.changed("ticket", ticket_id, "update")
@@ -637,8 +632,8 @@ class Service:
             ).first()
             if identity is not None:
                 customer = session.get_one(Customer, identity.customer_id)
-                if not customer.name and name.strip():
-                    customer.name = name.strip()
+                changed = self._complete_customer(session, journal, customer, name, wanted)
+                if changed:
                     self._reindex_customer(session, customer)
                 return customer
         customer = Customer(
@@ -655,8 +650,37 @@ class Service:
             self._attach_identity(session, journal, customer, kind, value, audit=False)
         journal.audit("customer", customer.id, "create", new=name.strip() or wanted[0][1])
         journal.changed("customer", customer.id, "insert")
-        self._reindex_customer(session, customer)
         return customer
+
+    def _complete_customer(
+        self,
+        session: Session,
+        journal: Journal,
+        customer: Customer,
+        name: str,
+        identities: list[tuple[IdentityKind, str]],
+    ) -> bool:
+        """A known customer wrote with more details (a name, a new phone): keep them, unless
+        an identity belongs to someone else, which only a deliberate merge may change."""
+        changed = False
+        if not customer.name and name.strip():
+            customer.name = name.strip()
+            journal.audit("customer", customer.id, "edit", field="name", new=customer.name)
+            changed = True
+        for kind, value in identities:
+            owner = session.scalar(
+                select(CustomerIdentity.customer_id).where(
+                    CustomerIdentity.kind == kind.value, CustomerIdentity.value == value
+                )
+            )
+            if owner is None:
+                self._attach_identity(session, journal, customer, kind, value)
+                changed = True
+        if changed:
+            customer.version += 1
+            customer.updated_at = journal.at
+            journal.changed("customer", customer.id, "update")
+        return changed
 
     def _attach_identity(
         self,
@@ -686,14 +710,7 @@ class Service:
             journal.audit("customer", customer.id, "add_identity", new=value)
 
     def _reindex_customer(self, session: Session, customer: Customer) -> None:
-        session.flush()
-        search.index_customer(
-            session,
-            customer.id,
-            customer.name,
-            customer.organisation,
-            [identity.value for identity in customer.identities],
-        )
+        search.reindex_tickets_of(session, customer.id)
 
     def _add_message(
         self,
@@ -740,7 +757,7 @@ class Service:
                     content=item.content,
                 )
             )
-        search.index_new_message(session, message.id, ticket.id, body)
+        search.append_message(session, ticket.id, body)
         ticket.message_count += 1
         if ticket.last_message_at is None or at >= ticket.last_message_at:
             ticket.last_message_at = at
@@ -861,6 +878,24 @@ class Service:
                 Draft.ticket_id == ticket_id, Draft.agent_id == agent_id, Draft.kind == kind.value
             )
         )
+
+    def _reply_parent(self, session: Session, ticket_id: int) -> Message | None:
+        """The message a reply answers: the customer's latest mail, else our latest one, so a
+        second reply in a row still threads under what the customer wrote."""
+        for direction in (Direction.INBOUND, Direction.OUTBOUND):
+            parent = session.scalars(
+                select(Message)
+                .where(
+                    Message.ticket_id == ticket_id,
+                    Message.direction == direction.value,
+                    Message.message_id.is_not(None),
+                )
+                .order_by(Message.created_at.desc(), Message.id.desc())
+                .limit(1)
+            ).first()
+            if parent is not None:
+                return parent
+        return None
 
     def _message_domain(self, session: Session, agent_id: int) -> str:
         email = session.scalar(select(Agent.email).where(Agent.id == agent_id)) or ""

@@ -70,19 +70,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_departments_name")),
     )
     op.create_table(
-        "search_docs",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
-        sa.Column("ref_id", sa.BigInteger(), nullable=False),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=True),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_search_docs")),
-        sa.UniqueConstraint("kind", "ref_id", name=op.f("uq_search_docs_kind_ref_id")),
-    )
-    with op.batch_alter_table("search_docs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_search_docs_ticket_id"), ["ticket_id"], unique=False)
-
-    op.create_table(
         "agent_departments",
         sa.Column("agent_id", sa.Integer(), nullable=False),
         sa.Column("department_id", sa.Integer(), nullable=False),
@@ -338,31 +325,46 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_state_next", ["state", "next_attempt_at"], unique=False)
 
+    op.create_table(
+        "ticket_search",
+        sa.Column(
+            "ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_ticket_search_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_search")),
+    )
     _create_search_index()
 
 
 def _create_search_index() -> None:
-    """The full-text index over search_docs.body, in each database's own way."""
+    """The full-text index over ticket_search.body, in each database's own way."""
     if op.get_bind().dialect.name == "sqlite":
-        # External-content FTS5: the text lives once in search_docs. store/search.py writes
+        # External-content FTS5: the text lives once in ticket_search. store/search.py writes
         # the index rows itself (no triggers), so bulk loads can index a whole batch in one
         # INSERT ... SELECT, several times faster than a trigger per row.
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5("
-            "body, content='search_docs', content_rowid='id', "
+            "body, content='ticket_search', content_rowid='ticket_id', "
             "tokenize='unicode61 remove_diacritics 0')"
         )
     else:
         op.execute(
-            "ALTER TABLE search_docs ADD COLUMN tsv tsvector "
+            "ALTER TABLE ticket_search ADD COLUMN tsv tsvector "
             "GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED"
         )
-        op.execute("CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)")
+        op.execute("CREATE INDEX ix_ticket_search_tsv ON ticket_search USING gin (tsv)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE search_fts")
+    op.drop_table("ticket_search")
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_state_next")
@@ -417,10 +419,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_agent_departments_department_id"))
 
     op.drop_table("agent_departments")
-    with op.batch_alter_table("search_docs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_search_docs_ticket_id"))
-
-    op.drop_table("search_docs")
     op.drop_table("departments")
     op.drop_table("customers")
     op.drop_table("change_log")

@@ -1,0 +1,30 @@
+"""What every widget needs to reach the store: built once by app.py and passed down, so there is
+no global main-window object to reach through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from desk_app.core.clock import Clock, utc_now
+from desk_app.store import Queries, Service
+from desk_app.store.records import AgentRecord, DepartmentRecord
+from desk_app.ui.messages import MessageBridge
+from desk_app.ui.tasks import TaskRunner
+
+
+@dataclass
+class DeskContext:
+    queries: Queries
+    service: Service
+    runner: TaskRunner
+    messages: MessageBridge
+    agent: AgentRecord | None
+    time_zone: tzinfo
+    clock: Clock = utc_now
+    # Filled once at start-up by the main window; pickers read them without a round trip.
+    agents: list[AgentRecord] = field(default_factory=list)
+    departments: list[DepartmentRecord] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.clock()

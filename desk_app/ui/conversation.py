@@ -1,0 +1,236 @@
+"""The conversation: every message of a ticket as a card, oldest first.
+
+Rendered as rich text in a QTextBrowser: selectable, searchable with the keyboard, and cheap for
+long threads. Remote content is never fetched: loadResource answers only for data we embed, so a
+tracking pixel in a customer's mail cannot tell the sender when an agent read it.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from desk_app.core.enums import DeliveryState, Direction
+from desk_app.store.records import AuditRecord, MessageRecord, TicketDetail
+from desk_app.ui.formatting import file_size, local_time, split_quoted
+from desk_app.ui.styles import (
+    DELIVERY_LABELS,
+    PRIORITY_COLOURS,
+    icon,
+    message_colours,
+    muted_text,
+)
+
+KIND_LABELS = {
+    Direction.INBOUND: "Customer",
+    Direction.OUTBOUND: "Reply",
+    Direction.NOTE: "Internal note",
+}
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """A reply or note the agent just sent, shown until the stored message comes back."""
+
+    kind: str
+    body: str
+
+
+class ConversationView(QTextBrowser):
+    attachment_clicked = Signal(int, str)  # attachment id, filename
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversation")
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setFrameShape(QTextBrowser.Shape.NoFrame)
+        self.anchorClicked.connect(self._link_clicked)
+        self._detail: TicketDetail | None = None
+        self._zone: tzinfo = UTC
+        self._now: datetime | None = None
+        self._expanded: set[int] = set()
+        self._pending: list[PendingMessage] = []
+
+    def loadResource(self, kind: int, name: QUrl) -> object:
+        # Nothing from the network or the local disk: only what the document itself embeds,
+        # and Desk's own icons.
+        if name.scheme() == "data":
+            return super().loadResource(kind, name)
+        if name.scheme() == "desk-icon":
+            return icon(name.path(), muted_text(self.palette()), 32).pixmap(16, 16).toImage()
+        return None
+
+    def show_ticket(self, detail: TicketDetail, zone: tzinfo, now: datetime) -> None:
+        same_ticket = self._detail is not None and self._detail.id == detail.id
+        if not same_ticket:
+            self._expanded.clear()
+        self._detail, self._zone, self._now = detail, zone, now
+        self._pending = []
+        self._render(scroll_to_end=True)
+
+    def add_pending(self, kind: str, body: str) -> None:
+        self._pending.append(PendingMessage(kind, body))
+        self._render(scroll_to_end=True)
+
+    def drop_pending(self) -> None:
+        if self._pending:
+            self._pending = []
+            self._render(scroll_to_end=False)
+
+    def clear_ticket(self) -> None:
+        self._detail, self._pending = None, []
+        self.clear()
+
+    @property
+    def detail(self) -> TicketDetail | None:
+        return self._detail
+
+    def _link_clicked(self, url: QUrl) -> None:
+        if url.scheme() == "desk":
+            parts = url.path().strip("/").split("/")
+            if url.host() == "quote" and parts and parts[0].isdigit():
+                self._expanded ^= {int(parts[0])}
+                self._render(scroll_to_end=False)
+            elif url.host() == "attachment" and parts and parts[0].isdigit():
+                self.attachment_clicked.emit(int(parts[0]), "/".join(parts[1:]))
+            return
+        if url.scheme() in ("http", "https", "mailto"):
+            # Links open in the agent's browser, never inside Desk.
+            QDesktopServices.openUrl(url)
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def _render(self, *, scroll_to_end: bool) -> None:
+        detail = self._detail
+        if detail is None:
+            self.clear()
+            return
+        bar = self.verticalScrollBar()
+        position = bar.value()
+        parts = [self._timeline_html(detail)]
+        parts.extend(self._pending_html(p) for p in self._pending)
+        self.setHtml("".join(parts))
+        # The document lays out lazily; scroll once it knows its height.
+        target = None if scroll_to_end else position
+        QTimer.singleShot(0, lambda: bar.setValue(bar.maximum() if target is None else target))
+
+    def _timeline_html(self, detail: TicketDetail) -> str:
+        # Field changes sit between the messages in time order, as quiet one-line notes.
+        events: list[tuple[datetime, int, str]] = [
+            (m.created_at, 1, self._message_html(m)) for m in detail.messages
+        ]
+        events.extend(
+            (a.at, 0, self._audit_html(a)) for a in detail.audit if a.action == "update" and a.field
+        )
+        events.sort(key=lambda item: (item[0], item[1]))
+        if not detail.messages:
+            events.append((detail.created_at, 2, self._muted_line("No messages yet.")))
+        return "".join(html_text for _at, _order, html_text in events)
+
+    def _colours(self) -> dict[str, str]:
+        palette = self.palette()
+        colours = {k: v.name() for k, v in message_colours(palette).items()}
+        colours["muted"] = muted_text(palette).name()
+        colours["link"] = palette.color(QPalette.ColorRole.Link).name()
+        return colours
+
+    def _muted_line(self, text: str) -> str:
+        muted = self._colours()["muted"]
+        return (
+            f'<p align="center" style="color:{muted}; font-size:small; margin:6px 0;">'
+            f"{html.escape(text)}</p>"
+        )
+
+    def _audit_html(self, event: AuditRecord) -> str:
+        who = event.actor or "System"
+        field = (event.field or "").replace("_", " ")
+        when = local_time(event.at, self._zone, self._now)
+        text = f"{who} changed {field} to {event.new_value or '—'} · {when}"
+        return self._muted_line(text)
+
+    def _card(self, kind: str, header_left: str, header_right: str, body: str) -> str:
+        colours = self._colours()
+        background = colours.get(kind, colours["inbound"])
+        border = colours["note_border"] if kind == Direction.NOTE else colours["border"]
+        return (
+            f'<table width="100%" cellspacing="0" cellpadding="10" '
+            f'style="margin-bottom:10px; border:1px solid {border}; border-collapse:collapse;" '
+            f'bgcolor="{background}"><tr><td>'
+            f'<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+            f"<td>{header_left}</td>"
+            f'<td align="right" style="color:{colours["muted"]};">{header_right}</td>'
+            f"</tr></table>"
+            f'<div style="margin-top:6px;">{body}</div>'
+            f"</td></tr></table>"
+        )
+
+    def _message_html(self, message: MessageRecord) -> str:
+        colours = self._colours()
+        when = local_time(message.created_at, self._zone, self._now)
+        label = KIND_LABELS.get(Direction(message.direction), message.direction)
+        left = (
+            f"<b>{html.escape(message.author or 'Unknown sender')}</b>"
+            f'&nbsp;&nbsp;<span style="color:{colours["muted"]};">{label}</span>'
+        )
+        right = html.escape(when)
+        if message.direction == Direction.OUTBOUND and message.delivery_state:
+            right = f"{self._delivery_html(message)} · {right}"
+        body = self._body_html(message)
+        if message.attachments:
+            links = "<br>".join(
+                f'<img src="desk-icon:attachment" width="16" height="16"> <a href="desk://attachment/{a.id}/{html.escape(a.filename)}">'
+                f"{html.escape(a.filename)}</a>"
+                f' <span style="color:{colours["muted"]};">{file_size(a.size)}</span>'
+                for a in message.attachments
+            )
+            body += f'<p style="margin-top:8px;">{links}</p>'
+        return self._card(message.direction, left, right, body)
+
+    def _delivery_html(self, message: MessageRecord) -> str:
+        state = message.delivery_state or ""
+        label = DELIVERY_LABELS.get(state, state)
+        if state == DeliveryState.FAILED:
+            reason = html.escape(message.delivery_error or "no reason given")
+            return f'<span style="color:{PRIORITY_COLOURS["urgent"]};">{label}: {reason}</span>'
+        return html.escape(label)
+
+    def _body_html(self, message: MessageRecord) -> str:
+        if message.body_html:
+            # Sanitised on the way in (mail ingest); rendered as is, images stay unloaded.
+            return message.body_html
+        new_text, quoted = split_quoted(message.body_text)
+        body = _plain_to_html(new_text)
+        if not quoted:
+            return body
+        colours = self._colours()
+        lines = len(quoted.splitlines())
+        if message.id in self._expanded:
+            return (
+                f"{body}"
+                f'<p><a href="desk://quote/{message.id}">Hide quoted text</a></p>'
+                f'<div style="color:{colours["muted"]};">{_plain_to_html(quoted)}</div>'
+            )
+        return (
+            f'{body}<p><a href="desk://quote/{message.id}">'
+            f"··· Show quoted text ({lines} lines)</a></p>"
+        )
+
+    def _pending_html(self, pending: PendingMessage) -> str:
+        colours = self._colours()
+        kind = Direction.NOTE if pending.kind == "note" else Direction.OUTBOUND
+        left = (
+            f'<b>You</b>&nbsp;&nbsp;<span style="color:{colours["muted"]};">'
+            f"{KIND_LABELS[kind]}</span>"
+        )
+        return self._card(kind, left, "Saving…", _plain_to_html(pending.body))
+
+
+def _plain_to_html(text: str) -> str:
+    escaped = html.escape(text.strip("\n"))
+    return escaped.replace("\n", "<br>")

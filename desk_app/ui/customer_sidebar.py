@@ -1,0 +1,255 @@
+"""The customer history sidebar: who this is, how to reach them, notes, and every ticket they
+ever opened across channels, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.core.errors import ConflictError, DeskError
+from desk_app.store.records import CustomerRecord, OpResult, TicketRow
+from desk_app.ui.context import DeskContext
+from desk_app.ui.customer_dialogs import EditCustomerDialog, MergeCustomerDialog
+from desk_app.ui.formatting import relative_time
+from desk_app.ui.styles import STATUS_LABELS
+
+
+def _label(object_name: str = "") -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+class CustomerSidebar(QWidget):
+    ticket_chosen = Signal(int)
+    customer_changed = Signal(int)  # edited or merged: tickets may show a new name
+    loaded = Signal(int)
+
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._customer: CustomerRecord | None = None
+        self._tickets: list[TicketRow] = []
+        self._current_ticket: int | None = None
+        self._generation = 0
+
+        self.name = _label("customerName")
+        self.organisation = _label("muted")
+        self.contacts = _label()
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Notes about this customer, for every agent…")
+        self.notes.setMaximumHeight(84)
+        self.notes.textChanged.connect(self._notes_edited)
+        self.save_notes = QPushButton("Save notes")
+        self.save_notes.setEnabled(False)
+        self.save_notes.clicked.connect(self._save_notes)
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.clicked.connect(self.edit_customer)
+        self.merge_button = QPushButton("Merge…")
+        self.merge_button.setToolTip("Merge another customer into this one")
+        self.merge_button.clicked.connect(self.merge_customer)
+        self.tickets_title = QLabel("Tickets")
+        self.tickets_title.setObjectName("sectionTitle")
+        self.tickets = QListWidget()
+        self.tickets.setObjectName("customerTickets")
+        self.tickets.setWordWrap(True)
+        self.tickets.itemActivated.connect(self._ticket_clicked)
+        self.tickets.itemClicked.connect(self._ticket_clicked)
+        self.message = _label("muted")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.merge_button)
+        buttons.addStretch(1)
+        notes_row = QHBoxLayout()
+        notes_row.addStretch(1)
+        notes_row.addWidget(self.save_notes)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(6)
+        layout.addWidget(self.name)
+        layout.addWidget(self.organisation)
+        layout.addWidget(self.contacts)
+        layout.addLayout(buttons)
+        notes_title = QLabel("Notes")
+        notes_title.setObjectName("sectionTitle")
+        layout.addSpacing(6)
+        layout.addWidget(notes_title)
+        layout.addWidget(self.notes)
+        layout.addLayout(notes_row)
+        layout.addWidget(self.tickets_title)
+        layout.addWidget(self.tickets, 1)
+        layout.addWidget(self.message)
+        self.setMinimumWidth(240)
+        self._set_enabled(False)
+
+    @property
+    def customer(self) -> CustomerRecord | None:
+        return self._customer
+
+    def ticket_ids(self) -> list[int]:
+        return [row.id for row in self._tickets]
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (self.notes, self.edit_button, self.merge_button, self.tickets):
+            widget.setEnabled(enabled)
+
+    # --- loading ----------------------------------------------------------------------------
+
+    def show_customer(self, customer: CustomerRecord | None, current_ticket: int | None) -> None:
+        self._current_ticket = current_ticket
+        if customer is None:
+            self._customer = None
+            self.name.setText("No ticket open")
+            for label in (self.organisation, self.contacts, self.message):
+                label.clear()
+            self._set_notes("")
+            self.tickets.clear()
+            self._set_enabled(False)
+            return
+        self.load(customer.id)
+
+    def load(self, customer_id: int) -> None:
+        self._generation += 1
+        generation, queries = self._generation, self._ctx.queries
+
+        def work() -> tuple[CustomerRecord, list[TicketRow]]:
+            return queries.customer(customer_id), queries.customer_tickets(customer_id)
+
+        self._ctx.runner.run(work, lambda result: self._arrived(generation, *result))
+
+    def _arrived(self, generation: int, customer: CustomerRecord, rows: list[TicketRow]) -> None:
+        if generation != self._generation:
+            return
+        self._customer, self._tickets = customer, rows
+        self.name.setText(customer.name or (customer.emails or customer.phones or ["—"])[0])
+        self.organisation.setText(customer.organisation)
+        self.organisation.setVisible(bool(customer.organisation))
+        self.contacts.setText(
+            "<br>".join([f"✉ {e}" for e in customer.emails] + [f"☎ {p}" for p in customer.phones])
+        )
+        if not self.save_notes.isEnabled():
+            self._set_notes(customer.notes)
+        self.tickets_title.setText(f"Tickets ({len(rows)})")
+        self.tickets.clear()
+        now = self._ctx.now()
+        for row in rows:
+            status = STATUS_LABELS.get(row.status, row.status)
+            item = QListWidgetItem(
+                f"{row.subject}\n#{row.id} · {status} · {row.channel} · "
+                f"{relative_time(row.updated_at, now)}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            item.setToolTip(row.preview)
+            self.tickets.addItem(item)
+            if row.id == self._current_ticket:
+                item.setSelected(True)
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+        self._set_enabled(True)
+        self.loaded.emit(customer.id)
+
+    def _ticket_clicked(self, item: QListWidgetItem) -> None:
+        ticket_id = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(ticket_id, int) and ticket_id != self._current_ticket:
+            self.ticket_chosen.emit(ticket_id)
+
+    # --- editing ----------------------------------------------------------------------------
+
+    def _set_notes(self, text: str) -> None:
+        self.notes.blockSignals(True)
+        self.notes.setPlainText(text)
+        self.notes.blockSignals(False)
+        self.save_notes.setEnabled(False)
+
+    def _notes_edited(self) -> None:
+        self.save_notes.setEnabled(self._customer is not None)
+
+    def _save_notes(self) -> None:
+        customer = self._customer
+        if customer is None:
+            return
+        notes, service = self.notes.toPlainText(), self._ctx.service
+        self._edit(
+            lambda: service.edit_customer(
+                customer.id, notes=notes, expected_version=customer.version
+            ),
+            "Notes saved",
+        )
+
+    def edit_customer(self) -> None:
+        customer = self._customer
+        if customer is None:
+            return
+        dialog = EditCustomerDialog(customer, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        service = self._ctx.service
+        name, organisation = dialog.name.text(), dialog.organisation.text()
+        emails = [dialog.add_email.text()] if dialog.add_email.text().strip() else []
+        phones = [dialog.add_phone.text()] if dialog.add_phone.text().strip() else []
+        self._edit(
+            lambda: service.edit_customer(
+                customer.id,
+                name=name,
+                organisation=organisation,
+                add_emails=emails,
+                add_phones=phones,
+                expected_version=customer.version,
+            ),
+            "Customer saved",
+        )
+
+    def merge_customer(self) -> None:
+        customer = self._customer
+        if customer is None:
+            return
+        dialog = MergeCustomerDialog(self._ctx, customer, self)
+        dialog.merge_confirmed.connect(self.merge_into_current)
+        dialog.open()
+
+    def merge_into_current(self, source_id: int) -> None:
+        customer = self._customer
+        if customer is None:
+            return
+        service = self._ctx.service
+        self._edit(lambda: service.merge_customers(source_id, customer.id), "Customers merged")
+
+    def _edit(self, work: Callable[[], OpResult], confirmation: str) -> None:
+        customer = self._customer
+        assert customer is not None
+        customer_id = customer.id
+
+        def done(_result: OpResult) -> None:
+            self.save_notes.setEnabled(False)
+            self.message.setText(confirmation)
+            self.customer_changed.emit(customer_id)
+            self.load(customer_id)
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, ConflictError):
+                self.message.setText(f"Not saved: {error}")
+                self.save_notes.setEnabled(False)
+                self.load(customer_id)
+            elif isinstance(error, DeskError):
+                self.message.setText(f"Not saved: {error}")
+            else:
+                self._ctx.runner.report(error)
+
+        self._ctx.runner.run(work, done, failed)

@@ -1,0 +1,256 @@
+"""The inbox table: one delegate paints the priority marker, the two-line subject with the last
+message's snippet, the channel icon and the status pill. Rows all have one fixed height so the
+view never measures 100k rows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from desk_app.core.enums import Status
+from desk_app.store.records import TicketRow
+from desk_app.ui.inbox_model import ROW_ROLE, Column, InboxModel
+from desk_app.ui.styles import PRIORITY_COLOURS, icon, item_text_colour, mix, muted_text
+
+DEFAULT_WIDTHS: dict[Column, int] = {
+    Column.SLA: 92,
+    Column.PRIORITY: 22,
+    Column.SUBJECT: 300,
+    Column.CUSTOMER: 130,
+    Column.CHANNEL: 30,
+    Column.DEPARTMENT: 100,
+    Column.ASSIGNEE: 112,
+    Column.STATUS: 82,
+    Column.UPDATED: 78,
+}
+
+STATUS_TINTS: dict[str, str] = {
+    Status.NEW: "#1a73e8",
+    Status.OPEN: "#00897b",
+    Status.PENDING: "#8e24aa",
+    Status.ON_HOLD: "#8d96a0",
+    Status.SOLVED: "#1e8e3e",
+    Status.CLOSED: "#5f6368",
+}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class InboxDelegate(QStyledItemDelegate):
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        row = index.data(ROW_ROLE)
+        column = Column(index.column())
+        if not isinstance(row, TicketRow) or column not in (
+            Column.PRIORITY,
+            Column.SUBJECT,
+            Column.CHANNEL,
+            Column.STATUS,
+        ):
+            super().paint(painter, option, index)
+            return
+        # Let the style draw selection and hover backgrounds, then draw our content on top.
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        if column == Column.PRIORITY:
+            self._paint_priority(painter, opt.rect, row)
+        elif column == Column.SUBJECT:
+            self._paint_subject(painter, opt, row, selected)
+        elif column == Column.CHANNEL:
+            channel_icon = icon(f"channel-{row.channel}", muted_text(opt.palette))
+            side = min(18, opt.rect.height() - 4)
+            target = QRect(0, 0, side, side)
+            target.moveCenter(opt.rect.center())
+            channel_icon.paint(painter, target)
+        else:
+            self._paint_status(painter, opt, row)
+        painter.restore()
+
+    def _paint_priority(self, painter: QPainter, rect: QRect, row: TicketRow) -> None:
+        colour = QColor(PRIORITY_COLOURS.get(row.priority, "#8d96a0"))
+        bar = QRect(0, 0, 6, rect.height() - 14)
+        bar.moveCenter(rect.center())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(bar, 3, 3)
+
+    def _paint_subject(
+        self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow, selected: bool
+    ) -> None:
+        palette = opt.palette
+        active = bool(opt.state & QStyle.StateFlag.State_Active)
+        text_colour = item_text_colour(palette, selected, active)
+        inner = opt.rect.adjusted(6, 4, -6, -4)
+        title_font = QFont(opt.font)
+        title_font.setBold(row.status == Status.NEW)
+        title_metrics = QFontMetrics(title_font)
+        line = inner.height() // 2
+        painter.setFont(title_font)
+        painter.setPen(text_colour)
+        title = title_metrics.elidedText(row.subject, Qt.TextElideMode.ElideRight, inner.width())
+        painter.drawText(
+            QRect(inner.left(), inner.top(), inner.width(), line),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            title,
+        )
+        snippet_font = QFont(opt.font)
+        snippet_font.setBold(False)
+        painter.setFont(snippet_font)
+        snippet_colour = (
+            mix(text_colour, palette.color(QPalette.ColorRole.Highlight), 0.3)
+            if selected
+            else muted_text(palette)
+        )
+        painter.setPen(snippet_colour)
+        snippet = " ".join(row.preview.split())
+        snippet = QFontMetrics(snippet_font).elidedText(
+            snippet, Qt.TextElideMode.ElideRight, inner.width()
+        )
+        painter.drawText(
+            QRect(inner.left(), inner.top() + line, inner.width(), inner.height() - line),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            snippet,
+        )
+
+    def _paint_status(self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow) -> None:
+        text = str(opt.index.data()) if opt.index.isValid() else row.status
+        tint = QColor(STATUS_TINTS.get(row.status, "#8d96a0"))
+        metrics = QFontMetrics(opt.font)
+        pill = QRect(0, 0, metrics.horizontalAdvance(text) + 14, metrics.height() + 4)
+        pill.moveCenter(opt.rect.center())
+        pill.moveLeft(opt.rect.left() + 6)
+        base = opt.palette.color(QPalette.ColorRole.Base)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(mix(base, tint, 0.18))
+        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+        painter.setPen(mix(tint, opt.palette.color(QPalette.ColorRole.Text), 0.35))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width(), QFontMetrics(option.font).height() * 2 + 12)
+
+
+class InboxView(QTableView):
+    """Emits the ticket under the cursor; Enter (or a double click) asks to work on it."""
+
+    current_ticket_changed = Signal(object)  # int | None
+    ticket_activated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inbox")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSortingEnabled(False)  # the header click is handled, sorting runs in SQL
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setItemDelegate(InboxDelegate(self))
+        self.setMouseTracking(True)
+        vertical = self.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() * 2 + 14)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSortIndicatorShown(True)
+        # No arrow until the agent sorts: each view has its own default order.
+        header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        header.setSectionsClickable(True)
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setMinimumSectionSize(24)
+        header.sortIndicatorChanged.connect(self._sort_requested)
+        self.doubleClicked.connect(self._activate)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        header = self.horizontalHeader()
+        for column, width in DEFAULT_WIDTHS.items():
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)
+        for column in (Column.PRIORITY, Column.CHANNEL):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+        selection = self.selectionModel()
+        if selection is not None:
+            selection.currentRowChanged.connect(self._current_changed)
+
+    def inbox(self) -> InboxModel:
+        model = self.model()
+        assert isinstance(model, InboxModel)
+        return model
+
+    def _sort_requested(self, column: int, order: Qt.SortOrder) -> None:
+        if isinstance(self.model(), InboxModel):
+            self.inbox().sort(column, order)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        ticket_id = self.inbox().ticket_id(current.row()) if current.isValid() else None
+        self.current_ticket_changed.emit(ticket_id)
+
+    def _activate(self, index: QModelIndex) -> None:
+        ticket_id = self.inbox().ticket_id(index.row())
+        if ticket_id is not None:
+            self.ticket_activated.emit(ticket_id)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._activate(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def move_cursor(self, step: int) -> None:
+        """j/k and the menu's Next/Previous: move the cursor one ticket, selecting only it."""
+        model = self.inbox()
+        if model.rowCount() == 0:
+            return
+        current = self.currentIndex().row()
+        target = 0 if current < 0 else max(0, min(model.rowCount() - 1, current + step))
+        self.select_row(target)
+
+    def select_row(self, row: int) -> None:
+        index = self.inbox().index(row, Column.SUBJECT)
+        selection = self.selectionModel()
+        if selection is None:
+            return
+        selection.setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.scrollTo(index)
+
+    def selected_ticket_ids(self) -> list[int]:
+        selection = self.selectionModel()
+        if selection is None:
+            return []
+        rows = sorted(index.row() for index in selection.selectedRows())
+        return [i for i in (self.inbox().ticket_id(r) for r in rows) if i is not None]

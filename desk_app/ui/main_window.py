@@ -1,0 +1,549 @@
+"""The agent workstation: navigation, inbox, ticket pane and the customer history dock.
+
+The window only wires parts together and remembers its layout; each part owns its widgets and
+its calls to the store (through the task runner).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.core.errors import DeskError, Unavailable
+from desk_app.core.views import View
+from desk_app.store.records import AgentRecord, CustomerRecord, DepartmentRecord
+from desk_app.ui.actions import WindowActions, add_action
+from desk_app.ui.banner import Banner
+from desk_app.ui.context import DeskContext
+from desk_app.ui.crash import CrashReporter
+from desk_app.ui.customer_sidebar import CustomerSidebar
+from desk_app.ui.inbox_model import InboxModel
+from desk_app.ui.inbox_view import InboxView
+from desk_app.ui.navigation import SEARCH_KEY, NavigationPane, view_key
+from desk_app.ui.search_box import SearchBox
+from desk_app.ui.settings import ui_settings
+from desk_app.ui.shortcuts import ShortcutSheet
+from desk_app.ui.ticket_pane import TicketPane
+
+# Counts and visible rows are re-read this often, so changes by colleagues show up even before
+# the change feed (sync/) is wired in; it is one indexed COUNT per view.
+POLL_MS = 20_000
+TICK_MS = 30_000
+OPEN_DELAY_MS = 60  # collapses key-repeat on j/k into one ticket load
+DEFAULT_VIEW = "mine"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: DeskContext, crash: CrashReporter | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.crash = crash or CrashReporter(self)
+        self._current_key = ""
+        self._last_view_key = DEFAULT_VIEW
+        self._counting = False
+        self._pending_ticket: int | None = None
+        self._pending_open: int | None = None
+        self._closed = False
+        who = ctx.agent.display_name if ctx.agent else "nobody signed in"
+        self.setWindowTitle(f"Desk — {who}")
+        self.setObjectName("deskMainWindow")
+
+        ctx.runner.known_error.connect(self._known_error)
+        ctx.runner.bug.connect(self.crash.report)
+        ctx.runner.busy_changed.connect(self._busy_changed)
+        ctx.messages.posted.connect(self._message_posted)
+
+        self.navigation = NavigationPane()
+        self.navigation.view_chosen.connect(self.show_view)
+        self.model = InboxModel(ctx)
+        self.model.loaded.connect(self._page_loaded)
+        self.inbox = InboxView()
+        self.inbox.setModel(self.model)
+        self.inbox.current_ticket_changed.connect(self._cursor_moved)
+        self.inbox.ticket_activated.connect(self.focus_ticket)
+        self.banner = Banner()
+        self.empty_label = QLabel("")
+        self.empty_label.setObjectName("muted")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
+        self.ticket_pane = TicketPane(ctx)
+        self.ticket_pane.ticket_changed.connect(self.tickets_changed)
+        self.ticket_pane.customer_shown.connect(self._customer_shown)
+        self.sidebar = CustomerSidebar(ctx)
+        self.sidebar.ticket_chosen.connect(self.open_ticket)
+        self.sidebar.customer_changed.connect(self._customer_changed)
+
+        inbox_column = QWidget()
+        column = QVBoxLayout(inbox_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.inbox, 1)
+        column.addWidget(self.empty_label)
+        self.work_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.work_splitter.setObjectName("workSplitter")
+        self.work_splitter.setChildrenCollapsible(False)
+        self.work_splitter.addWidget(inbox_column)
+        self.work_splitter.addWidget(self.ticket_pane)
+        self.work_splitter.setSizes([330, 570])
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.addWidget(self.navigation)
+        self.main_splitter.addWidget(self.work_splitter)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([190, 1000])
+        self.setCentralWidget(self.main_splitter)
+
+        self.dock = QDockWidget("Customer", self)
+        self.dock.setObjectName("customerDock")
+        self.dock.setWidget(self.sidebar)
+        self.dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.resizeDocks([self.dock], [280], Qt.Orientation.Horizontal)
+
+        self.search = SearchBox()
+        self.search.search_requested.connect(self.run_search)
+        self.search.search_cleared.connect(lambda: self.show_view(self._last_view_key))
+        self.search.escape_pressed.connect(self.back_to_list)
+        self._build_toolbar()
+        self.window_actions = WindowActions()
+        self._build_menus()
+        self._build_status_bar()
+
+        self._open_timer = QTimer(self)
+        self._open_timer.setSingleShot(True)
+        self._open_timer.setInterval(OPEN_DELAY_MS)
+        self._open_timer.timeout.connect(self._open_pending)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self.poll)
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self.model.tick)
+        self._restore_layout()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Search")
+        bar.setObjectName("searchToolbar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.addWidget(self.search)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        agent = self.ctx.agent
+        self.signed_in = QLabel(
+            f"Signed in as <b>{agent.display_name}</b>  " if agent else "Not signed in  "
+        )
+        self.signed_in.setToolTip(agent.email if agent else "")
+        bar.addWidget(self.signed_in)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _build_menus(self) -> None:
+        a, bar = self.window_actions, self.menuBar()
+        file_menu = bar.addMenu("&File")
+        add_action(a, self, file_menu, "refresh", "&Refresh", self.refresh_all, ("F5",))
+        file_menu.addSeparator()
+        add_action(a, self, file_menu, "quit", "&Quit", self.close, ("Ctrl+Q",))
+
+        go = bar.addMenu("&Go")
+        add_action(a, self, go, "search", "&Search…", self.search.focus_for_search, ("Ctrl+K",))
+        add_action(a, self, go, "next", "&Next ticket", lambda: self.inbox.move_cursor(1), ("J",))
+        add_action(
+            a, self, go, "previous", "&Previous ticket", lambda: self.inbox.move_cursor(-1), ("K",)
+        )
+        add_action(
+            a,
+            self,
+            go,
+            "open",
+            "&Open ticket",
+            lambda: self.focus_ticket(self.ticket_pane.ticket_id),
+            ("Return",),
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
+        self.inbox.addAction(a["open"])
+        add_action(a, self, go, "back", "&Back to list", self.back_to_list, ("Esc",))
+        go.addSeparator()
+        self.views_menu = go.addMenu("&Views")
+
+        ticket = bar.addMenu("&Ticket")
+        add_action(a, self, ticket, "reply", "&Reply", lambda: self.compose("reply"), ("R",))
+        add_action(a, self, ticket, "note", "Internal &note", lambda: self.compose("note"), ("N",))
+        add_action(a, self, ticket, "assign", "&Assign…", lambda: self.pick("assignee"), ("A",))
+        add_action(a, self, ticket, "status", "Set &status…", lambda: self.pick("status"), ("S",))
+        add_action(
+            a, self, ticket, "priority", "Set &priority…", lambda: self.pick("priority"), ("P",)
+        )
+        add_action(
+            a,
+            self,
+            ticket,
+            "send",
+            "Sen&d",
+            self.ticket_pane.composer.send,
+            ("Ctrl+Return", "Ctrl+Enter"),
+        )
+        ticket.addSeparator()
+        add_action(
+            a, self, ticket, "take", "Assign selected to &me", self.take_selected, ("Ctrl+M",)
+        )
+        add_action(a, self, ticket, "solve", "Mark selected s&olved", self.solve_selected)
+
+        customer = bar.addMenu("&Customer")
+        add_action(
+            a, self, customer, "edit_customer", "&Edit customer…", self.sidebar.edit_customer
+        )
+        add_action(
+            a, self, customer, "merge_customer", "&Merge customer…", self.sidebar.merge_customer
+        )
+
+        view = bar.addMenu("&View")
+        toggle = self.dock.toggleViewAction()
+        toggle.setText("Customer &sidebar")
+        toggle.setShortcut("Ctrl+B")
+        view.addAction(toggle)
+        self.addAction(toggle)
+        add_action(
+            a,
+            self,
+            view,
+            "layout",
+            "Ticket pane &beside the list",
+            self.toggle_orientation,
+            ("Ctrl+L",),
+        )
+
+        help_menu = bar.addMenu("&Help")
+        add_action(
+            a,
+            self,
+            help_menu,
+            "shortcuts",
+            "&Keyboard shortcuts",
+            self.show_shortcuts,
+            ("?", "F1"),
+        )
+        add_action(a, self, help_menu, "about", "&About Desk", self.show_about)
+        a.all.append(toggle)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.busy_label = QLabel("")
+        self.busy_label.setObjectName("muted")
+        status.addPermanentWidget(self.busy_label)
+        status.showMessage(self.ctx.queries.db.describe().capitalize())
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def start(self, view: str | None = None, ticket: int | None = None) -> None:
+        """Load who and what exists, then show the first view. Nothing here blocks."""
+        queries = self.ctx.queries
+        self._pending_ticket = ticket
+        wanted = view or self._last_view_key
+
+        def work() -> tuple[list[DepartmentRecord], list[AgentRecord], list[View]]:
+            return queries.departments(), queries.agents(), queries.standard_views()
+
+        self.ctx.runner.run(work, lambda result: self._started(wanted, *result))
+        self._poll.start()
+        self._tick.start()
+
+    def _started(
+        self,
+        wanted: str,
+        departments: list[DepartmentRecord],
+        agents: list[AgentRecord],
+        views: list[View],
+    ) -> None:
+        self.ctx.departments, self.ctx.agents = departments, agents
+        self.ticket_pane.set_people()
+        self.navigation.nav.set_views(views, departments)
+        self.views_menu.clear()
+        for number, entry in enumerate(e for e in self.navigation.nav.entries if e.view):
+            action = self.views_menu.addAction(entry.label)
+            key = entry.key
+            action.triggered.connect(lambda _c=False, k=key: self.show_view(k))
+            if number < 9:
+                action.setShortcut(f"Ctrl+{number + 1}")
+                self.addAction(action)
+        key = self._resolve_view_key(wanted, departments)
+        self.show_view(key)
+        if self._pending_ticket is not None:
+            self.ticket_pane.open_ticket(self._pending_ticket)
+        self.refresh_counts()
+
+    def _resolve_view_key(self, wanted: str, departments: list[DepartmentRecord]) -> str:
+        """Accept a view key ("mine", "department:3") or a department's name."""
+        if self.navigation.nav.row_of(wanted) is not None and wanted != SEARCH_KEY:
+            return wanted
+        for department in departments:
+            if department.name.lower() == wanted.lower():
+                return f"department:{department.id}"
+        return DEFAULT_VIEW
+
+    # --- views and search -------------------------------------------------------------------
+
+    def show_view(self, key: str) -> None:
+        if key == SEARCH_KEY:
+            text = self.search.text().strip()
+            if text:
+                self.run_search(text)
+            else:
+                self.navigation.select_key(self._current_key)
+                self.search.focus_for_search()
+            return
+        entry = next((e for e in self.navigation.nav.entries if e.key == key), None)
+        if entry is None or entry.view is None:
+            return
+        self._current_key = self._last_view_key = key
+        self.navigation.select_key(key)
+        self.model.show_view(entry.view)
+        self.refresh_counts()
+
+    def run_search(self, text: str) -> None:
+        self._current_key = SEARCH_KEY
+        self.navigation.select_key(SEARCH_KEY)
+        self.model.show_search(text)
+
+    def _page_loaded(self) -> None:
+        rows = self.model.rowCount()
+        if self.model.search_text is not None:
+            self.navigation.nav.set_search_count(rows)
+        self.empty_label.setText(
+            f"Nothing matches “{self.model.search_text}”."
+            if self.model.search_text is not None
+            else "No tickets here. Nice work."
+        )
+        self.empty_label.setVisible(rows == 0)
+        self.inbox.setVisible(rows > 0)
+        pending = self._pending_ticket
+        if pending is not None:
+            row = self.model.row_of(pending)
+            if row is not None:
+                self._pending_ticket = None
+                self.inbox.select_row(row)
+        elif self.inbox.currentIndex().row() < 0 and rows and self.ticket_pane.ticket_id is None:
+            self.inbox.select_row(0)
+
+    def refresh_counts(self) -> None:
+        views = self.navigation.nav.views()
+        if self._counting or not views:
+            return
+        self._counting = True
+        queries = self.ctx.queries
+
+        def done(counts: dict[View, int]) -> None:
+            self._counting = False
+            self.navigation.nav.set_counts(counts)
+
+        def failed(error: BaseException) -> None:
+            self._counting = False
+            self.ctx.runner.report(error)
+
+        self.ctx.runner.run(lambda: queries.view_counts(views), done, failed)
+
+    def tickets_changed(self, *ticket_ids: int) -> None:
+        """Something changed these tickets (us, or the change feed): repaint them in place."""
+        self.model.refresh_tickets(list(ticket_ids))
+        self.refresh_counts()
+        customer = self.sidebar.customer
+        if customer is not None and set(ticket_ids) & set(self.sidebar.ticket_ids()):
+            self.sidebar.load(customer.id)
+
+    def poll(self) -> None:
+        first = self.inbox.rowAt(0)
+        last = self.inbox.rowAt(self.inbox.viewport().height() - 1)
+        if first >= 0:
+            last = last if last >= 0 else self.model.rowCount() - 1
+            ids = [self.model.ticket_id(r) for r in range(first, last + 1)]
+            self.model.refresh_tickets([i for i in ids if i is not None])
+        self.refresh_counts()
+
+    def refresh_all(self) -> None:
+        self.banner.hide()
+        self.model.reload()
+        self.ticket_pane.reload()
+        self.refresh_counts()
+
+    # --- tickets ----------------------------------------------------------------------------
+
+    def _cursor_moved(self, ticket_id: object) -> None:
+        self._pending_open = ticket_id if isinstance(ticket_id, int) else None
+        self._open_timer.start()
+
+    def _open_pending(self) -> None:
+        self.ticket_pane.open_ticket(self._pending_open)
+
+    def open_ticket(self, ticket_id: int) -> None:
+        row = self.model.row_of(ticket_id)
+        if row is not None:
+            self.inbox.select_row(row)
+        self.ticket_pane.open_ticket(ticket_id)
+
+    def focus_ticket(self, ticket_id: int | None) -> None:
+        if ticket_id is None:
+            return
+        self._open_timer.stop()
+        self.ticket_pane.open_ticket(ticket_id)
+        self.ticket_pane.conversation.setFocus()
+
+    def back_to_list(self) -> None:
+        self.inbox.setFocus()
+
+    def compose(self, kind: str) -> None:
+        if self.ticket_pane.detail is None:
+            return
+        self.ticket_pane.composer.set_mode(kind)
+        self.ticket_pane.composer.editor.setFocus()
+
+    def pick(self, field: str) -> None:
+        if self.ticket_pane.detail is None:
+            return
+        combo = self.ticket_pane.header.fields()[field]
+        combo.setFocus()
+        combo.showPopup()
+
+    def _bulk(self, what: str, change: str, value: object) -> None:
+        ids = self.inbox.selected_ticket_ids()
+        if not ids:
+            return
+        service = self.ctx.service
+
+        def work() -> list[int]:
+            for ticket_id in ids:
+                if change == "assign":
+                    service.assign(ticket_id, agent=int(str(value)))
+                else:
+                    service.set_status(ticket_id, str(value))
+            return ids
+
+        def done(changed: list[int]) -> None:
+            self.ctx.messages.info(f"{what}: {len(changed)} ticket(s)")
+            self.tickets_changed(*changed)
+            self.ticket_pane.reload()
+
+        def failed(error: BaseException) -> None:
+            self.ctx.runner.report(error)
+            self.tickets_changed(*ids)
+            self.ticket_pane.reload()
+
+        self.ctx.runner.run(work, done, failed)
+
+    def take_selected(self) -> None:
+        if self.ctx.agent is not None:
+            self._bulk("Assigned to you", "assign", self.ctx.agent.id)
+
+    def solve_selected(self) -> None:
+        self._bulk("Marked solved", "status", "solved")
+
+    def _customer_shown(self, customer: object) -> None:
+        record = customer if isinstance(customer, CustomerRecord) else None
+        self.sidebar.show_customer(record, self.ticket_pane.ticket_id)
+
+    def _customer_changed(self, _customer_id: int) -> None:
+        self.poll()
+        self.ticket_pane.reload()
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def _known_error(self, error: object) -> None:
+        text = str(error)
+        if isinstance(error, Unavailable):
+            self.banner.show_message("error", text, ("Retry", self.refresh_all))
+        elif isinstance(error, DeskError):
+            self.banner.show_message("error", text)
+
+    def _message_posted(self, level: str, text: str) -> None:
+        self.banner.show_message(level, text)
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.busy_label.setText("Working…" if busy else "")
+
+    def show_shortcuts(self) -> None:
+        ShortcutSheet(self.window_actions.all, self).open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About Desk", "Desk — a helpdesk workstation for customer-support agents."
+        )
+
+    def toggle_orientation(self) -> None:
+        vertical = self.work_splitter.orientation() == Qt.Orientation.Vertical
+        self.work_splitter.setOrientation(
+            Qt.Orientation.Horizontal if vertical else Qt.Orientation.Vertical
+        )
+        self.window_actions["layout"].setText(
+            "Ticket pane &below the list" if vertical else "Ticket pane &beside the list"
+        )
+
+    # --- layout memory ----------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        settings = ui_settings()
+        for key, restore in (
+            ("window/geometry", self.restoreGeometry),
+            ("window/state", self.restoreState),
+            ("window/mainSplitter", self.main_splitter.restoreState),
+            ("window/workSplitter", self.work_splitter.restoreState),
+            ("window/conversationSplitter", self.ticket_pane.splitter.restoreState),
+            ("inbox/header", self.inbox.horizontalHeader().restoreState),
+        ):
+            value = settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        last = settings.value("inbox/lastView")
+        if isinstance(last, str) and last:
+            self._last_view_key = last
+        if self.work_splitter.orientation() == Qt.Orientation.Horizontal:
+            self.window_actions["layout"].setText("Ticket pane &below the list")
+
+    def save_layout(self) -> None:
+        settings = ui_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/mainSplitter", self.main_splitter.saveState())
+        settings.setValue("window/workSplitter", self.work_splitter.saveState())
+        settings.setValue("window/conversationSplitter", self.ticket_pane.splitter.saveState())
+        settings.setValue("inbox/header", self.inbox.horizontalHeader().saveState())
+        settings.setValue("inbox/lastView", self._last_view_key)
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed:
+            self._closed = True
+            self._poll.stop()
+            self._tick.stop()
+            self.save_layout()
+            # Queue the last draft, then let the worker finish everything already queued.
+            self.ticket_pane.flush_draft_now()
+            self.ctx.runner.shutdown()
+        super().closeEvent(event)
+
+    @property
+    def current_view_key(self) -> str:
+        return self._current_key
+
+    def is_settled(self) -> bool:
+        """No database work queued or about to be: for screenshots and tests."""
+        return self.ctx.runner.pending == 0 and not self._open_timer.isActive()
+
+
+__all__ = ["MainWindow", "view_key"]

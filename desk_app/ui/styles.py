@@ -1,0 +1,167 @@
+"""Colours, fonts, icons and the style sheet. Everything derives from the system palette so the
+window follows light and dark mode; only the traffic-light priority colours are fixed, because
+they carry meaning agents learn once."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QFontDatabase, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication
+
+from desk_app.core.enums import DeliveryState, Priority, Status
+
+ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+
+PRIORITY_COLOURS: dict[str, str] = {
+    Priority.URGENT: "#d93025",
+    Priority.HIGH: "#f29900",
+    Priority.NORMAL: "#1e8e3e",
+    Priority.LOW: "#8d96a0",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    Status.NEW: "New",
+    Status.OPEN: "Open",
+    Status.PENDING: "Pending",
+    Status.ON_HOLD: "On hold",
+    Status.SOLVED: "Solved",
+    Status.CLOSED: "Closed",
+}
+
+DELIVERY_LABELS: dict[str, str] = {
+    DeliveryState.QUEUED: "Queued",
+    DeliveryState.SENDING: "Sending…",
+    DeliveryState.SENT: "Sent",
+    DeliveryState.FAILED: "Failed",
+}
+
+# Fallbacks for scripts the system UI font may lack. Qt walks this list per glyph, so a
+# missing family costs nothing; the first installed one wins.
+CJK_CYRILLIC_FALLBACKS = (
+    "Noto Sans",
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "Source Han Sans JP",
+    "Yu Gothic UI",
+    "Meiryo UI",
+    "Hiragino Sans",
+    "Microsoft YaHei UI",
+    "WenQuanYi Micro Hei",
+    "DejaVu Sans",
+)
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def mix(base: QColor, tint: QColor, amount: float) -> QColor:
+    return QColor(
+        round(base.red() + (tint.red() - base.red()) * amount),
+        round(base.green() + (tint.green() - base.green()) * amount),
+        round(base.blue() + (tint.blue() - base.blue()) * amount),
+    )
+
+
+def item_text_colour(palette: QPalette, selected: bool, active: bool) -> QColor:
+    """The text colour the style pairs with the background it just drew for an item; an
+    unfocused view draws a pale selection that needs dark text, not highlighted-text."""
+    group = QPalette.ColorGroup.Active if active else QPalette.ColorGroup.Inactive
+    role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+    return palette.color(group, role)
+
+
+def muted_text(palette: QPalette) -> QColor:
+    return mix(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.45)
+
+
+def message_colours(palette: QPalette) -> dict[str, QColor]:
+    """Card backgrounds per message direction: customer plain, agent tinted with the accent,
+    internal notes amber so nobody mistakes a note for something the customer saw."""
+    base = palette.color(QPalette.ColorRole.Base)
+    dark = is_dark(palette)
+    return {
+        "inbound": mix(base, palette.color(QPalette.ColorRole.Text), 0.04),
+        "outbound": mix(base, palette.color(QPalette.ColorRole.Highlight), 0.16 if dark else 0.09),
+        "note": mix(base, QColor("#f5b800"), 0.16 if dark else 0.2),
+        "note_border": QColor("#c99700" if not dark else "#a07a00"),
+        "border": mix(base, palette.color(QPalette.ColorRole.Text), 0.14),
+    }
+
+
+def configure_fonts(app: QApplication) -> list[str]:
+    """Keep the platform's UI font and add fallbacks that cover Japanese and Cyrillic.
+    Returns the fallbacks that are installed (none means the system's own fallback decides)."""
+    installed = set(QFontDatabase.families())
+    font = app.font()
+    fallbacks = [f for f in CJK_CYRILLIC_FALLBACKS if f in installed and f != font.family()]
+    font.setFamilies([font.family(), *fallbacks])
+    if font.pointSizeF() < 9.5:
+        font.setPointSizeF(10)
+    app.setFont(font)
+    return fallbacks
+
+
+@cache
+def _svg(name: str) -> bytes | None:
+    file = ICONS / f"{name}.svg"
+    try:
+        return file.read_bytes()
+    except OSError:
+        return None
+
+
+def icon(name: str, colour: QColor | None = None, size: int = 32) -> QIcon:
+    """A line icon from resources/icons drawn in the palette's text colour; an empty icon when
+    the resource is missing, so a broken install degrades to text instead of failing."""
+    data = _svg(name)
+    if data is None:
+        return QIcon()
+    tint = colour or QApplication.palette().color(QPalette.ColorRole.Text)
+    renderer = QSvgRenderer(QByteArray(data.replace(b"currentColor", tint.name().encode())))
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    renderer.render(painter, QRectF(0, 0, size, size))
+    painter.end()
+    return QIcon(pixmap)
+
+
+def style_sheet(palette: QPalette) -> str:
+    """Only spacing and a few accents; colours come from palette() so dark mode just works."""
+    colours = message_colours(palette)
+    border = colours["border"].name()
+    muted = muted_text(palette).name()
+    accent = palette.color(QPalette.ColorRole.Highlight).name()
+    return f"""
+QListView#navigation {{ border: none; padding: 6px 4px; }}
+QTableView#inbox {{ border: none; }}
+QHeaderView::section {{ padding: 4px 6px; border: none; border-bottom: 1px solid {border}; }}
+QFrame#ticketHeader {{ border-bottom: 1px solid {border}; }}
+QLabel#ticketSubject {{ font-size: 15pt; font-weight: 600; }}
+QLabel#muted, QLabel#fieldLabel {{ color: {muted}; }}
+QLabel#sectionTitle {{ color: {muted}; font-weight: 600; }}
+QLabel#customerName {{ font-size: 13pt; font-weight: 600; }}
+QFrame#banner {{ border-radius: 6px; padding: 2px; }}
+QFrame#banner[level="error"] {{ background: #fde7e9; color: #7a1020; }}
+QFrame#banner[level="warning"] {{ background: #fff4ce; color: #5c4300; }}
+QFrame#banner[level="info"] {{ background: {colours["outbound"].name()}; }}
+QFrame#banner QLabel {{ color: inherit; }}
+QFrame#composer {{ border-top: 1px solid {border}; }}
+QToolButton#modeButton, QToolButton#noteMode {{ padding: 3px 10px;
+    border: 1px solid {border}; border-radius: 4px; }}
+QToolButton#modeButton:checked {{ background: {accent}; color: palette(highlighted-text);
+    border-color: {accent}; }}
+QToolButton#sendMore {{ padding: 4px 10px; }}
+QToolButton#sendMore::menu-indicator {{ image: none; width: 0px; }}
+QToolButton#noteMode:checked {{ background: {colours["note"].name()}; color: palette(text);
+    border-color: {colours["note_border"].name()}; }}
+QPushButton#primary {{ background: {accent}; color: palette(highlighted-text); border: none;
+    border-radius: 4px; padding: 5px 16px; font-weight: 600; }}
+QPushButton#primary:disabled {{ background: {border}; }}
+QLineEdit#searchBox {{ padding: 4px 8px; border-radius: 6px; border: 1px solid {border}; }}
+"""

@@ -1,0 +1,118 @@
+"""One background executor for all database work, with results handed back on the GUI thread.
+
+A single worker thread keeps the order of commands the agent gave (a reply is stored before the
+status change typed after it) and means SQLite never sees two writers from one desktop. Each task
+is a plain callable that opens its own session through Queries or Service, so nothing ORM-shaped
+crosses threads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from desk_app.core.errors import DeskError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class TaskRunner(QObject):
+    """Runs callables on one worker thread; `done`/`failed` callbacks run on the GUI thread."""
+
+    # Emitted from the worker thread; Qt queues it onto the GUI thread because this object
+    # lives there. Payload: task id, result or None, exception or None.
+    _finished = Signal(int, object, object)
+    known_error = Signal(object)  # a DeskError, for the message banner
+    bug = Signal(object)  # any other exception, for the crash reporter
+    busy_changed = Signal(bool)
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-db")
+        self._ids = itertools.count(1)
+        self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._finished.connect(self._deliver)
+
+    @property
+    def pending(self) -> int:
+        return len(self._callbacks)
+
+    def run(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None] | None = None,
+        failed: Failed | None = None,
+    ) -> int:
+        """Queue work; `failed` may handle an error itself, otherwise the default policy applies
+        (known errors become a message, anything else a crash report)."""
+        if self._closed:
+            log.warning("task submitted after shutdown was ignored")
+            return 0
+        task_id = next(self._ids)
+        if not self._callbacks:
+            self.busy_changed.emit(True)
+        self._callbacks[task_id] = (done, failed)
+        self._executor.submit(self._call, task_id, work)
+        return task_id
+
+    def _call(self, task_id: int, work: Callable[[], object]) -> None:
+        try:
+            result = work()
+        except BaseException as exc:  # a bug in a task must reach the crash dialog, not vanish
+            self._emit(task_id, None, exc)
+        else:
+            self._emit(task_id, result, None)
+
+    def _emit(self, task_id: int, result: object, error: BaseException | None) -> None:
+        with self._lock:
+            if not self._closed:
+                self._finished.emit(task_id, result, error)
+
+    def _deliver(self, task_id: int, result: object, error: object) -> None:
+        done, failed = self._callbacks.pop(task_id, (None, None))
+        try:
+            if isinstance(error, BaseException):
+                if failed is not None:
+                    failed(error)
+                else:
+                    self.report(error)
+            elif done is not None:
+                done(result)
+        finally:
+            if not self._callbacks:
+                self.busy_changed.emit(False)
+                self.idle.emit()
+
+    def report(self, error: BaseException) -> None:
+        """The default error policy, also used by handlers that only care about some errors."""
+        if isinstance(error, DeskError):
+            self.known_error.emit(error)
+        else:
+            self.bug.emit(error)
+
+    def wait_for(self, work: Callable[[], T]) -> T:
+        """Run work on the worker and block until it is done. Only for shutdown, where the
+        window must flush a draft before the process ends."""
+        return self._executor.submit(work).result()
+
+    def shutdown(self) -> None:
+        """Finish queued work (drafts and commands must not be lost), then drop late results."""
+        if self._closed:
+            return
+        self._executor.shutdown(wait=True)
+        with self._lock:
+            self._closed = True
+        self._callbacks.clear()

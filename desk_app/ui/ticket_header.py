@@ -1,0 +1,147 @@
+"""The ticket header: subject, who and where from, SLA, and the editable fields.
+
+Every field change is only a request here; the ticket pane sends it through the service with
+the version that was loaded, and reloads whatever the outcome.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.core.enums import Priority, Status
+from desk_app.store.records import AgentRecord, DepartmentRecord, TicketDetail
+from desk_app.ui.formatting import due_text, local_time
+from desk_app.ui.styles import PRIORITY_COLOURS, STATUS_LABELS
+
+UNASSIGNED = -1
+
+
+class TicketHeader(QFrame):
+    # field ("status" | "priority" | "department" | "assignee"), new value
+    change_requested = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ticketHeader")
+        self.subject = QLabel()
+        self.subject.setObjectName("ticketSubject")
+        self.subject.setWordWrap(True)
+        self.subject.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta = QLabel()
+        self.meta.setObjectName("muted")
+        self.meta.setWordWrap(True)
+        self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sla = QLabel()
+        self.sla.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+
+        self.status = QComboBox()
+        for status in Status:
+            self.status.addItem(STATUS_LABELS[status], status.value)
+        self.priority = QComboBox()
+        for priority in Priority:
+            self.priority.addItem(priority.value.capitalize(), priority.value)
+            self.priority.setItemData(
+                self.priority.count() - 1,
+                QColor(PRIORITY_COLOURS[priority]),
+                Qt.ItemDataRole.DecorationRole,
+            )
+        self.department = QComboBox()
+        self.assignee = QComboBox()
+        for name, combo in self.fields().items():
+            combo.setObjectName(f"{name}Field")
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(8)
+            combo.activated.connect(lambda _i, n=name: self._activated(n))
+
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.subject, 1)
+        title_row.addWidget(self.sla)
+        fields_row = QHBoxLayout()
+        fields_row.setSpacing(6)
+        for name, combo in self.fields().items():
+            label = QLabel(name.capitalize())
+            label.setObjectName("fieldLabel")
+            label.setBuddy(combo)
+            fields_row.addWidget(label)
+            fields_row.addWidget(combo)
+            fields_row.addSpacing(10)
+        fields_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 10, 16, 10)
+        layout.setSpacing(6)
+        layout.addLayout(title_row)
+        layout.addWidget(self.meta)
+        layout.addLayout(fields_row)
+
+    def fields(self) -> dict[str, QComboBox]:
+        return {
+            "status": self.status,
+            "priority": self.priority,
+            "department": self.department,
+            "assignee": self.assignee,
+        }
+
+    def set_people(self, departments: list[DepartmentRecord], agents: list[AgentRecord]) -> None:
+        self.department.clear()
+        self.department.addItem("No department", None)
+        for department in departments:
+            self.department.addItem(department.name, department.id)
+        self.assignee.clear()
+        self.assignee.addItem("Unassigned", UNASSIGNED)
+        for agent in agents:
+            if agent.is_active:
+                self.assignee.addItem(agent.display_name, agent.id)
+
+    def show_ticket(self, detail: TicketDetail, zone: tzinfo, now: datetime) -> None:
+        self.subject.setText(detail.subject)
+        customer = detail.customer
+        who = customer.name or (customer.emails or customer.phones or ["unknown"])[0]
+        contact = (customer.emails or customer.phones or [""])[0]
+        contact_text = f" <{contact}>" if contact and contact != who else ""
+        self.meta.setText(
+            f"#{detail.id} · {detail.channel.capitalize()} · {who}{contact_text} · "
+            f"opened {local_time(detail.created_at, zone, now)}"
+        )
+        self._show_sla(detail, now)
+        for combo, value in (
+            (self.status, detail.status),
+            (self.priority, detail.priority),
+            (self.department, detail.department_id),
+            (self.assignee, detail.assignee_id if detail.assignee_id else UNASSIGNED),
+        ):
+            index = combo.findData(value)
+            if index < 0 and combo is self.assignee:
+                # An inactive agent still holds the ticket: show them rather than lie.
+                combo.addItem(detail.assignee or "Unknown agent", value)
+                index = combo.count() - 1
+            combo.setCurrentIndex(max(index, 0))
+
+    def _show_sla(self, detail: TicketDetail, now: datetime) -> None:
+        if detail.sla_due_at is None or detail.status in (Status.SOLVED, Status.CLOSED):
+            self.sla.clear()
+            return
+        overdue = detail.sla_due_at <= now
+        colour = PRIORITY_COLOURS["urgent"] if overdue else PRIORITY_COLOURS["high"]
+        self.sla.setText(
+            f'<span style="color:{colour}; font-weight:600;">SLA '
+            f"{due_text(detail.sla_due_at, now)}</span>"
+        )
+
+    def set_editable(self, editable: bool) -> None:
+        for combo in self.fields().values():
+            combo.setEnabled(editable)
+
+    def _activated(self, name: str) -> None:
+        combo = self.fields()[name]
+        self.change_requested.emit(name, combo.currentData())

@@ -1,0 +1,308 @@
+"""The ticket pane: header, conversation and composer for the ticket under the cursor.
+
+Loads run on the task runner; a generation number drops answers for a ticket the agent has
+already moved away from. Commands carry the version that was loaded, so a stale write becomes a
+banner naming what changed instead of silently overwriting a colleague's work.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QCursor, QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.core.enums import DraftKind
+from desk_app.core.errors import ConflictError, DeskError
+from desk_app.store.records import DraftRecord, OpResult, TicketDetail
+from desk_app.ui.banner import Banner
+from desk_app.ui.composer import Composer
+from desk_app.ui.context import DeskContext
+from desk_app.ui.conversation import ConversationView
+from desk_app.ui.ticket_header import UNASSIGNED, TicketHeader
+
+FIELD_NAMES = {
+    "status": "the status",
+    "priority": "the priority",
+    "department": "the department",
+    "assignee": "the assignee",
+}
+
+
+class TicketPane(QWidget):
+    ticket_changed = Signal(int)  # a command here changed this ticket
+    customer_shown = Signal(object)  # CustomerRecord of the open ticket, or None
+    loaded = Signal(int)
+
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._generation = 0
+        self._ticket_id: int | None = None
+        self._detail: TicketDetail | None = None
+        self._busy = False
+        self._files = Path(tempfile.mkdtemp(prefix="desk-attachments-"))
+
+        self.banner = Banner()
+        self.header = TicketHeader()
+        self.header.change_requested.connect(self._field_changed)
+        self.conversation = ConversationView()
+        self.conversation.attachment_clicked.connect(self._attachment_clicked)
+        self.composer = Composer()
+        self.composer.send_requested.connect(self._send)
+        self.composer.draft_changed.connect(self._save_draft)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("conversationSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.conversation)
+        self.splitter.addWidget(self.composer)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.header)
+        column.addWidget(self.banner)
+        column.addWidget(self.splitter, 1)
+        self.placeholder = QLabel("Select a ticket to read the conversation.")
+        self.placeholder.setObjectName("muted")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    # --- loading ----------------------------------------------------------------------------
+
+    @property
+    def ticket_id(self) -> int | None:
+        return self._ticket_id
+
+    @property
+    def detail(self) -> TicketDetail | None:
+        return self._detail
+
+    def set_people(self) -> None:
+        self.header.set_people(self._ctx.departments, self._ctx.agents)
+
+    def open_ticket(self, ticket_id: int | None) -> None:
+        if ticket_id == self._ticket_id and self._detail is not None:
+            return
+        self.composer.flush_draft()
+        self.banner.hide()
+        self._ticket_id = ticket_id
+        if ticket_id is None:
+            self._detail = None
+            self.stack.setCurrentIndex(0)
+            self.customer_shown.emit(None)
+            return
+        self._load(ticket_id, restore_drafts=True)
+
+    def reload(self) -> None:
+        if self._ticket_id is not None:
+            self._load(self._ticket_id, restore_drafts=False)
+
+    def _load(self, ticket_id: int, *, restore_drafts: bool) -> None:
+        self._generation += 1
+        generation, queries = self._generation, self._ctx.queries
+
+        def work() -> tuple[TicketDetail, list[DraftRecord]]:
+            return queries.ticket(ticket_id), queries.drafts(ticket_id) if restore_drafts else []
+
+        self._ctx.runner.run(
+            work,
+            lambda result: self._arrived(generation, restore_drafts, *result),
+            lambda error: self._load_failed(generation, error),
+        )
+
+    def _arrived(
+        self, generation: int, restore: bool, detail: TicketDetail, drafts: list[DraftRecord]
+    ) -> None:
+        if generation != self._generation:
+            return
+        self._detail = detail
+        now = self._ctx.now()
+        self.header.show_ticket(detail, self._ctx.time_zone, now)
+        self.header.set_editable(not self._busy)
+        self.conversation.show_ticket(detail, self._ctx.time_zone, now)
+        if restore:
+            name = detail.customer.name or (detail.customer.emails or [""])[0]
+            self.composer.load(name, {d.kind: d.body for d in drafts})
+        self.stack.setCurrentIndex(1)
+        self.customer_shown.emit(detail.customer)
+        self.loaded.emit(detail.id)
+
+    def _load_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        if isinstance(error, DeskError):
+            self.banner.show_message("error", str(error), ("Retry", self.reload))
+            return
+        self._ctx.runner.report(error)
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def _run_command(
+        self,
+        what: str,
+        work: Callable[[], OpResult],
+        done: Callable[[OpResult], None] | None = None,
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        """Run a ticket command; whatever happens, show the ticket as it now is."""
+        ticket_id = self._ticket_id
+        if ticket_id is None:
+            return
+        self._set_busy(True)
+
+        def succeeded(result: OpResult) -> None:
+            self._set_busy(False)
+            if done is not None:
+                done(result)
+            self.ticket_changed.emit(ticket_id)
+            if self._ticket_id == ticket_id:
+                self.reload()
+
+        def went_wrong(error: BaseException) -> None:
+            self._set_busy(False)
+            if failed is not None:
+                failed()
+            if isinstance(error, ConflictError):
+                self.banner.show_message(
+                    "warning", f"Could not {what}: someone else changed this ticket first. {error}"
+                )
+                self.ticket_changed.emit(ticket_id)
+            elif isinstance(error, DeskError):
+                self.banner.show_message("error", f"Could not {what}: {error}")
+            else:
+                self._ctx.runner.report(error)
+            if self._ticket_id == ticket_id:
+                self.reload()
+
+        self._ctx.runner.run(work, succeeded, went_wrong)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.header.set_editable(not busy)
+        self.composer.set_busy(busy)
+
+    def _field_changed(self, field: str, value: object) -> None:
+        detail = self._detail
+        if detail is None:
+            return
+        service, version, ticket_id = self._ctx.service, detail.version, detail.id
+        current = {
+            "status": detail.status,
+            "priority": detail.priority,
+            "department": detail.department_id,
+            "assignee": detail.assignee_id or UNASSIGNED,
+        }[field]
+        if value == current:
+            return
+        work: Callable[[], OpResult]
+        if field == "status":
+            work = lambda: service.set_status(ticket_id, str(value), expected_version=version)  # noqa: E731
+        elif field == "priority":
+            work = lambda: service.set_priority(ticket_id, str(value), expected_version=version)  # noqa: E731
+        elif field == "department":
+            if value is None:
+                self.banner.show_message("warning", "A ticket cannot be moved out of departments.")
+                self.header.show_ticket(detail, self._ctx.time_zone, self._ctx.now())
+                return
+            department = int(str(value))
+            work = lambda: service.assign(  # noqa: E731
+                ticket_id, department=department, expected_version=version
+            )
+        elif value == UNASSIGNED:
+            work = lambda: service.assign(ticket_id, unassign=True, expected_version=version)  # noqa: E731
+        else:
+            agent = int(str(value))
+            work = lambda: service.assign(ticket_id, agent=agent, expected_version=version)  # noqa: E731
+        self._run_command(f"change {FIELD_NAMES[field]}", work)
+
+    def change_field(self, field: str, value: object) -> None:
+        """For bulk actions and tests: the same path a combo box takes."""
+        self._field_changed(field, value)
+
+    def _send(self, kind: str, body: str, status_after: object) -> None:
+        detail = self._detail
+        if detail is None or self._busy:
+            return
+        service, version, ticket_id = self._ctx.service, detail.version, detail.id
+        after = str(status_after) if status_after else None
+        if kind == DraftKind.NOTE:
+            work: Callable[[], OpResult] = lambda: service.add_note(  # noqa: E731
+                ticket_id, body, expected_version=version
+            )
+        else:
+            work = lambda: service.reply(  # noqa: E731
+                ticket_id, body, expected_version=version, status_after=after
+            )
+        # Show it at once; the stored message replaces it when the reload arrives.
+        self.conversation.add_pending(kind, body)
+        self._run_command(
+            "add the note" if kind == DraftKind.NOTE else "send the reply",
+            work,
+            done=lambda _result: self.composer.clear_sent(kind),
+            failed=self.conversation.drop_pending,
+        )
+
+    def _save_draft(self, kind: str, body: str) -> None:
+        ticket_id = self._ticket_id
+        if ticket_id is None or self._ctx.agent is None:
+            return
+        service = self._ctx.service
+        self._ctx.runner.run(lambda: service.save_draft(ticket_id, kind, body))
+
+    def flush_draft_now(self) -> None:
+        """On close: the draft must be in the database before the process ends."""
+        self.composer.flush_draft()
+
+    # --- attachments ------------------------------------------------------------------------
+
+    def _attachment_clicked(self, attachment_id: int, filename: str) -> None:
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self._open_attachment(attachment_id))
+        menu.addAction("Save as…", lambda: self._save_attachment(attachment_id, filename))
+        menu.popup(QCursor.pos())
+
+    def _open_attachment(self, attachment_id: int) -> None:
+        queries, folder = self._ctx.queries, self._files
+
+        def work() -> Path:
+            record, content = queries.attachment(attachment_id)
+            # Only the base name: a crafted filename must not write outside the folder.
+            target = folder / f"{record.id}-{Path(record.filename).name or 'attachment'}"
+            target.write_bytes(content)
+            return target
+
+        def show(path: Path) -> None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+        self._ctx.runner.run(work, show)
+
+    def _save_attachment(self, attachment_id: int, filename: str) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Save attachment", Path(filename).name)
+        if not target:
+            return
+        queries = self._ctx.queries
+
+        def work() -> None:
+            Path(target).write_bytes(queries.attachment(attachment_id)[1])
+
+        self._ctx.runner.run(work, lambda _r: self._ctx.messages.info(f"Saved {target}"))

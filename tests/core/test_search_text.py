@@ -1,0 +1,195 @@
+"""Search text normalisation: what is indexed and what a typed query turns into."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from desk_app.core.search_text import (
+    MAX_QUERY_TERMS,
+    QueryTerm,
+    index_text,
+    index_tokens,
+    query_terms,
+)
+
+
+def tokens_of(text: str) -> list[tuple[str, ...]]:
+    return [term.tokens for term in query_terms(text)]
+
+
+# --- index_tokens ----------------------------------------------------------------------------
+
+
+def test_english_is_split_on_non_letters_and_case_folded():
+    assert index_tokens("Hello, World! Order #4512 (urgent)") == [
+        "hello",
+        "world",
+        "order",
+        "4512",
+        "urgent",
+    ]
+
+
+def test_underscore_and_punctuation_separate_words():
+    assert index_tokens("snake_case kebab-case dot.ted") == [
+        "snake",
+        "case",
+        "kebab",
+        "case",
+        "dot",
+        "ted",
+    ]
+
+
+def test_russian_is_case_folded_including_yo():
+    assert index_tokens("Фёдор ЁЛКИН Ёж") == ["фёдор", "ёлкин", "ёж"]
+    assert index_tokens("ПРИВЕТ") == index_tokens("привет")
+    assert index_tokens("ЁЖ") == index_tokens("ёж")
+
+
+def test_full_width_letters_and_digits_become_ascii():
+    assert index_tokens("ＡＢＣ　Ｌｔｄ　１２３") == ["abc", "ltd", "123"]
+
+
+def test_ligatures_and_eszett_fold():
+    assert index_tokens("ﬁle Straße") == ["file", "strasse"]
+
+
+def test_japanese_runs_become_bigrams_plus_last_character():
+    assert index_tokens("東京都") == ["東京", "京都", "都"]
+    assert index_tokens("東") == ["東"]
+    assert index_tokens("パスワード") == ["パス", "スワ", "ワー", "ード", "ド"]
+
+
+def test_mixed_scripts_split_into_runs():
+    assert index_tokens("iPhoneの設定") == ["iphone", "の設", "設定", "定"]
+    assert index_tokens("注文12345") == ["注文", "文", "12345"]
+
+
+def test_half_width_katakana_is_normalised():
+    assert index_tokens("ﾊﾟｽﾜｰﾄﾞ") == index_tokens("パスワード")
+
+
+def test_email_address_becomes_words():
+    assert index_tokens("Ivan.Petrov+desk@Example.COM") == [
+        "ivan",
+        "petrov",
+        "desk",
+        "example",
+        "com",
+    ]
+
+
+def test_index_text_joins_parts_and_skips_empty():
+    assert index_text("Hello", None, "", "Мир 東京") == "hello мир 東京 京"
+    assert index_text() == ""
+
+
+# --- query_terms -----------------------------------------------------------------------------
+
+
+def test_every_word_is_a_prefix_phrase():
+    assert query_terms("refund order") == [
+        QueryTerm(("refund",), prefix=True),
+        QueryTerm(("order",), prefix=True),
+    ]
+
+
+def test_email_in_query_is_one_phrase():
+    assert tokens_of("John.Smith@Example.com") == [("john", "smith", "example", "com")]
+
+
+def test_russian_query_folds_like_the_index():
+    assert tokens_of("ФЁДОР") == [("фёдор",)]
+    assert tokens_of("Ёлкин") == tokens_of("ёлкин")
+
+
+def test_japanese_query_is_the_indexed_form_of_each_word():
+    # The phrase is exactly what the index holds for the word; its last token matches as a
+    # prefix, so 東京 (東京 京*) is found inside 東京都 (東京 京都 都).
+    assert tokens_of("東京") == [("東京", "京")]
+    assert tokens_of("東京都") == [("東京", "京都", "都")]
+    assert tokens_of("東") == [("東",)]
+    assert tokens_of("注文12345") == [("注文", "文", "12345")]
+    assert tokens_of("東京 ログイン") == [
+        tuple(index_tokens("東京")),
+        tuple(index_tokens("ログイン")),
+    ]
+
+
+def test_full_width_query_matches_ascii():
+    assert tokens_of("ＡＢＣ") == [("abc",)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"refund"', [("refund",)]),
+        ("refund*", [("refund",)]),
+        ("NEAR(refund printer)", [("near", "refund"), ("printer",)]),
+        ("refund AND printer", [("refund",), ("and",), ("printer",)]),
+        ("refund OR printer", [("refund",), ("or",), ("printer",)]),
+        ("-refund", [("refund",)]),
+        ("body:refund", [("body", "refund")]),
+        ("refund:*", [("refund",)]),
+        ("a&b|c!d", [("a", "b", "c", "d")]),
+        ("O'Brien", [("o", "brien")]),
+        ("'; DROP TABLE tickets; --", [("drop",), ("table",), ("tickets",)]),
+        ("\\", []),
+        ("", []),
+        ("   \t\n", []),
+        ("\" * : & | ! ' ( ) ^ - + ~ < >", []),
+    ],
+)
+def test_operators_never_leak_into_terms(text, expected):
+    assert tokens_of(text) == expected
+
+
+def test_query_term_count_is_bounded():
+    terms = query_terms(" ".join(f"w{n}" for n in range(50)))
+    assert len(terms) == MAX_QUERY_TERMS
+    assert terms[0].tokens == ("w0",)
+
+
+def test_japanese_punctuation_separates_words():
+    # The katakana middle dot separates the parts of foreign names: ジョン・スミス is John Smith.
+    assert index_tokens("ジョン・スミス") == ["ジョ", "ョン", "ン", "スミ", "ミス", "ス"]
+    assert index_tokens("東京゠大阪") == ["東京", "京", "大阪", "阪"]
+    for text in ("ジョン・スミス", "東京゠大阪"):
+        assert not any("・" in t or "゠" in t for term in query_terms(text) for t in term.tokens)
+
+
+@given(st.text())
+@example("ジョン・スミス")
+@example("\U0002ebe1")
+def test_query_tokens_are_only_letters_and_digits(text):
+    for term in query_terms(text):
+        assert term.tokens
+        for token in term.tokens:
+            assert token
+            assert all(ch.isalnum() for ch in token), token
+
+
+@given(st.text())
+@example("ジョン・スミス")
+@example("\U0002ebe1")
+def test_index_tokens_are_only_letters_and_digits(text):
+    for token in index_tokens(text):
+        assert token and all(ch.isalnum() for ch in token)
+        # Already normalised: indexing a token again starts with the token itself (a CJK
+        # bigram is followed by its trailing unigram, as at the end of any CJK run).
+        assert index_tokens(token)[0] == token
+
+
+@given(st.text(alphabet=st.characters(categories=["Lu", "Ll", "Nd"]), min_size=1))
+def test_non_cjk_word_query_is_its_indexed_form(word):
+    if any(0x3040 <= ord(ch) <= 0x9FFF or ord(ch) >= 0xAC00 for ch in word):
+        return
+    assert [list(t) for t in tokens_of(word)] == [index_tokens(word)][: len(tokens_of(word))]
+
+
+@given(st.text(alphabet="東京都大阪パスワードログイン確認abc1", min_size=1, max_size=20))
+def test_query_phrase_is_the_index_tokens_of_the_word(text):
+    assert [list(term.tokens) for term in query_terms(text)] == [index_tokens(text)]

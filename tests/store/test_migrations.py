@@ -1,0 +1,125 @@
+"""Schema creation and the version gate, on a brand-new SQLite file and PostgreSQL database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from desk_app.core.errors import Unavailable
+from desk_app.store import Database, Queries, Service
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database that exists but has never seen Desk."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'nested' / 'dir' / 'fresh.sqlite3'}"
+        return
+    admin_url = request.getfixturevalue("pg_admin_url")
+    name = f"desk_empty_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_db(empty_url: str) -> Iterator[Database]:
+    database = Database(empty_url)
+    yield database
+    database.dispose()
+
+
+def _tables(db: Database) -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names())
+
+
+def test_empty_database_upgrades_to_current(empty_db):
+    assert empty_db.schema_state() == "empty"
+    assert empty_db.current_revision() is None
+    empty_db.upgrade()
+    assert empty_db.schema_state() == "current"
+    assert empty_db.current_revision() == empty_db.head_revision()
+    assert {
+        "departments",
+        "agents",
+        "agent_departments",
+        "customers",
+        "customer_identities",
+        "tickets",
+        "messages",
+        "attachments",
+        "outbox",
+        "drafts",
+        "audit_events",
+        "change_log",
+        "alembic_version",
+    } <= _tables(empty_db)
+    # Upgrading again is a no-op, and the database is immediately usable, search included.
+    empty_db.upgrade()
+    empty_db.ensure_schema(upgrade=False)
+    created = Service(empty_db, None).create_ticket(
+        subject="Первый тикет 最初", customer_email="first@example.com", body="hello world"
+    )
+    queries = Queries(empty_db, None)
+    assert [r.id for r in queries.search("最初")] == [created.ticket_id]
+    assert [r.id for r in queries.search("тикет")] == [created.ticket_id]
+
+
+def test_ensure_schema_upgrades_when_allowed(empty_db):
+    empty_db.ensure_schema(upgrade=True)
+    assert empty_db.schema_state() == "current"
+
+
+def test_ensure_schema_without_upgrade_refuses_empty_database(empty_db):
+    with pytest.raises(Unavailable, match="desk db upgrade") as caught:
+        empty_db.ensure_schema(upgrade=False)
+    assert "no Desk schema" in str(caught.value)
+    assert caught.value.exit_code == 6
+    assert empty_db.schema_state() == "empty"
+    assert "tickets" not in _tables(empty_db)
+
+
+def test_newer_schema_is_refused(empty_db):
+    empty_db.upgrade()
+    with empty_db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999_future'"))
+    assert empty_db.schema_state() == "newer"
+    for upgrade in (False, True):
+        with pytest.raises(Unavailable, match="newer Desk") as caught:
+            empty_db.ensure_schema(upgrade=upgrade)
+        assert "9999_future" in str(caught.value)
+    with pytest.raises(Unavailable, match="newer Desk"):
+        empty_db.upgrade()
+    # Refusing touched nothing: the stamp is still the newer one.
+    assert empty_db.current_revision() == "9999_future"
+
+
+def test_migrated_test_database_is_current(db):
+    assert db.schema_state() == "current"
+    db.ensure_schema(upgrade=False)
+
+
+def test_unreachable_database_is_unavailable(tmp_path):
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("x")
+    with pytest.raises((Unavailable, OSError)):
+        Database(f"sqlite:///{blocked}/desk.sqlite3").schema_state()
+
+
+def test_unreachable_postgresql_is_unavailable():
+    database = Database("postgresql://desk:desk@127.0.0.1:1/desk")
+    try:
+        with pytest.raises(Unavailable, match="cannot reach"):
+            database.schema_state()
+    finally:
+        database.dispose()

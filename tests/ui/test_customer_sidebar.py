@@ -1,0 +1,103 @@
+from desk_app.store import Service
+from tests.ui.conftest import settle
+
+
+def _open(qtbot, window, ticket_id: int) -> None:
+    window.open_ticket(ticket_id)
+    qtbot.waitUntil(
+        lambda: window.sidebar.customer is not None and window.ticket_pane.ticket_id == ticket_id,
+        timeout=3000,
+    )
+    settle(qtbot, window)
+
+
+def test_history_shows_the_customers_tickets_from_every_channel(qtbot, db, clock, ctx, open_window):
+    system = Service(db, None, clock)
+    by_mail = system.create_ticket(
+        subject="Broken zipper",
+        customer_email="olga@example.com",
+        customer_phone="+44 20 7946 0958",
+        customer_name="Olga Petrova",
+        body="The zipper broke on day two.",
+    ).ticket_id
+    clock.advance(hours=1)
+    by_phone = system.create_ticket(
+        subject="Called about the zipper",
+        customer_phone="+44 20 7946 0958",
+        channel="phone",
+        body="Customer called to chase the email.",
+    ).ticket_id
+    other = system.create_ticket(
+        subject="Unrelated", customer_email="someone@example.com", body="hi"
+    ).ticket_id
+    window = open_window(ctx, view="all_open")
+    _open(qtbot, window, by_mail)
+    sidebar = window.sidebar
+    assert sidebar.name.text() == "Olga Petrova"
+    assert "olga@example.com" in sidebar.contacts.text()
+    assert "+442079460958" in sidebar.contacts.text()
+    # Newest first, across channels; the other customer's ticket is not there.
+    assert sidebar.ticket_ids() == [by_phone, by_mail]
+    assert other not in sidebar.ticket_ids()
+    # Clicking an earlier ticket opens it.
+    sidebar.tickets.itemClicked.emit(sidebar.tickets.item(0))
+    qtbot.waitUntil(lambda: window.ticket_pane.ticket_id == by_phone, timeout=3000)
+
+
+def test_notes_are_saved_through_the_service(qtbot, db, clock, ctx, open_window):
+    system = Service(db, None, clock)
+    result = system.create_ticket(subject="Hello", customer_email="n@example.com", body="hi")
+    window = open_window(ctx, view="all_open")
+    _open(qtbot, window, result.ticket_id)
+    window.sidebar.notes.setPlainText("Prefers phone calls, Japanese speaker")
+    assert window.sidebar.save_notes.isEnabled()
+    window.sidebar.save_notes.click()
+    settle(qtbot, window)
+    assert ctx.queries.customer(result.customer_id).notes == "Prefers phone calls, Japanese speaker"
+    assert window.sidebar.message.text() == "Notes saved"
+
+
+def test_merging_moves_the_other_customers_tickets_here(qtbot, db, clock, ctx, open_window):
+    system = Service(db, None, clock)
+    keep = system.create_ticket(
+        subject="Invoice", customer_email="ken@example.jp", customer_name="佐藤 健", body="請求書"
+    )
+    clock.advance(minutes=10)
+    duplicate = system.create_ticket(
+        subject="Same person, other address", customer_email="ken.sato@work.example", body="hi"
+    )
+    window = open_window(ctx, view="all_open")
+    _open(qtbot, window, keep.ticket_id)
+    sidebar = window.sidebar
+    sidebar.merge_customer()
+    from desk_app.ui.customer_dialogs import MergeCustomerDialog
+
+    dialog = sidebar.findChild(MergeCustomerDialog)
+    assert dialog is not None
+    dialog.identity.setText("ken.sato@work.example")
+    dialog.look_up()
+    qtbot.waitUntil(dialog.merge_button.isEnabled, timeout=3000)
+    assert "1 ticket(s) will move over" in dialog.found_label.text()
+    dialog.merge_button.click()
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: len(sidebar.ticket_ids()) == 2, timeout=3000)
+    assert sidebar.ticket_ids() == [duplicate.ticket_id, keep.ticket_id]
+    assert "ken.sato@work.example" in sidebar.contacts.text()
+    merged = ctx.queries.customer(duplicate.customer_id)
+    assert merged.merged_into_id == keep.customer_id
+
+
+def test_merge_dialog_explains_an_unknown_identity(qtbot, db, clock, ctx, open_window):
+    system = Service(db, None, clock)
+    keep = system.create_ticket(subject="Hi", customer_email="a@example.com", body="hi")
+    window = open_window(ctx, view="all_open")
+    _open(qtbot, window, keep.ticket_id)
+    window.sidebar.merge_customer()
+    from desk_app.ui.customer_dialogs import MergeCustomerDialog
+
+    dialog = window.sidebar.findChild(MergeCustomerDialog)
+    dialog.identity.setText("nobody@example.com")
+    dialog.look_up()
+    qtbot.waitUntil(lambda: "no customer" in dialog.found_label.text(), timeout=3000)
+    assert not dialog.merge_button.isEnabled()
+    dialog.reject()
