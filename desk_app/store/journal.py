@@ -60,7 +60,7 @@ class Journal:
             entity=entity, entity_id=entity_id, op=op, actor_agent_id=self.actor_id, at=self.at
         )
         self.session.add(entry)
-        self.session.flush([entry])
+        self.session.flush()
         self._last_seq = entry.seq
 
     def finish(self) -> int | None:

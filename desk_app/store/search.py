@@ -97,7 +97,7 @@ def _replace(session: Session, doc: TicketSearch, body: str) -> None:
         return
     _fts_delete(session, doc)
     doc.body = body
-    session.flush([doc])
+    session.flush()
     _fts_insert(session, doc.ticket_id, body)
 
 
