@@ -21,11 +21,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from _common import database_url, peak_rss_mb, percentiles, time_ms
-from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
 from sqlalchemy import bindparam, select, update
 
 from desk_app.core.enums import UNSOLVED_STATUSES
 from desk_app.core.views import Page, View, ViewKind
+from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
 from desk_app.store import Database, Queries, Service
 from desk_app.store.bulk import BulkLoader
 from desk_app.store.models import Ticket
