@@ -236,6 +236,20 @@ class OutboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class TicketRead(Base):
+    """When an agent last looked at a ticket: a customer message after that is unread."""
+
+    __tablename__ = "ticket_reads"
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Draft(Base):
     __tablename__ = "drafts"
     __table_args__ = (UniqueConstraint("ticket_id", "agent_id", "kind"),)

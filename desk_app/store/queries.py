@@ -7,6 +7,7 @@ partial index (models.UNSOLVED_SQL) so both databases can answer a page or a cou
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
@@ -36,6 +37,7 @@ from desk_app.store.models import (
     Draft,
     Message,
     Ticket,
+    TicketRead,
 )
 from desk_app.store.records import (
     AgentRecord,
@@ -63,6 +65,30 @@ _SORT_COLUMNS: dict[SortKey, ColumnElement[object]] = {
     SortKey.SUBJECT: Ticket.subject,  # type: ignore[dict-item]
     SortKey.STATUS: Ticket.status,  # type: ignore[dict-item]
 }
+
+
+# The index that answers each view. PostgreSQL finds it on its own; SQLite's planner, seeing
+# `status IN (...)`, may prefer probing the status index four times over the partial index
+# that answers the view directly (60 ms instead of 3 ms at 100,000 tickets), so it is told.
+_VIEW_INDEX = {
+    ViewKind.MINE: "ix_tickets_unsolved_assignee",
+    ViewKind.UNASSIGNED: "ix_tickets_unsolved_assignee",
+    ViewKind.DEPARTMENT: "ix_tickets_unsolved_department",
+    ViewKind.ALL_OPEN: "ix_tickets_unsolved_updated",
+    ViewKind.DUE_SOON: "ix_tickets_unsolved_sla_due",
+    ViewKind.BREACHED: "ix_tickets_unsolved_sla_due",
+    ViewKind.PENDING: "ix_tickets_status_updated",
+    ViewKind.SOLVED_RECENTLY: "ix_tickets_status_solved",
+}
+
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def _from_view_index(query: S, view: View) -> S:
+    return query.select_from(Ticket).with_hint(
+        Ticket, f"INDEXED BY {_VIEW_INDEX[view.kind]}", dialect_name="sqlite"
+    )
 
 
 class Queries:
@@ -114,7 +140,8 @@ class Queries:
             primary = primary.nulls_last()
         ordering = [primary, Ticket.id.desc() if descending else Ticket.id.asc()]
         with self.db.read() as session:
-            ids = select(Ticket.id).where(self.view_condition(view, self.clock()))
+            ids = _from_view_index(select(Ticket.id), view)
+            ids = ids.where(self.view_condition(view, self.clock()))
             ids = ids.order_by(*ordering).limit(min(page.limit, MAX_PAGE)).offset(page.offset)
             return self._rows(session, list(session.scalars(ids)))
 
@@ -336,8 +363,8 @@ class Queries:
     # --- internals --------------------------------------------------------------------------
 
     def _count(self, session: Session, view: View, now: datetime) -> int:
-        query: Select[tuple[int]] = select(func.count()).where(self.view_condition(view, now))
-        return int(session.scalar(query.select_from(Ticket)) or 0)
+        query: Select[tuple[int]] = _from_view_index(select(func.count()), view)
+        return int(session.scalar(query.where(self.view_condition(view, now))) or 0)
 
     def _rows(self, session: Session, ticket_ids: list[int]) -> list[TicketRow]:
         if not ticket_ids:
@@ -370,10 +397,19 @@ class Queries:
                 Ticket.sla_due_at,
                 Ticket.message_count,
                 Ticket.version,
+                Ticket.last_customer_message_at,
+                TicketRead.read_at,
             )
             .join(Customer, Customer.id == Ticket.customer_id)
             .outerjoin(Department, Department.id == Ticket.department_id)
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+            .outerjoin(
+                TicketRead,
+                and_(
+                    TicketRead.ticket_id == Ticket.id,
+                    TicketRead.agent_id == (self.viewer_id or -1),
+                ),
+            )
             .where(Ticket.id.in_(ticket_ids))
         )
         by_id = {}
@@ -394,6 +430,7 @@ class Queries:
                 sla_due_at=row[12],
                 message_count=row[13],
                 version=row[14],
+                unread=row[15] is not None and (row[16] is None or row[15] > row[16]),
             )
         return [by_id[i] for i in ticket_ids if i in by_id]
 

@@ -69,6 +69,8 @@ class TicketRow:
     sla_due_at: datetime | None
     message_count: int
     version: int
+    # The customer wrote since the viewing agent last opened the ticket (or never opened it).
+    unread: bool = False
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from desk_app.store.models import (
     Message,
     OutboxItem,
     Ticket,
+    TicketRead,
 )
 from desk_app.store.records import OpResult
 
@@ -400,6 +401,22 @@ class Service:
                 return OpResult(ticket_id=ticket.id, version=ticket.version)
             self._set_field(journal, ticket, "priority", value.value)
             return self._finish_ticket(journal, ticket)
+
+    # --- personal state ---------------------------------------------------------------------
+
+    def mark_read(self, ticket_id: int) -> None:
+        """The acting agent has seen the ticket as it is now. Personal: no audit, no version."""
+        agent_id = self._require_actor()
+        with self.db.write() as session:
+            if session.get(Ticket, ticket_id) is None:
+                raise NotFound(f"ticket #{ticket_id} does not exist")
+            read = session.get(TicketRead, (agent_id, ticket_id))
+            if read is None:
+                session.add(
+                    TicketRead(agent_id=agent_id, ticket_id=ticket_id, read_at=self.clock())
+                )
+            else:
+                read.read_at = self.clock()
 
     # --- drafts -----------------------------------------------------------------------------
 

@@ -196,3 +196,25 @@ def test_stats(db, team, service_for):
     assert stats["customers"] == 2
     anna.merge_customers(b.customer_id, a.customer_id)
     assert Queries(db, None).stats()["customers"] == 1
+
+
+def test_unread_follows_customer_messages_and_the_viewers_reads(db, team, clock):
+    from desk_app.store import Queries, Service
+
+    system = Service(db, None, clock)
+    anna = Service(db, team.anna, clock)
+    created = system.create_ticket(
+        subject="Where is my parcel?", customer_email="p@example.com", body="Still waiting."
+    )
+    as_anna, as_boris = Queries(db, team.anna, clock), Queries(db, team.boris, clock)
+    assert as_anna.rows([created.ticket_id])[0].unread
+    clock.advance(minutes=1)
+    anna.mark_read(created.ticket_id)
+    assert not as_anna.rows([created.ticket_id])[0].unread
+    assert as_boris.rows([created.ticket_id])[0].unread  # reads are per agent
+    clock.advance(minutes=1)
+    anna.reply(created.ticket_id, "On its way.")
+    assert not as_anna.rows([created.ticket_id])[0].unread  # our own reply is not news
+    clock.advance(minutes=1)
+    system.add_inbound_message(created.ticket_id, "Thanks, and one more thing...")
+    assert as_anna.rows([created.ticket_id])[0].unread
