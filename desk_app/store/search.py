@@ -124,19 +124,27 @@ def _fts_delete(session: Session, doc: TicketSearch) -> None:
 
 def fts5_expression(terms: Sequence[QueryTerm]) -> str:
     # Each term is a quoted phrase; '*' after it makes its last token a prefix.
-    return " AND ".join(
-        f'"{" ".join(term.tokens)}"' + ("*" if term.prefix else "") for term in terms
-    )
+    def term_expression(term: QueryTerm) -> str:
+        star = "*" if term.prefix else ""
+        phrase = f'"{" ".join(term.tokens)}"{star}'
+        return f'({phrase} OR "{term.stem}"{star})' if term.stem else phrase
+
+    return " AND ".join(map(term_expression, terms))
 
 
 def tsquery_expression(terms: Sequence[QueryTerm]) -> str:
-    parts = []
-    for term in terms:
+    star = ":*"
+
+    def term_expression(term: QueryTerm) -> str:
         lexemes = [f"'{token}'" for token in term.tokens]
         if term.prefix:
-            lexemes[-1] += ":*"
-        parts.append("(" + " <-> ".join(lexemes) + ")")
-    return " & ".join(parts)
+            lexemes[-1] += star
+        phrase = " <-> ".join(lexemes)
+        if term.stem:
+            return f"({phrase} | '{term.stem}'{star if term.prefix else ''})"
+        return f"({phrase})"
+
+    return " & ".join(map(term_expression, terms))
 
 
 def matching_ticket_ids(session: Session, query: str, limit: int) -> list[int]:

@@ -289,3 +289,27 @@ def test_typed_words_find_themselves(db, team, service_for, word):
         subject=f"probe {word}", customer_email="probe@example.com"
     )
     assert created.ticket_id in {r.id for r in Queries(db, None).search(word, limit=500)}
+
+
+def test_russian_and_english_inflections_find_each_other(db, team):
+    from desk_app.store import Queries, Service
+
+    system = Service(db, None)
+    delivery = system.create_ticket(
+        subject="Вопрос о доставке",
+        customer_email="olga@example.ru",
+        body="Доставки до сих пор нет, заказы задерживаются.",
+    )
+    refund = system.create_ticket(
+        subject="Money back", customer_email="sam@example.com", body="I was refunded twice."
+    )
+    queries = Queries(db, None)
+
+    def found(text: str) -> set[int]:
+        return {row.id for row in queries.search(text)}
+
+    assert delivery.ticket_id in found("доставка")
+    assert delivery.ticket_id in found("Заказ задерживается")
+    assert refund.ticket_id in found("refunds")
+    assert refund.ticket_id in found("refunding twice")
+    assert delivery.ticket_id not in found("refunds")
