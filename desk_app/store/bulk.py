@@ -25,7 +25,7 @@ from desk_app.core.enums import DeliveryState, Direction, IdentityKind, Status
 from desk_app.core.text import preview_of
 from desk_app.store import search
 from desk_app.store.database import Database
-from desk_app.store.journal import Journal
+from desk_app.store.journal import Journal, current_txid
 from desk_app.store.models import (
     Agent,
     AgentDepartment,
@@ -160,6 +160,8 @@ class BulkLoader:
         }
         self._resolve_customers(session, batch)
 
+        txid = current_txid(session) if postgres else None
+
         def change(entity: str, entity_id: int, at: datetime) -> None:
             rows[ChangeLogEntry].append(
                 {
@@ -169,6 +171,7 @@ class BulkLoader:
                     "op": "insert",
                     "actor_agent_id": None,
                     "at": now,
+                    "txid": txid,
                 }
             )
 

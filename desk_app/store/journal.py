@@ -25,6 +25,7 @@ class Journal:
         self.actor_id = actor_id
         self.at = at
         self._last_seq: int | None = None
+        self._transaction_id: int | None = None
 
     def audit(
         self,
@@ -57,11 +58,23 @@ class Journal:
 
     def changed(self, entity: str, entity_id: int, op: str) -> None:
         entry = ChangeLogEntry(
-            entity=entity, entity_id=entity_id, op=op, actor_agent_id=self.actor_id, at=self.at
+            entity=entity,
+            entity_id=entity_id,
+            op=op,
+            actor_agent_id=self.actor_id,
+            at=self.at,
+            txid=self._txid(),
         )
         self.session.add(entry)
         self.session.flush()
         self._last_seq = entry.seq
+
+    def _txid(self) -> int | None:
+        # Asking for the id also assigns one, before the change row takes its sequence number,
+        # so a reader's snapshot can never show the number taken by a transaction it cannot see.
+        if self._transaction_id is None and self.session.get_bind().dialect.name == "postgresql":
+            self._transaction_id = current_txid(self.session)
+        return self._transaction_id
 
     def finish(self) -> int | None:
         """Wake other desktops (PostgreSQL); returns the newest change sequence number."""
@@ -72,6 +85,11 @@ class Journal:
                 {"channel": NOTIFY_CHANNEL, "payload": str(self._last_seq)},
             )
         return self._last_seq
+
+
+def current_txid(session: Session) -> int:
+    """This PostgreSQL transaction's id (assigning one if it has none yet)."""
+    return int(session.scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)
 
 
 def latest_seq(session: Session) -> int:

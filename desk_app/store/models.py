@@ -297,6 +297,9 @@ class ChangeLogEntry(Base):
     op: Mapped[str] = mapped_column(String(16))
     actor_agent_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # PostgreSQL only: the writing transaction's id. Sequence numbers are handed out before
+    # commit, so readers use transaction ids to know when a gap can no longer be filled.
+    txid: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 class TicketSearch(Base):
