@@ -150,6 +150,8 @@ class Ticket(Base):
         Index("ix_tickets_status_updated", "status", "updated_at", "id"),
         Index("ix_tickets_status_solved", "status", "solved_at", "id"),
         Index("ix_tickets_customer_updated", "customer_id", "updated_at", "id"),
+        # Mail threading's fallback: the same customer writing with the same subject.
+        Index("ix_tickets_customer_subject_key", "customer_id", "subject_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -175,6 +177,12 @@ class Ticket(Base):
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped by every change; commands that carry an expected version refuse stale writes.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The subject without Re:/Fwd:/[tags], case-folded: what a customer's reply keeps.
+    subject_key: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The mailbox the conversation runs through: replies are sent from its address.
+    mail_account_id: Mapped[int | None] = mapped_column(ForeignKey("mail_accounts.id"))
+    # A customer wrote to a closed ticket: this ticket continues it.
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     assignee: Mapped[Agent | None] = relationship(lazy="joined")
@@ -200,6 +208,10 @@ class Message(Base):
     # For outbound mail only: queued -> sending -> sent | failed (with the server's reason).
     delivery_state: Mapped[str | None] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(Text)
+    # Inbound mail: why it joined this ticket ("in-reply-to <id>", "subject", "new ticket").
+    match_reason: Mapped[str | None] = mapped_column(String(200))
+    # Plain-language problems met while reading it (undecodable part, dropped attachment...).
+    warnings: Mapped[str | None] = mapped_column(Text)
 
     attachments: Mapped[list[Attachment]] = relationship(lazy="selectin")
 
@@ -316,3 +328,69 @@ class TicketSearch(Base):
         ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     body: Mapped[str] = mapped_column(Text)
+
+
+class MailAccount(Base):
+    """A mailbox Desk reads (IMAP) and sends from (SMTP). The password is in the OS keyring."""
+
+    __tablename__ = "mail_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    address: Mapped[str] = mapped_column(String(320))
+    username: Mapped[str] = mapped_column(String(320))
+    imap_host: Mapped[str] = mapped_column(String(255))
+    imap_port: Mapped[int] = mapped_column(Integer)
+    smtp_host: Mapped[str] = mapped_column(String(255))
+    smtp_port: Mapped[int] = mapped_column(Integer)
+    security: Mapped[str] = mapped_column(String(16))  # ssl | starttls | none
+    folder: Mapped[str] = mapped_column(String(255), default="INBOX")
+    after_import: Mapped[str] = mapped_column(String(300), default="keep")  # keep|seen|move:F
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MailFolderState(Base):
+    """How far ingest got in one folder: UIDs are only meaningful under one UIDVALIDITY."""
+
+    __tablename__ = "mail_folder_states"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("mail_accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    folder: Mapped[str] = mapped_column(String(255), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RawMail(Base):
+    """Every fetched e-mail exactly as it arrived, kept even when it could not be parsed."""
+
+    __tablename__ = "raw_mails"
+    __table_args__ = (UniqueConstraint("account_id", "folder", "uidvalidity", "uid"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("mail_accounts.id", ondelete="CASCADE"))
+    folder: Mapped[str] = mapped_column(String(255))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    header_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    parse_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class Lease(Base):
+    """Who works a shared job (an account's mail) until when. Renewed while alive, so a dead
+    worker's job is taken over once its lease runs out."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,808 @@
+"""SLA policies and the due times they give a ticket, derived from the ticket's history.
+
+Nothing here is stored: ``compute_sla`` replays a ticket's events against a policy and a calendar
+and says, for each target, when it started, when it is due, whether it is paused, met or
+breached. The service layer stores the result and recomputes it from the whole history whenever
+something that affects it changes (a message, a reply, a status, a re-matched policy).
+
+Rules of the replay:
+- first response starts when the ticket is created and is met by the first agent reply;
+- next response starts at a customer message that follows an agent reply (further customer
+  messages before the next reply do not restart it) and is met by the next agent reply;
+- resolution starts at creation, is met when the ticket becomes solved or closed, and reopening
+  resumes it with the time it had left;
+- while the status is one of the policy's pause statuses no target's clock runs; while the ticket
+  is solved or closed no response clock runs either (they show ``not_applicable`` then);
+- a target breaches the moment its due time passes while its clock is running. The breach is
+  recorded at the due time and kept even when the target is met later, so reports can count it.
+  A target met exactly at its due time is met in time.
+Business-hours targets run on the calendar's working time; calendar-time targets on plain elapsed
+time. Either way the time spent paused is added back exactly, because the clock only consumes time
+while it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from enum import StrEnum
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
+
+from desk_app.core.calendar import BusinessCalendar, InvalidConfig, require_aware
+from desk_app.core.enums import Channel, Priority, Status
+
+E = TypeVar("E", bound=StrEnum)
+CLOSING_STATUSES: frozenset[Status] = frozenset({Status.SOLVED, Status.CLOSED})
+DEFAULT_PAUSE_STATUSES: frozenset[Status] = frozenset({Status.PENDING, Status.ON_HOLD})
+
+
+class TargetKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    CUSTOMER_MESSAGE = "customer_message"
+    AGENT_REPLY = "agent_reply"
+    STATUS_CHANGE = "status_change"
+
+
+# -- policies ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: TargetKind
+    minutes: int
+    business_hours: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _enum(TargetKind, self.kind, "targets.kind"))
+        if isinstance(self.minutes, bool) or not isinstance(self.minutes, int):
+            raise InvalidConfig(f"targets.{self.kind}.minutes", "expected a whole number")
+        if self.minutes <= 0:
+            raise InvalidConfig(f"targets.{self.kind}.minutes", "must be more than zero")
+        if not isinstance(self.business_hours, bool):
+            raise InvalidConfig(f"targets.{self.kind}.business_hours", "expected true or false")
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.minutes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind),
+            "minutes": self.minutes,
+            "business_hours": self.business_hours,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Target:
+        _only_known(data, {"kind", "minutes", "business_hours"}, "targets")
+        if "kind" not in data or "minutes" not in data:
+            raise InvalidConfig("targets", "each target needs a kind and minutes")
+        return cls(
+            kind=_enum(TargetKind, data["kind"], "targets.kind"),
+            minutes=data["minutes"],
+            business_hours=data.get("business_hours", True),
+        )
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What a policy matches on."""
+
+    department: str | None
+    priority: Priority
+    channel: Channel
+    customer_tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlaPolicy:
+    """Targets for the tickets it matches. Empty match sets mean "any"."""
+
+    name: str
+    targets: tuple[Target, ...]
+    departments: frozenset[str] = frozenset()
+    priorities: frozenset[Priority] = frozenset()
+    channels: frozenset[Channel] = frozenset()
+    customer_tags: frozenset[str] = frozenset()
+    pause_statuses: frozenset[Status] = DEFAULT_PAUSE_STATUSES
+    # The name of a BusinessCalendar; None means calendar time only (no business-hours targets).
+    calendar: str | None = None
+
+    _departments_key: frozenset[str] = field(init=False, repr=False, compare=False, hash=False)
+    _tags_key: frozenset[str] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        setter = object.__setattr__
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InvalidConfig("name", "a policy needs a name")
+        setter(self, "departments", _names(self.departments, "departments"))
+        setter(self, "customer_tags", _names(self.customer_tags, "customer_tags"))
+        setter(self, "_departments_key", frozenset(d.casefold() for d in self.departments))
+        setter(self, "_tags_key", frozenset(t.casefold() for t in self.customer_tags))
+        setter(self, "priorities", _enums(Priority, self.priorities, "priorities"))
+        setter(self, "channels", _enums(Channel, self.channels, "channels"))
+        pauses = _enums(Status, self.pause_statuses, "pause_statuses")
+        if pauses & CLOSING_STATUSES:
+            bad = ", ".join(sorted(pauses & CLOSING_STATUSES))
+            raise InvalidConfig("pause_statuses", f"{bad} ends the clock; it cannot pause it")
+        setter(self, "pause_statuses", pauses)
+        targets = tuple(self.targets)
+        if not targets:
+            raise InvalidConfig("targets", "a policy needs at least one target")
+        for target in targets:
+            if not isinstance(target, Target):
+                raise InvalidConfig("targets", f"expected a Target, got {target!r}")
+        kinds = [target.kind for target in targets]
+        if len(set(kinds)) != len(kinds):
+            raise InvalidConfig("targets", "each kind of target may appear once")
+        order = list(TargetKind)
+        setter(self, "targets", tuple(sorted(targets, key=lambda t: order.index(t.kind))))
+        if self.calendar is not None and (
+            not isinstance(self.calendar, str) or not self.calendar.strip()
+        ):
+            raise InvalidConfig("calendar", "expected a calendar name")
+        if self.calendar is None and any(t.business_hours for t in targets):
+            raise InvalidConfig("calendar", "business-hours targets need a calendar")
+
+    def target(self, kind: TargetKind) -> Target | None:
+        for target in self.targets:
+            if target.kind == kind:
+                return target
+        return None
+
+    def matches(self, facts: TicketFacts) -> bool:
+        if self.departments and (
+            facts.department is None or facts.department.casefold() not in self._departments_key
+        ):
+            return False
+        if self.priorities and facts.priority not in self.priorities:
+            return False
+        if self.channels and facts.channel not in self.channels:
+            return False
+        if self.customer_tags:
+            tags = {tag.casefold() for tag in facts.customer_tags}
+            if not tags & self._tags_key:
+                return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "departments": sorted(self.departments),
+            "priorities": sorted(self.priorities, key=list(Priority).index),
+            "channels": sorted(self.channels, key=list(Channel).index),
+            "customer_tags": sorted(self.customer_tags),
+            "targets": [target.to_dict() for target in self.targets],
+            "pause_statuses": sorted(self.pause_statuses, key=list(Status).index),
+            "calendar": self.calendar,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SlaPolicy:
+        """Validate and build; errors are ``InvalidConfig`` (a ValueError) naming the field."""
+        if not isinstance(data, Mapping):
+            raise InvalidConfig("policy", "expected a mapping of fields")
+        known = {
+            "name",
+            "departments",
+            "priorities",
+            "channels",
+            "customer_tags",
+            "targets",
+            "pause_statuses",
+            "calendar",
+        }
+        _only_known(data, known, "policy")
+        if "name" not in data:
+            raise InvalidConfig("name", "is required")
+        raw_targets = data.get("targets")
+        if not isinstance(raw_targets, Sequence) or isinstance(raw_targets, str):
+            raise InvalidConfig("targets", "expected a list of targets")
+        targets = []
+        for raw in raw_targets:
+            if not isinstance(raw, Mapping):
+                raise InvalidConfig("targets", f"expected a mapping, got {raw!r}")
+            targets.append(Target.from_dict(raw))
+        lists: dict[str, Any] = {}
+        for key in ("departments", "priorities", "channels", "customer_tags", "pause_statuses"):
+            if key in data:
+                value = data[key] if data[key] is not None else []
+                if isinstance(value, str) or not isinstance(value, Iterable):
+                    raise InvalidConfig(key, "expected a list")
+                lists[key] = frozenset(value)
+        return cls(
+            name=data["name"],
+            targets=tuple(targets),
+            calendar=data.get("calendar") or None,
+            **lists,
+        )
+
+
+def match_policy(policies: Iterable[SlaPolicy], facts: TicketFacts) -> SlaPolicy | None:
+    """The first policy, in order, that matches the ticket; None when none does."""
+    for policy in policies:
+        if policy.matches(facts):
+            return policy
+    return None
+
+
+def resolve_calendar(
+    policy: SlaPolicy, calendars: Mapping[str, BusinessCalendar]
+) -> BusinessCalendar | None:
+    """The calendar a policy runs on; None for calendar-time-only policies without one."""
+    if policy.calendar is None:
+        return None
+    found = calendars.get(policy.calendar)
+    if found is None:
+        raise InvalidConfig("calendar", f"policy {policy.name!r} names unknown calendar")
+    return found
+
+
+def validate_policy_set(
+    policies: Sequence[SlaPolicy], calendars: Iterable[BusinessCalendar]
+) -> None:
+    """Checks across a whole import: unique names, and every policy's calendar exists."""
+    calendar_names: set[str] = set()
+    for index, calendar in enumerate(calendars):
+        if calendar.name in calendar_names:
+            raise InvalidConfig(f"calendars[{index}].name", f"{calendar.name!r} appears twice")
+        calendar_names.add(calendar.name)
+    policy_names: set[str] = set()
+    for index, policy in enumerate(policies):
+        if policy.name in policy_names:
+            raise InvalidConfig(f"policies[{index}].name", f"{policy.name!r} appears twice")
+        policy_names.add(policy.name)
+        if policy.calendar is not None and policy.calendar not in calendar_names:
+            raise InvalidConfig(
+                f"policies[{index}].calendar", f"unknown calendar {policy.calendar!r}"
+            )
+
+
+# -- ticket history ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """One thing that happened to a ticket. ``status`` is the new status of a status change, and
+    optionally the initial status of a created ticket (new when left out)."""
+
+    at: datetime
+    kind: EventKind
+    status: Status | None = None
+
+    def __post_init__(self) -> None:
+        require_aware(self.at, "at")
+        object.__setattr__(self, "kind", EventKind(self.kind))
+        if self.status is not None:
+            object.__setattr__(self, "status", Status(self.status))
+        if self.kind is EventKind.STATUS_CHANGE and self.status is None:
+            raise ValueError("status: a status change needs the new status")
+        if self.kind not in (EventKind.STATUS_CHANGE, EventKind.CREATED) and self.status:
+            raise ValueError(f"status: a {self.kind} event carries no status")
+
+    @classmethod
+    def created(cls, at: datetime, status: Status = Status.NEW) -> TicketEvent:
+        return cls(at, EventKind.CREATED, status)
+
+    @classmethod
+    def customer_message(cls, at: datetime) -> TicketEvent:
+        return cls(at, EventKind.CUSTOMER_MESSAGE)
+
+    @classmethod
+    def agent_reply(cls, at: datetime) -> TicketEvent:
+        return cls(at, EventKind.AGENT_REPLY)
+
+    @classmethod
+    def status_change(cls, at: datetime, status: Status) -> TicketEvent:
+        return cls(at, EventKind.STATUS_CHANGE, status)
+
+
+# -- the computed state -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breach:
+    kind: TargetKind
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """One target at ``now``. ``due_at`` is set while the clock runs (in the past once breached);
+    ``remaining`` is the target's time left (business time for business-hours targets), frozen
+    while paused and zero or less once overdue."""
+
+    kind: TargetKind
+    state: ClockState
+    target: Target | None = None
+    started_at: datetime | None = None
+    due_at: datetime | None = None
+    paused: bool = False
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+    remaining: timedelta | None = None
+
+    @property
+    def breached(self) -> bool:
+        return self.breached_at is not None
+
+    @property
+    def met_in_time(self) -> bool:
+        return self.met_at is not None and self.breached_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind),
+            "state": str(self.state),
+            "target": self.target.to_dict() if self.target else None,
+            "started_at": _iso(self.started_at),
+            "due_at": _iso(self.due_at),
+            "paused": self.paused,
+            "met_at": _iso(self.met_at),
+            "breached_at": _iso(self.breached_at),
+            "remaining_minutes": (
+                None if self.remaining is None else self.remaining / timedelta(minutes=1)
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class SlaState:
+    """Every target of one ticket at ``computed_at``; one entry per TargetKind, in enum order."""
+
+    policy: str | None
+    targets: tuple[TargetState, ...]
+    breaches: tuple[Breach, ...] = ()
+    paused_intervals: tuple[tuple[datetime, datetime | None], ...] = ()
+    computed_at: datetime | None = None
+
+    def target(self, kind: TargetKind) -> TargetState:
+        for state in self.targets:
+            if state.kind == kind:
+                return state
+        raise KeyError(kind)
+
+    @property
+    def first_response_due(self) -> datetime | None:
+        return self.target(TargetKind.FIRST_RESPONSE).due_at
+
+    @property
+    def next_response_due(self) -> datetime | None:
+        return self.target(TargetKind.NEXT_RESPONSE).due_at
+
+    @property
+    def resolution_due(self) -> datetime | None:
+        return self.target(TargetKind.RESOLUTION).due_at
+
+    @property
+    def earliest_due(self) -> datetime | None:
+        """The earliest due time among targets whose clock runs (breached ones included): the
+        ticket's place in the Due soon and Breached views."""
+        dues = [state.due_at for state in self.targets if state.due_at is not None]
+        return min(dues) if dues else None
+
+    @property
+    def breached(self) -> bool:
+        """Whether a running target is overdue right now."""
+        return any(state.state is ClockState.BREACHED for state in self.targets)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "computed_at": _iso(self.computed_at),
+            "earliest_due": _iso(self.earliest_due),
+            "targets": [state.to_dict() for state in self.targets],
+            "breaches": [{"kind": str(b.kind), "at": _iso(b.at)} for b in self.breaches],
+            "paused_intervals": [[_iso(a), _iso(b)] for a, b in self.paused_intervals],
+        }
+
+
+class _TargetClock:
+    """The budget of one target, consumed only while its clock runs."""
+
+    def __init__(
+        self, target: Target, calendar: BusinessCalendar | None, breaches: list[Breach]
+    ) -> None:
+        self.target = target
+        self.calendar = calendar if target.business_hours else None
+        self.breaches = breaches
+        self.started_at: datetime | None = None
+        self.active = False
+        self.halted = False
+        self.running_since: datetime | None = None
+        self.duration = target.duration
+        self.remaining = self.duration
+        self.met_at: datetime | None = None
+        self.breached_at: datetime | None = None
+
+    def _due_from(self, since: datetime) -> datetime:
+        if self.calendar is None:
+            return since + self.remaining
+        return self.calendar.add_business_time(since, self.remaining)
+
+    def _consume(self, until: datetime) -> None:
+        since = self.running_since
+        if since is None:
+            return
+        if self.calendar is None:
+            used = until - since
+        else:
+            used = self.calendar.business_time_between(since, until)
+        # Less time used than was left means the due time is still ahead; only otherwise is it
+        # worth finding the due time (business time stands still while closed, real time not).
+        if self.breached_at is None and used >= self.remaining:
+            due = self._due_from(since)
+            if until > due:
+                self.breached_at = due
+                self.breaches.append(Breach(self.target.kind, due))
+        self.remaining -= used
+        self.running_since = until
+
+    def start(self, at: datetime) -> None:
+        self.started_at = at
+        self.active = True
+        self.remaining = self.duration
+        self.met_at = None
+        self.breached_at = None
+        self.running_since = None if self.halted else at
+
+    def set_halted(self, at: datetime, halted: bool) -> None:
+        if halted == self.halted:
+            return
+        self.halted = halted
+        if halted:
+            self._consume(at)
+            self.running_since = None
+        elif self.active:
+            self.running_since = at
+
+    def meet(self, at: datetime) -> None:
+        if not self.active:
+            return
+        self._consume(at)
+        self.running_since = None
+        self.active = False
+        self.met_at = at
+
+    def reopen(self, at: datetime) -> None:
+        if self.started_at is None or self.active:
+            return
+        self.active = True
+        self.met_at = None
+        self.running_since = None if self.halted else at
+
+    def state(self, now: datetime, paused: bool, closed: bool) -> TargetState:
+        self._consume(now)
+        kind = self.target.kind
+        common: dict[str, Any] = {
+            "kind": kind,
+            "target": self.target,
+            "started_at": self.started_at,
+            "breached_at": self.breached_at,
+        }
+        if self.started_at is None:
+            return TargetState(kind=kind, state=ClockState.NOT_APPLICABLE, target=self.target)
+        if not self.active:
+            return TargetState(state=ClockState.MET, met_at=self.met_at, **common)
+        if closed:
+            return TargetState(state=ClockState.NOT_APPLICABLE, **common)
+        if paused:
+            return TargetState(
+                state=ClockState.PAUSED, paused=True, remaining=self.remaining, **common
+            )
+        assert self.running_since is not None
+        if self.breached_at is not None:
+            return TargetState(
+                state=ClockState.BREACHED,
+                due_at=self.breached_at,
+                remaining=self.remaining,
+                **common,
+            )
+        return TargetState(
+            state=ClockState.RUNNING,
+            due_at=self._due_from(self.running_since),
+            remaining=self.remaining,
+            **common,
+        )
+
+
+def compute_sla(
+    policy: SlaPolicy | None,
+    calendar: BusinessCalendar | None,
+    events: Iterable[TicketEvent],
+    now: datetime,
+) -> SlaState:
+    """Replay ``events`` (in time order; ties keep their given order) up to ``now``.
+
+    ``calendar`` is the policy's calendar (see ``resolve_calendar``); it may be None only when
+    every target is in calendar time. Events after ``now`` are ignored. A history without a
+    ``created`` event starts at its first event. ``policy`` None gives every target
+    ``not_applicable``, which is what a ticket no policy matches stores.
+    """
+    require_aware(now, "now")
+    now = now.astimezone(UTC)
+    if policy is None:
+        empty = tuple(TargetState(kind=k, state=ClockState.NOT_APPLICABLE) for k in TargetKind)
+        return SlaState(policy=None, targets=empty, computed_at=now)
+    if calendar is None and any(t.business_hours for t in policy.targets):
+        raise ValueError(f"calendar: policy {policy.name!r} has business-hours targets")
+
+    breaches: list[Breach] = []
+    clocks = {t.kind: _TargetClock(t, calendar, breaches) for t in policy.targets}
+    first = clocks.get(TargetKind.FIRST_RESPONSE)
+    following = clocks.get(TargetKind.NEXT_RESPONSE)
+    resolution = clocks.get(TargetKind.RESOLUTION)
+    response_clocks = [clock for clock in (first, following) if clock is not None]
+
+    status: Status | None = None
+    paused = closed = False
+    awaiting_reply = False
+    pauses: list[tuple[datetime, datetime | None]] = []
+
+    def apply_status(at: datetime, new_status: Status) -> None:
+        nonlocal status, paused, closed
+        if new_status == status:
+            return
+        was_closed = closed
+        status = new_status
+        now_paused = new_status in policy.pause_statuses
+        closed = new_status in CLOSING_STATUSES
+        if now_paused and not paused:
+            pauses.append((at, None))
+        elif paused and not now_paused:
+            pauses[-1] = (pauses[-1][0], at)
+        paused = now_paused
+        if resolution is not None:
+            if closed and not was_closed:
+                resolution.meet(at)
+            elif was_closed and not closed:
+                resolution.reopen(at)
+            resolution.set_halted(at, paused)
+        for clock in response_clocks:
+            clock.set_halted(at, paused or closed)
+
+    # Aware datetimes compare as instants whatever their zones; sorted() keeps ties in order.
+    ordered = sorted((event for event in events if event.at <= now), key=attrgetter("at"))
+    for event in ordered:
+        at = event.at.astimezone(UTC)
+        if status is None:
+            initial = event.status if event.kind is EventKind.CREATED else None
+            for clock in (first, resolution):
+                if clock is not None:
+                    clock.start(at)
+            apply_status(at, initial or Status.NEW)
+            awaiting_reply = True
+            if event.kind is EventKind.CREATED:
+                continue
+        if event.kind is EventKind.CUSTOMER_MESSAGE:
+            if not awaiting_reply:
+                awaiting_reply = True
+                if following is not None:
+                    following.start(at)
+        elif event.kind is EventKind.AGENT_REPLY:
+            awaiting_reply = False
+            for clock in response_clocks:
+                clock.meet(at)
+        elif event.kind is EventKind.STATUS_CHANGE:
+            assert event.status is not None
+            apply_status(at, event.status)
+
+    states = []
+    for kind in TargetKind:
+        clock = clocks.get(kind)
+        if clock is None:
+            states.append(TargetState(kind=kind, state=ClockState.NOT_APPLICABLE))
+        elif kind is TargetKind.RESOLUTION:
+            states.append(clock.state(now, paused, closed=False))
+        else:
+            states.append(clock.state(now, paused, closed))
+    breaches.sort(key=lambda breach: breach.at)
+    return SlaState(
+        policy=policy.name,
+        targets=tuple(states),
+        breaches=tuple(breaches),
+        paused_intervals=tuple(pauses),
+        computed_at=now,
+    )
+
+
+# -- phrases for templates --------------------------------------------------------------------
+
+Language = Literal["en", "ja", "ru"]
+
+_WEEKDAYS: dict[str, tuple[str, ...]] = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "ja": ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日"),
+    "ru": (
+        "в понедельник",
+        "во вторник",
+        "в среду",
+        "в четверг",
+        "в пятницу",
+        "в субботу",
+        "в воскресенье",
+    ),
+}
+_SHORT_WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
+_MONTHS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "ru": (
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ),
+}
+
+
+def _language(language: str) -> str:
+    if language not in ("en", "ja", "ru"):
+        raise ValueError(f"language: expected en, ja or ru, got {language!r}")
+    return language
+
+
+def describe_due(due_at: datetime, tz: tzinfo | str, language: Language, now: datetime) -> str:
+    """When a reply is due, as the customer reads it in their own time zone.
+
+    "by 10:00 today", "by 10:00 tomorrow", "by 10:00 on Monday" (within the coming week),
+    "by 10:00 on 12 March" (later; the year is added when it differs), and "as soon as possible"
+    when the time has already come. Japanese and Russian read the same way.
+    """
+    require_aware(due_at, "due_at")
+    require_aware(now, "now")
+    lang = _language(language)
+    zone = _tz(tz)
+    local_due = due_at.astimezone(zone)
+    if due_at <= now:
+        return {"en": "as soon as possible", "ja": "できるだけ早く", "ru": "как можно скорее"}[lang]
+    clock = local_due.strftime("%H:%M")
+    days_ahead = (local_due.date() - now.astimezone(zone).date()).days
+    day = local_due.date()
+    if lang == "en":
+        if days_ahead == 0:
+            return f"by {clock} today"
+        if days_ahead == 1:
+            return f"by {clock} tomorrow"
+        if days_ahead < 7:
+            return f"by {clock} on {_WEEKDAYS['en'][day.weekday()]}"
+        return f"by {clock} on {_date_text_en(day, now.astimezone(zone).year)}"
+    if lang == "ja":
+        if days_ahead == 0:
+            return f"本日{clock}までに"
+        if days_ahead == 1:
+            return f"明日{clock}までに"
+        if days_ahead < 7:
+            return f"{_WEEKDAYS['ja'][day.weekday()]}{clock}までに"
+        year = f"{day.year}年" if day.year != now.astimezone(zone).year else ""
+        weekday = _SHORT_WEEKDAYS_JA[day.weekday()]
+        return f"{year}{day.month}月{day.day}日({weekday}){clock}までに"
+    if days_ahead == 0:
+        return f"сегодня до {clock}"
+    if days_ahead == 1:
+        return f"завтра до {clock}"
+    if days_ahead < 7:
+        return f"{_WEEKDAYS['ru'][day.weekday()]} до {clock}"
+    year = f" {day.year} г." if day.year != now.astimezone(zone).year else ""
+    return f"{day.day} {_MONTHS['ru'][day.month - 1]}{year} до {clock}"
+
+
+def describe_target(target: Target, language: Language) -> str:
+    """The promise a target makes: "within 2 business hours", "within 30 minutes", "within 3
+    days"; in Japanese and Russian alike."""
+    lang = _language(language)
+    minutes = target.minutes
+    business = target.business_hours
+    if minutes % (24 * 60) == 0 and not business:
+        count, unit = minutes // (24 * 60), "day"
+    elif minutes % 60 == 0:
+        count, unit = minutes // 60, "hour"
+    else:
+        count, unit = minutes, "minute"
+    if lang == "en":
+        words = f"{'business ' if business else ''}{unit}{'' if count == 1 else 's'}"
+        return f"within {count} {words}"
+    if lang == "ja":
+        if business and unit == "hour":
+            return f"{count}営業時間以内に"
+        suffix = {"day": "日", "hour": "時間", "minute": "分"}[unit]
+        return f"{'営業時間内の' if business else ''}{count}{suffix}以内に"
+    singular = count % 10 == 1 and count % 100 != 11
+    nouns = {
+        "day": ("дня", "дней"),
+        "hour": ("часа", "часов"),
+        "minute": ("минуты", "минут"),
+    }[unit]
+    noun = nouns[0] if singular else nouns[1]
+    adjective = ("рабочего " if singular else "рабочих ") if business else ""
+    return f"в течение {count} {adjective}{noun}"
+
+
+def _date_text_en(day: date, this_year: int) -> str:
+    text = f"{day.day} {_MONTHS['en'][day.month - 1]}"
+    return text if day.year == this_year else f"{text} {day.year}"
+
+
+def _tz(value: tzinfo | str) -> tzinfo:
+    if isinstance(value, tzinfo):
+        return value
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"tz: unknown time zone {value!r}") from None
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _only_known(data: Mapping[str, Any], known: set[str], where: str) -> None:
+    for key in data:
+        if key not in known:
+            raise InvalidConfig(f"{where}.{key}", "unknown field")
+
+
+def _names(values: Iterable[str], where: str) -> frozenset[str]:
+    if isinstance(values, str):
+        raise InvalidConfig(where, "expected a list of names, got one string")
+    found: set[str] = set()
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidConfig(where, f"expected names, got {value!r}")
+        found.add(value.strip())
+    return frozenset(found)
+
+
+def _enum(kind: type[E], value: Any, where: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidConfig(where, f"unknown value {value!r}; expected one of {allowed}") from None
+
+
+def _enums(kind: type[E], values: Iterable[Any], where: str) -> frozenset[E]:
+    if isinstance(values, str):
+        raise InvalidConfig(where, "expected a list, got one string")
+    return frozenset(_enum(kind, value, where) for value in values)

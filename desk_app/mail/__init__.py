@@ -1,0 +1,1 @@
+"""E-mail: IMAP ingest, MIME parsing and sanitising, the SMTP outbox."""
