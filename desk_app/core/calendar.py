@@ -63,6 +63,18 @@ class InvalidConfig(ValueError):
         self.problem = problem
 
 
+def as_utc(value: datetime, name: str = "datetime") -> datetime:
+    """The same instant in UTC; naive datetimes raise ValueError."""
+    try:
+        zone = value.tzinfo
+    except AttributeError:
+        raise TypeError(f"{name}: expected a datetime, got {type(value).__name__}") from None
+    if zone is UTC:
+        return value
+    require_aware(value, name)
+    return value.astimezone(UTC)
+
+
 def require_aware(value: datetime, name: str = "datetime") -> None:
     if not isinstance(value, datetime):
         raise TypeError(f"{name}: expected a datetime, got {type(value).__name__}")
@@ -338,10 +350,9 @@ class BusinessCalendar:
     # -- instants ----------------------------------------------------------------------------
 
     def is_open(self, at: datetime) -> bool:
-        require_aware(at, "at")
+        moment = as_utc(at, "at")
         if self._always:
             return True
-        moment = at.astimezone(UTC)
         ordinal = moment.astimezone(self._zone).toordinal()
         # The next local date can hold this instant only where clocks fall back across midnight.
         for day in (ordinal, ordinal + 1):
@@ -352,8 +363,7 @@ class BusinessCalendar:
 
     def next_open(self, at: datetime) -> datetime:
         """``at`` itself when open, else the start of the next open interval (UTC)."""
-        require_aware(at, "at")
-        moment = at.astimezone(UTC)
+        moment = as_utc(at, "at")
         if self._always:
             return moment
         ordinal = moment.astimezone(self._zone).toordinal()
@@ -368,9 +378,7 @@ class BusinessCalendar:
 
     def open_intervals(self, start: datetime, end: datetime) -> list[Interval]:
         """The open intervals within [start, end), clipped to it, touching ones merged (UTC)."""
-        require_aware(start, "start")
-        require_aware(end, "end")
-        lo, hi = start.astimezone(UTC), end.astimezone(UTC)
+        lo, hi = as_utc(start, "start"), as_utc(end, "end")
         if hi <= lo:
             return []
         if self._always:
@@ -390,8 +398,7 @@ class BusinessCalendar:
 
     def add_business_time(self, start: datetime, delta: timedelta) -> datetime:
         """``start`` moved by ``delta`` of business time; the module notes say where it lands."""
-        require_aware(start, "start")
-        moment = start.astimezone(UTC)
+        moment = as_utc(start, "start")
         if self._always or not delta:
             return moment + delta
         if delta < _ZERO:
@@ -433,9 +440,7 @@ class BusinessCalendar:
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Business time from ``a`` to ``b``; negative when b is before a."""
-        require_aware(a, "a")
-        require_aware(b, "b")
-        lo, hi = a.astimezone(UTC), b.astimezone(UTC)
+        lo, hi = as_utc(a, "a"), as_utc(b, "b")
         if self._always:
             return hi - lo
         if hi < lo:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from operator import attrgetter
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from desk_app.core.calendar import BusinessCalendar, InvalidConfig, require_aware
 from desk_app.core.enums import Channel, Priority, Status
@@ -42,6 +42,9 @@ class TargetKind(StrEnum):
     FIRST_RESPONSE = "first_response"
     NEXT_RESPONSE = "next_response"
     RESOLUTION = "resolution"
+
+
+_KINDS: tuple[TargetKind, ...] = tuple(TargetKind)
 
 
 class ClockState(StrEnum):
@@ -316,14 +319,16 @@ class TicketEvent:
 # -- the computed state -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Breach:
+# The records below are NamedTuples rather than frozen dataclasses: a full recompute builds
+# hundreds of thousands of them, and a tuple is several times cheaper to make.
+
+
+class Breach(NamedTuple):
     kind: TargetKind
     at: datetime
 
 
-@dataclass(frozen=True)
-class TargetState:
+class TargetState(NamedTuple):
     """One target at ``now``. ``due_at`` is set while the clock runs (in the past once breached);
     ``remaining`` is the target's time left (business time for business-hours targets), frozen
     while paused and zero or less once overdue."""
@@ -413,6 +418,13 @@ class SlaState:
         }
 
 
+# Enum members looked up once: attribute access on an enum class is slow on Python 3.11, and
+# the replay below runs for every ticket in a full recompute.
+_CREATED, _CUSTOMER_MESSAGE, _AGENT_REPLY, _STATUS_CHANGE = tuple(EventKind)
+_RUNNING, _PAUSED, _MET, _BREACHED, _NOT_APPLICABLE = tuple(ClockState)
+_FIRST_RESPONSE, _NEXT_RESPONSE, _RESOLUTION = _KINDS
+
+
 class _TargetClock:
     """The budget of one target, consumed only while its clock runs."""
 
@@ -497,25 +509,23 @@ class _TargetClock:
             "breached_at": self.breached_at,
         }
         if self.started_at is None:
-            return TargetState(kind=kind, state=ClockState.NOT_APPLICABLE, target=self.target)
+            return TargetState(kind=kind, state=_NOT_APPLICABLE, target=self.target)
         if not self.active:
-            return TargetState(state=ClockState.MET, met_at=self.met_at, **common)
+            return TargetState(state=_MET, met_at=self.met_at, **common)
         if closed:
-            return TargetState(state=ClockState.NOT_APPLICABLE, **common)
+            return TargetState(state=_NOT_APPLICABLE, **common)
         if paused:
-            return TargetState(
-                state=ClockState.PAUSED, paused=True, remaining=self.remaining, **common
-            )
+            return TargetState(state=_PAUSED, paused=True, remaining=self.remaining, **common)
         assert self.running_since is not None
         if self.breached_at is not None:
             return TargetState(
-                state=ClockState.BREACHED,
+                state=_BREACHED,
                 due_at=self.breached_at,
                 remaining=self.remaining,
                 **common,
             )
         return TargetState(
-            state=ClockState.RUNNING,
+            state=_RUNNING,
             due_at=self._due_from(self.running_since),
             remaining=self.remaining,
             **common,
@@ -538,16 +548,16 @@ def compute_sla(
     require_aware(now, "now")
     now = now.astimezone(UTC)
     if policy is None:
-        empty = tuple(TargetState(kind=k, state=ClockState.NOT_APPLICABLE) for k in TargetKind)
+        empty = tuple(TargetState(kind=k, state=_NOT_APPLICABLE) for k in _KINDS)
         return SlaState(policy=None, targets=empty, computed_at=now)
     if calendar is None and any(t.business_hours for t in policy.targets):
         raise ValueError(f"calendar: policy {policy.name!r} has business-hours targets")
 
     breaches: list[Breach] = []
     clocks = {t.kind: _TargetClock(t, calendar, breaches) for t in policy.targets}
-    first = clocks.get(TargetKind.FIRST_RESPONSE)
-    following = clocks.get(TargetKind.NEXT_RESPONSE)
-    resolution = clocks.get(TargetKind.RESOLUTION)
+    first = clocks.get(_FIRST_RESPONSE)
+    following = clocks.get(_NEXT_RESPONSE)
+    resolution = clocks.get(_RESOLUTION)
     response_clocks = [clock for clock in (first, following) if clock is not None]
 
     status: Status | None = None
@@ -582,33 +592,33 @@ def compute_sla(
     for event in ordered:
         at = event.at.astimezone(UTC)
         if status is None:
-            initial = event.status if event.kind is EventKind.CREATED else None
+            initial = event.status if event.kind is _CREATED else None
             for clock in (first, resolution):
                 if clock is not None:
                     clock.start(at)
             apply_status(at, initial or Status.NEW)
             awaiting_reply = True
-            if event.kind is EventKind.CREATED:
+            if event.kind is _CREATED:
                 continue
-        if event.kind is EventKind.CUSTOMER_MESSAGE:
+        if event.kind is _CUSTOMER_MESSAGE:
             if not awaiting_reply:
                 awaiting_reply = True
                 if following is not None:
                     following.start(at)
-        elif event.kind is EventKind.AGENT_REPLY:
+        elif event.kind is _AGENT_REPLY:
             awaiting_reply = False
             for clock in response_clocks:
                 clock.meet(at)
-        elif event.kind is EventKind.STATUS_CHANGE:
+        elif event.kind is _STATUS_CHANGE:
             assert event.status is not None
             apply_status(at, event.status)
 
     states = []
-    for kind in TargetKind:
+    for kind in _KINDS:
         clock = clocks.get(kind)
         if clock is None:
-            states.append(TargetState(kind=kind, state=ClockState.NOT_APPLICABLE))
-        elif kind is TargetKind.RESOLUTION:
+            states.append(TargetState(kind=kind, state=_NOT_APPLICABLE))
+        elif kind is _RESOLUTION:
             states.append(clock.state(now, paused, closed=False))
         else:
             states.append(clock.state(now, paused, closed))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import DeliveryState, Direction, IdentityKind, Status
 from desk_app.core.text import preview_of
+from desk_app.core.threading_rules import normalise_subject
 from desk_app.store import search
 from desk_app.store.database import Database
 from desk_app.store.journal import Journal, current_txid
@@ -298,6 +299,7 @@ class BulkLoader:
                 {
                     "id": ticket_id,
                     "subject": seed.subject,
+                    "subject_key": normalise_subject(seed.subject)[:500],
                     "status": seed.status.value,
                     "priority": seed.priority.value,
                     "channel": seed.channel.value,

@@ -212,6 +212,8 @@ class Message(Base):
     match_reason: Mapped[str | None] = mapped_column(String(200))
     # Plain-language problems met while reading it (undecodable part, dropped attachment...).
     warnings: Mapped[str | None] = mapped_column(Text)
+    # auto_reply | bounce | bulk: mail that must never trigger our own automatic replies.
+    auto_kind: Mapped[str | None] = mapped_column(String(16))
 
     attachments: Mapped[list[Attachment]] = relationship(lazy="selectin")
 
@@ -246,6 +248,8 @@ class OutboxItem(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When a worker took it for sending; a send that stalls past a limit is retried.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TicketRead(Base):

@@ -153,3 +153,27 @@ class DraftRecord:
     kind: str
     body: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """A mail account and how it is doing, for people (app status, `desk account list`)."""
+
+    id: int
+    name: str
+    address: str
+    username: str
+    imap_host: str
+    imap_port: int
+    smtp_host: str
+    smtp_port: int
+    security: str
+    folder: str
+    after_import: str
+    department: str | None
+    is_active: bool
+    last_sync_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    queued: int = 0
+    failed: int = 0

@@ -33,6 +33,7 @@ from desk_app.core.enums import (
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email, normalise_identity, normalise_phone
 from desk_app.core.text import preview_of
+from desk_app.core.threading_rules import normalise_subject
 from desk_app.store import search
 from desk_app.store.database import Database
 from desk_app.store.journal import Journal
@@ -185,26 +186,16 @@ class Service:
                 session, journal, customer_name, customer_email, customer_phone
             )
             department_id = self._department(session, department).id if department else None
-            ticket = Ticket(
+            ticket = self._open_ticket(
+                session,
+                journal,
                 subject=subject,
-                status=Status.NEW.value,
-                priority=priority_value.value,
-                channel=channel_value.value,
+                customer=customer,
                 department_id=department_id,
-                customer_id=customer.id,
-                created_at=at,
-                updated_at=at,
-                message_count=0,
-                preview="",
-                version=1,
+                priority=priority_value,
+                channel=channel_value,
+                at=at,
             )
-            session.add(ticket)
-            session.flush()
-            search.index_new_ticket(session, ticket, customer)
-            journal.audit(
-                "ticket", ticket.id, "create", ticket_id=ticket.id, ticket_version=1, new=subject
-            )
-            journal.changed("ticket", ticket.id, "insert")
             message = None
             if body.strip():
                 message = self._add_message(
@@ -627,6 +618,45 @@ class Service:
                 f"customer {customer_id} was merged into customer {customer.merged_into_id}"
             )
         return customer
+
+    def _open_ticket(
+        self,
+        session: Session,
+        journal: Journal,
+        *,
+        subject: str,
+        customer: Customer,
+        department_id: int | None,
+        priority: Priority,
+        channel: Channel,
+        at: datetime,
+        mail_account_id: int | None = None,
+        follow_up_of_id: int | None = None,
+    ) -> Ticket:
+        ticket = Ticket(
+            subject=subject,
+            subject_key=normalise_subject(subject)[:500],
+            status=Status.NEW.value,
+            priority=priority.value,
+            channel=channel.value,
+            department_id=department_id,
+            customer_id=customer.id,
+            created_at=at,
+            updated_at=at,
+            message_count=0,
+            preview="",
+            version=1,
+            mail_account_id=mail_account_id,
+            follow_up_of_id=follow_up_of_id,
+        )
+        session.add(ticket)
+        session.flush()
+        search.index_new_ticket(session, ticket, customer)
+        journal.audit(
+            "ticket", ticket.id, "create", ticket_id=ticket.id, ticket_version=1, new=subject
+        )
+        journal.changed("ticket", ticket.id, "insert")
+        return ticket
 
     def _find_or_create_customer(
         self,

@@ -109,6 +109,8 @@ def upgrade() -> None:
     # indexes of the inbox views by hand).
     op.add_column("messages", sa.Column("match_reason", sa.String(length=200), nullable=True))
     op.add_column("messages", sa.Column("warnings", sa.Text(), nullable=True))
+    op.add_column("messages", sa.Column("auto_kind", sa.String(length=16), nullable=True))
+    op.add_column("outbox", sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column(
         "tickets",
         sa.Column("subject_key", sa.String(length=500), nullable=False, server_default=""),
@@ -141,7 +143,10 @@ def downgrade() -> None:
         batch_op.drop_column("follow_up_of_id")
         batch_op.drop_column("mail_account_id")
         batch_op.drop_column("subject_key")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("claimed_at")
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_column("auto_kind")
         batch_op.drop_column("warnings")
         batch_op.drop_column("match_reason")
 

@@ -1,0 +1,196 @@
+"""Mail ingest, threading, the outbox and leases against real databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from desk_app.core.errors import ConflictError, InvalidInput
+from desk_app.store import Queries, Service
+from desk_app.store.mail_store import InboundMail, MailStore
+
+
+def mail(
+    n: int,
+    subject: str = "Order 77 missing",
+    sender: str = "Olga@Example.ru",
+    *,
+    in_reply_to: str | None = None,
+    references: tuple[str, ...] = (),
+    **extra,
+) -> InboundMail:
+    return InboundMail(
+        raw=f"raw {n}".encode(),
+        message_id=f"<m{n}@example.ru>",
+        in_reply_to=in_reply_to,
+        references=references,
+        subject=subject,
+        from_name="Ольга",
+        from_address=sender.lower(),
+        date=None,
+        text=f"message {n}",
+        html=None,
+        **extra,
+    )
+
+
+@pytest.fixture
+def store(db, team, clock) -> MailStore:
+    return MailStore(db, None, clock)
+
+
+@pytest.fixture
+def account(store) -> int:
+    return store.add_account(
+        "support",
+        address="Support@Desk.test",
+        username="support",
+        imap_host="127.0.0.1",
+        smtp_host="127.0.0.1",
+        security="none",
+        department="Support",
+    )
+
+
+def test_a_new_conversation_becomes_a_ticket_in_the_accounts_department(store, account, db):
+    result = store.ingest(account, "INBOX", 7, 101, mail(1))
+    assert result.outcome == "new_ticket"
+    detail = Queries(db, None).ticket(result.ticket_id)
+    assert detail.department == "Support" and detail.channel == "email"
+    assert detail.customer.emails == ["olga@example.ru"]
+    assert detail.messages[0].message_id == "<m1@example.ru>"
+    assert store.folder_position(account, "INBOX") == (7, 101)
+
+
+def test_replies_thread_by_headers_then_by_subject(store, account, db, clock):
+    first = store.ingest(account, "INBOX", 7, 101, mail(1))
+    by_header = store.ingest(
+        account, "INBOX", 7, 102, mail(2, "Something else", in_reply_to="<m1@example.ru>")
+    )
+    assert (by_header.outcome, by_header.ticket_id) == ("threaded", first.ticket_id)
+    assert by_header.reason.startswith("In-Reply-To")
+    by_refs = store.ingest(
+        account, "INBOX", 7, 103, mail(3, "x", references=("<zz@x>", "<m2@example.ru>"))
+    )
+    assert by_refs.ticket_id == first.ticket_id and by_refs.reason.startswith("References")
+    by_subject = store.ingest(
+        account, "INBOX", 7, 104, mail(4, "Отв: RE: [Support] order 77 MISSING")
+    )
+    assert (by_subject.ticket_id, by_subject.reason) == (
+        first.ticket_id,
+        "same customer and subject",
+    )
+    other_customer = store.ingest(account, "INBOX", 7, 105, mail(5, sender="ivan@example.ru"))
+    assert other_customer.outcome == "new_ticket"
+
+
+def test_replies_reopen_solved_tickets_and_follow_up_closed_ones(store, account, db, team, clock):
+    first = store.ingest(account, "INBOX", 7, 101, mail(1))
+    anna = Service(db, team.anna, clock)
+    anna.set_status(first.ticket_id, "solved")
+    again = store.ingest(account, "INBOX", 7, 102, mail(2, in_reply_to="<m1@example.ru>"))
+    assert again.ticket_id == first.ticket_id
+    assert Queries(db, None).ticket(first.ticket_id).status == "open"
+    anna.set_status(first.ticket_id, "closed")
+    later = store.ingest(account, "INBOX", 7, 103, mail(3, in_reply_to="<m2@example.ru>"))
+    assert later.outcome == "follow_up" and later.ticket_id != first.ticket_id
+    assert f"#{first.ticket_id}" in later.reason
+
+
+def test_the_same_mail_twice_is_stored_once(store, account, db):
+    first = store.ingest(account, "INBOX", 7, 101, mail(1))
+    same_uid = store.ingest(account, "INBOX", 7, 101, mail(1))
+    assert same_uid.outcome == "duplicate"
+    # After a UIDVALIDITY change the same message comes back under a new UID.
+    store.start_folder(account, "INBOX", 8)
+    assert store.folder_position(account, "INBOX") == (8, 0)
+    resynced = store.ingest(account, "INBOX", 8, 1, mail(1))
+    assert resynced.outcome == "duplicate" and resynced.message_id == first.message_id
+    assert Queries(db, None).stats()["messages"] == 1
+
+
+def test_a_bounce_of_our_reply_becomes_a_note_and_fails_the_reply(store, account, db, team, clock):
+    first = store.ingest(account, "INBOX", 7, 101, mail(1))
+    reply = Service(db, team.anna, clock).reply(first.ticket_id, "We are on it")
+    sent_id = Queries(db, None).ticket(first.ticket_id).messages[-1].message_id
+    bounce = mail(
+        2,
+        "Undelivered Mail",
+        "mailer-daemon@example.ru",
+        auto_kind="bounce",
+        bounced_message_id=sent_id,
+    )
+    result = store.ingest(account, "INBOX", 7, 102, bounce)
+    assert (result.outcome, result.ticket_id) == ("bounce_note", first.ticket_id)
+    messages = Queries(db, None).ticket(first.ticket_id).messages
+    assert messages[-1].direction == "note"
+    assert next(m for m in messages if m.id == reply.message_id).delivery_state == "failed"
+
+
+def test_unreadable_mail_is_kept_with_a_warning(store, account, db):
+    broken = mail(1, "", warnings=("the body could not be decoded",), failed=True)
+    result = store.ingest(account, "INBOX", 7, 101, broken)
+    assert result.outcome == "new_ticket"
+    detail = Queries(db, None).ticket(result.ticket_id)
+    assert detail.subject == "(no subject)"
+
+
+def test_outbox_claim_send_retry_and_fail(store, account, db, team, clock):
+    first = store.ingest(account, "INBOX", 7, 101, mail(1))
+    anna = Service(db, team.anna, clock)
+    anna.reply(first.ticket_id, "Reply one")
+    claimed = store.claim_outgoing()
+    assert len(claimed) == 1 and store.claim_outgoing() == []  # claimed once
+    out = claimed[0]
+    assert (out.from_address, out.to_address) == ("support@desk.test", "olga@example.ru")
+    assert out.in_reply_to == "<m1@example.ru>" and out.message_id.startswith("<")
+    store.mark_retry(out.outbox_id, "451 try later", clock() + timedelta(minutes=1))
+    assert store.claim_outgoing() == []  # not due yet
+    clock.advance(minutes=2)
+    again = store.claim_outgoing()
+    assert [m.outbox_id for m in again] == [out.outbox_id] and again[0].attempts == 2
+    store.mark_failed(out.outbox_id, "550 mailbox unavailable")
+    message = Queries(db, None).ticket(first.ticket_id).messages[-1]
+    assert (message.delivery_state, message.delivery_error) == ("failed", "550 mailbox unavailable")
+    store.retry_failed(message.id)
+    store.mark_sent(store.claim_outgoing()[0].outbox_id)
+    assert Queries(db, None).ticket(first.ticket_id).messages[-1].delivery_state == "sent"
+    assert store.account("support").failed == 0
+
+
+def test_a_stalled_send_is_requeued(store, account, db, team, clock):
+    first = store.ingest(account, "INBOX", 7, 101, mail(1))
+    Service(db, team.anna, clock).reply(first.ticket_id, "Reply")
+    assert len(store.claim_outgoing()) == 1
+    clock.advance(minutes=10)
+    assert store.requeue_stalled(timedelta(minutes=5)) == 1
+    assert len(store.claim_outgoing()) == 1
+
+
+def test_leases_exclude_others_until_they_expire(store, clock):
+    ttl = timedelta(seconds=30)
+    assert store.acquire_lease("mail:1", "worker-a", ttl)
+    assert not store.acquire_lease("mail:1", "worker-b", ttl)
+    clock.advance(seconds=20)
+    assert store.acquire_lease("mail:1", "worker-a", ttl)  # renewal
+    clock.advance(seconds=31)
+    assert store.acquire_lease("mail:1", "worker-b", ttl)  # a dead worker's lease ran out
+    store.release_lease("mail:1", "worker-b")
+    assert store.acquire_lease("mail:1", "worker-a", ttl)
+
+
+def test_account_validation(store, account):
+    with pytest.raises(ConflictError):
+        store.add_account("support", address="a@b.c", username="u", imap_host="h", smtp_host="h")
+    with pytest.raises(InvalidInput):
+        store.add_account(
+            "x", address="a@b.c", username="u", imap_host="h", smtp_host="h", security="tls"
+        )
+    with pytest.raises(InvalidInput):
+        store.add_account(
+            "x", address="a@b.c", username="u", imap_host="h", smtp_host="h", after_import="delete"
+        )
+    assert [a.name for a in store.accounts()] == ["support"]
+    store.remove_account("support")
+    assert store.accounts() == []
