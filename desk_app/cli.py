@@ -10,55 +10,22 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from desk_app import __version__
+from desk_app import __version__, cli_mail
+from desk_app.cli_context import Context, verb
 from desk_app.config import configured_agent_email, resolve_database_url
 from desk_app.core.enums import Channel, Priority, Role, Status
 from desk_app.core.errors import DeskError, InvalidInput, UsageError
 from desk_app.core.views import Page, SortKey, View, ViewKind
 from desk_app.logs import configure_logging
-from desk_app.store import Database, Queries, Service
+from desk_app.store import Database
 from desk_app.store.records import to_json
 
 log = logging.getLogger(__name__)
-Handler = Callable[[argparse.Namespace, "Context"], Any]
-
-
-class Context:
-    """What a verb needs: the database (opened on first use) and who is acting."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self._db: Database | None = None
-
-    @property
-    def db(self) -> Database:
-        if self._db is None:
-            self._db = Database(resolve_database_url(self.args.database_url))
-            self._db.ensure_schema(upgrade=self._db.is_sqlite)
-        return self._db
-
-    def actor_id(self, required: bool = True) -> int | None:
-        email = self.args.as_agent or configured_agent_email()
-        if email is None:
-            if required:
-                raise UsageError("say who is acting: pass --as EMAIL or set DESK_AGENT")
-            return None
-        return Queries(self.db, None).agent_by_email(email).id
-
-    def service(self, actor_required: bool = True) -> Service:
-        return Service(self.db, self.actor_id(actor_required))
-
-    def queries(self) -> Queries:
-        return Queries(self.db, self.actor_id(required=False))
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.dispose()
 
 
 # --- verbs -------------------------------------------------------------------------------------
@@ -244,15 +211,6 @@ def cmd_departments_add(args: argparse.Namespace, ctx: Context) -> Any:
 # --- parser ------------------------------------------------------------------------------------
 
 
-def _common() -> argparse.ArgumentParser:
-    # SUPPRESS keeps a verb's parser from overwriting values given before the verb.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--database-url", default=argparse.SUPPRESS, help="database to use")
-    common.add_argument("--as", dest="as_agent", default=argparse.SUPPRESS, metavar="EMAIL")
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
-    return common
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="desk", description="Desk: the support agent's workstation. No verb opens the app."
@@ -266,13 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--size", default="1440x900", help="window size for --screenshot")
     parser.add_argument("--view", help="view to show first (GUI)")
     parser.add_argument("--ticket", type=int, help="ticket to open first (GUI)")
-    common = _common()
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
-
-    def verb(group: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=help_text)
-        sub.set_defaults(handler=handler)
-        return sub
 
     db = verbs.add_parser("db", help="database schema").add_subparsers(
         dest="db_verb", required=True
@@ -357,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_agent.add_argument("--role", default="agent", choices=[r.value for r in Role])
     add_agent.add_argument("--department", action="append", help="repeat for several")
     add_agent.add_argument("--time-zone", default="UTC")
+    cli_mail.register(verbs)
     return parser
 
 

@@ -1,0 +1,66 @@
+"""What every `desk` verb shares: the common options, the Context (database and acting agent)
+and how a verb is registered. Verb modules (cli.py, cli_mail.py) build on this."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from desk_app.config import configured_agent_email, resolve_database_url
+from desk_app.core.errors import UsageError
+from desk_app.store import Database, Queries, Service
+
+Handler = Callable[[argparse.Namespace, "Context"], Any]
+
+
+class Context:
+    """What a verb needs: the database (opened on first use) and who is acting."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(resolve_database_url(self.args.database_url))
+            self._db.ensure_schema(upgrade=self._db.is_sqlite)
+        return self._db
+
+    def actor_id(self, required: bool = True) -> int | None:
+        email = self.args.as_agent or configured_agent_email()
+        if email is None:
+            if required:
+                raise UsageError("say who is acting: pass --as EMAIL or set DESK_AGENT")
+            return None
+        return Queries(self.db, None).agent_by_email(email).id
+
+    def service(self, actor_required: bool = True) -> Service:
+        return Service(self.db, self.actor_id(actor_required))
+
+    def queries(self) -> Queries:
+        return Queries(self.db, self.actor_id(required=False))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+def common_options() -> argparse.ArgumentParser:
+    # SUPPRESS keeps a verb's parser from overwriting values given before the verb.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", default=argparse.SUPPRESS, help="database to use")
+    common.add_argument("--as", dest="as_agent", default=argparse.SUPPRESS, metavar="EMAIL")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    return common
+
+
+_COMMON = common_options()
+
+
+def verb(group: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    """Add a verb to a subparser group; it takes the common options after its name too."""
+    sub: argparse.ArgumentParser = group.add_parser(name, parents=[_COMMON], help=help_text)
+    sub.set_defaults(handler=handler)
+    return sub
