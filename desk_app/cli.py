@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,7 +23,7 @@ from desk_app.core.enums import Channel, Priority, Role, Status
 from desk_app.core.errors import DeskError, InvalidInput, UsageError
 from desk_app.core.views import Page, SortKey, View, ViewKind
 from desk_app.logs import configure_logging
-from desk_app.store import Database
+from desk_app.store import Database, sla_store
 from desk_app.store.records import to_json
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,54 @@ def cmd_customers_merge(args: argparse.Namespace, ctx: Context) -> Any:
     return ctx.service().merge_customers(args.source, args.target)
 
 
+def _read_document(path: str) -> Any:
+    """A YAML or JSON file (by extension; YAML is a superset of JSON)."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from exc
+
+
+def _write_document(path: str, document: Any) -> None:
+    import yaml
+
+    text = (
+        json.dumps(document, ensure_ascii=False, indent=2)
+        if path.endswith(".json")
+        else yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    )
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc}") from exc
+
+
+def cmd_sla_show(args: argparse.Namespace, ctx: Context) -> Any:
+    return sla_store.explain(ctx.db, args.number)
+
+
+def cmd_sla_export(args: argparse.Namespace, ctx: Context) -> Any:
+    document = sla_store.export_rules(ctx.db)
+    _write_document(args.file, document)
+    return {"file": args.file, **{k: len(v) for k, v in document.items()}}
+
+
+def cmd_sla_import(args: argparse.Namespace, ctx: Context) -> Any:
+    return sla_store.import_rules(ctx.db, _read_document(args.file), ctx.actor_id(required=False))
+
+
+def cmd_report_sla(args: argparse.Namespace, ctx: Context) -> Any:
+    since = _parse_time(args.since if "T" in args.since else args.since + "T00:00:00+00:00")
+    until = None
+    if args.until:
+        until = _parse_time(args.until if "T" in args.until else args.until + "T00:00:00+00:00")
+    assert since is not None
+    return sla_store.compliance_report(ctx.db, since, until)
+
+
 def cmd_departments_list(args: argparse.Namespace, ctx: Context) -> Any:
     return {"departments": ctx.queries().departments()}
 
@@ -294,6 +343,24 @@ def build_parser() -> argparse.ArgumentParser:
     merge = verb(customers, "merge", cmd_customers_merge, "merge SOURCE into TARGET")
     merge.add_argument("source", type=int)
     merge.add_argument("target", type=int)
+    sla = verbs.add_parser("sla", help="SLA targets, policies and calendars").add_subparsers(
+        dest="sla_verb", required=True
+    )
+    verb(sla, "show", cmd_sla_show, "explain a ticket's targets and due times").add_argument(
+        "number", type=int
+    )
+    verb(sla, "export", cmd_sla_export, "write calendars and policies to YAML/JSON").add_argument(
+        "file"
+    )
+    verb(
+        sla, "import", cmd_sla_import, "replace calendars and policies (validated first)"
+    ).add_argument("file")
+    report = verbs.add_parser("report", help="figures").add_subparsers(
+        dest="report_verb", required=True
+    )
+    report_sla = verb(report, "sla", cmd_report_sla, "SLA compliance per department and agent")
+    report_sla.add_argument("--since", required=True, help="date or ISO time")
+    report_sla.add_argument("--until", help="date or ISO time (default: now)")
     departments = verbs.add_parser("departments", help="departments").add_subparsers(
         dest="departments_verb", required=True
     )
@@ -358,10 +425,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
-    if args.json:
-        print(json.dumps(to_json(result), ensure_ascii=False, indent=2))
-    else:
-        _print_human(result)
+    try:
+        if args.json:
+            print(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+        else:
+            _print_human(result)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`| head`) stopped early; that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from desk_app.core.clock import utc_now
 from desk_app.core.errors import ConflictError
 from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
+from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.store import Database, Queries
 from desk_app.store.bulk import BulkLoader
+from desk_app.store.sla_store import export_rules, import_rules
 
 DEFAULT_TICKETS = 600
 
@@ -30,6 +32,8 @@ def seed_demo(db: Database, tickets: int, *, allow_existing: bool = False) -> di
     loader = BulkLoader(db)
     loader.ensure_team(DEPARTMENTS, demo_agents())
     counts = loader.load(demo_tickets(tickets, utc_now()))
+    if not export_rules(db)["policies"]:
+        import_rules(db, DEMO_SLA, actor_id=None)  # also computes every ticket's due times
     return {
         "database": db.describe(),
         "tickets": counts.tickets,

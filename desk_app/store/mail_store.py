@@ -20,6 +20,7 @@ from desk_app.core.enums import Channel, DeliveryState, Direction, IdentityKind,
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
 from desk_app.core.threading_rules import normalise_message_id, normalise_subject
+from desk_app.store import sla_store
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
     Customer,
@@ -297,6 +298,7 @@ class MailStore(Service):
                 self._change_status(journal, ticket, Status.OPEN, reason="customer replied")
             self._finish_ticket(journal, ticket, message)
         else:
+            sla_store.recompute_ticket(session, ticket, journal.at)
             journal.finish()
         return IngestResult(outcome, ticket.id, message.id, reason)
 

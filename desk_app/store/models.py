@@ -183,6 +183,8 @@ class Ticket(Base):
     mail_account_id: Mapped[int | None] = mapped_column(ForeignKey("mail_accounts.id"))
     # A customer wrote to a closed ticket: this ticket continues it.
     follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # The SLA policy that matched at the last recompute (None: no policy applies).
+    sla_policy: Mapped[str | None] = mapped_column(String(120))
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     assignee: Mapped[Agent | None] = relationship(lazy="joined")
@@ -398,3 +400,41 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SlaCalendar(Base):
+    """A business calendar, stored as the JSON core.calendar.BusinessCalendar.to_dict() gives."""
+
+    __tablename__ = "sla_calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    definition: Mapped[str] = mapped_column(Text)
+
+
+class SlaPolicyRow(Base):
+    """An SLA policy (core.sla.SlaPolicy.to_dict() as JSON); lower position matches first."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    definition: Mapped[str] = mapped_column(Text)
+
+
+class SlaTarget(Base):
+    """Each target of a ticket as of its last recompute, for reports (met in time, breached)."""
+
+    __tablename__ = "sla_targets"
+    __table_args__ = (Index("ix_sla_targets_kind_started", "kind", "started_at"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

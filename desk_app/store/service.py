@@ -34,7 +34,7 @@ from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email, normalise_identity, normalise_phone
 from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_subject
-from desk_app.store import search
+from desk_app.store import search, sla_store
 from desk_app.store.database import Database
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
@@ -212,6 +212,7 @@ class Service:
                     attachments=attachments,
                     new_ticket=True,
                 )
+            sla_store.recompute_ticket(session, ticket, journal.at)
             seq = journal.finish()
             return OpResult(
                 ticket_id=ticket.id,
@@ -953,6 +954,8 @@ class Service:
     ) -> OpResult:
         ticket.version += 1
         ticket.updated_at = journal.at
+        # Every ticket change may move a deadline (a reply, a status, a department...).
+        sla_store.recompute_ticket(journal.session, ticket, journal.at)
         journal.changed("ticket", ticket.id, "update")
         seq = journal.finish()
         return OpResult(
