@@ -21,15 +21,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from _common import database_url, peak_rss_mb, percentiles, time_ms
-from sqlalchemy import bindparam, select, update
 
-from desk_app.core.enums import UNSOLVED_STATUSES
 from desk_app.core.views import Page, View, ViewKind
 from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
+from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.store import Database, Queries, Service
 from desk_app.store.bulk import BulkLoader
-from desk_app.store.models import Ticket
 from desk_app.store.seeds import SeedTicket
+from desk_app.store.sla_store import import_rules
 
 SEARCHES = ["refund", "invoice password", "返金", "パスワード", "заказ", "доставка", "example.jp"]
 
@@ -51,24 +50,6 @@ def with_messages(tickets: Iterator[SeedTicket], per_ticket: int) -> Iterator[Se
             for index, message in enumerate(cycled)
         )
         yield replace(seed, messages=messages)
-
-
-def fill_sla_due(db: Database, now: datetime, rng: random.Random) -> None:
-    """Until the SLA engine lands, give unsolved tickets plausible due times so the Due soon
-    and Breached views have real work to do."""
-    with db.write() as session:
-        ids = session.scalars(
-            select(Ticket.id).where(Ticket.status.in_([s.value for s in UNSOLVED_STATUSES]))
-        ).all()
-        session.execute(
-            update(Ticket.__table__)  # type: ignore[arg-type]
-            .where(Ticket.__table__.c.id == bindparam("ticket_id"))
-            .values(sla_due_at=bindparam("due")),
-            [
-                {"ticket_id": i, "due": now + timedelta(minutes=rng.randint(-3 * 1440, 5 * 1440))}
-                for i in ids
-            ],
-        )
 
 
 def main() -> int:
@@ -93,7 +74,10 @@ def main() -> int:
             with_messages(demo_tickets(args.tickets, now), args.messages_per_ticket)
         )
         seed_seconds = time.perf_counter() - started
-        fill_sla_due(db, now, rng)
+        progress("computing SLA due times")
+        started = time.perf_counter()
+        import_rules(db, DEMO_SLA, actor_id=None)
+        sla_seconds = time.perf_counter() - started
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("ANALYZE" if db.is_sqlite else "VACUUM ANALYZE")
 
@@ -149,6 +133,7 @@ def main() -> int:
         "customers": counts.customers,
         "seed_seconds": round(seed_seconds, 1),
         "seed_tickets_per_s": round(counts.tickets / seed_seconds),
+        "sla_recompute_seconds": round(sla_seconds, 1),
         "view_page_ms": pages,
         "view_count_ms": view_counts,
         "all_view_counts_ms": all_counts,

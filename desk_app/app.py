@@ -21,8 +21,9 @@ from desk_app.ui.crash import CrashReporter
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.messages import MessageBridge
 from desk_app.ui.settings import APPLICATION, ORGANISATION
-from desk_app.ui.styles import configure_fonts, style_sheet
+from desk_app.ui.styles import configure_fonts
 from desk_app.ui.tasks import TaskRunner
+from desk_app.ui.theme import apply_theme
 
 log = logging.getLogger("desk")
 
@@ -43,7 +44,7 @@ def run_gui(
         # Decided before the QApplication exists; a screenshot never needs a display.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     log_handler = _configure_logging()
-    app = _application()
+    app = application()
     db = Database(database_url)
     try:
         # One indexed read at start-up, before there is a window to keep responsive.
@@ -55,17 +56,9 @@ def run_gui(
         print(f"desk: {error}", file=sys.stderr)
         logging.getLogger().removeHandler(log_handler)
         return error.exit_code
-    runner = TaskRunner()
-    ctx = DeskContext(
-        queries=Queries(db, agent.id if agent else None),
-        service=Service(db, agent.id if agent else None),
-        runner=runner,
-        messages=MessageBridge(),
-        agent=agent,
-        time_zone=agent_zone(agent),
-    )
     crash = CrashReporter(show_dialog=screenshot is None)
-    window = MainWindow(ctx, crash)
+    window = build_window(db, agent, crash)
+    runner = window.ctx.runner
     log.info("desk started for %s on %s", agent.email if agent else "-", db.describe())
     try:
         if screenshot is not None:
@@ -82,14 +75,28 @@ def run_gui(
         log_handler.close()
 
 
-def _application() -> QApplication:
+def build_window(db: Database, agent: AgentRecord | None, crash: CrashReporter) -> MainWindow:
+    """The workstation for `agent` on `db`, not yet shown or started (the benchmark uses it)."""
+    ctx = DeskContext(
+        queries=Queries(db, agent.id if agent else None),
+        service=Service(db, agent.id if agent else None),
+        runner=TaskRunner(),
+        messages=MessageBridge(),
+        agent=agent,
+        time_zone=agent_zone(agent),
+    )
+    return MainWindow(ctx, crash)
+
+
+def application() -> QApplication:
+    """The QApplication with Desk's names, fonts, theme and style sheet."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("Desk")
     configure_fonts(app)
-    app.setStyleSheet(style_sheet(app.palette()))
+    apply_theme(app)
     return app
 
 

@@ -12,12 +12,12 @@ SQLite BEGIN IMMEDIATE already excludes other writers), and sequences are moved 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from email.utils import make_msgid
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from desk_app.core.clock import Clock, utc_now
@@ -26,6 +26,7 @@ from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_subject
 from desk_app.store import search
 from desk_app.store.database import Database
+from desk_app.store.fast_rows import insert_rows
 from desk_app.store.journal import Journal, current_txid
 from desk_app.store.models import (
     Agent,
@@ -41,46 +42,9 @@ from desk_app.store.models import (
     TicketSearch,
 )
 from desk_app.store.seeds import SeedAgent, SeedCounts, SeedCustomer, SeedTicket
-from desk_app.store.types import UTCDateTime
 
 BATCH = 2_000
 _ID_TABLES = (Ticket, Message, Customer, CustomerIdentity, AuditEvent, ChangeLogEntry)
-
-
-def _sqlite_text(value: datetime) -> str:
-    """The text SQLAlchemy writes for a UTC datetime on SQLite ('2026-11-23 17:10:00.000000')."""
-    if value.utcoffset() != _ZERO:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
-
-
-_ZERO = timedelta(0)
-
-
-def _write_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows by the fastest path each database offers: COPY on PostgreSQL, a plain
-    executemany on SQLite. Values are already valid: they come from typed seed records."""
-    columns = list(rows[0])
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        names = ", ".join(f'"{c}"' for c in columns)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-        return
-    # SQLite stores UTC datetimes as text in SQLAlchemy's format; convert only those columns.
-    stamps = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)]
-    values = []
-    for row in rows:
-        value = [row[c] for c in columns]
-        for i in stamps:
-            if value[i] is not None:
-                value[i] = _sqlite_text(value[i])
-        values.append(tuple(value))
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 
 def _batches(items: Iterable[SeedTicket], size: int) -> Iterator[list[SeedTicket]]:
@@ -347,7 +311,7 @@ class BulkLoader:
             ChangeLogEntry,
         ):
             if rows[model]:
-                _write_rows(session, model.__table__, rows[model])  # type: ignore[attr-defined]
+                insert_rows(session, model.__table__, rows[model])  # type: ignore[attr-defined]
         search.index_loaded_tickets(session, [row["ticket_id"] for row in rows[TicketSearch]])
         if postgres:
             for model in _ID_TABLES:

@@ -185,6 +185,10 @@ class Ticket(Base):
     follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     # The SLA policy that matched at the last recompute (None: no policy applies).
     sla_policy: Mapped[str | None] = mapped_column(String(120))
+    # For the countdown's traffic light: when the target behind sla_due_at started; and, while
+    # every clock is paused, how much of the nearest target is left.
+    sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_remaining_s: Mapped[int | None] = mapped_column(Integer)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     assignee: Mapped[Agent | None] = relationship(lazy="joined")

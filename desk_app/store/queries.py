@@ -399,6 +399,8 @@ class Queries:
                 Ticket.version,
                 Ticket.last_customer_message_at,
                 TicketRead.read_at,
+                Ticket.sla_started_at,
+                Ticket.sla_paused_remaining_s,
             )
             .join(Customer, Customer.id == Ticket.customer_id)
             .outerjoin(Department, Department.id == Ticket.department_id)
@@ -431,6 +433,8 @@ class Queries:
                 message_count=row[13],
                 version=row[14],
                 unread=row[15] is not None and (row[16] is None or row[15] > row[16]),
+                sla_started_at=row[17],
+                sla_paused_remaining_s=row[18],
             )
         return [by_id[i] for i in ticket_ids if i in by_id]
 

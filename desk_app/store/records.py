@@ -71,6 +71,10 @@ class TicketRow:
     version: int
     # The customer wrote since the viewing agent last opened the ticket (or never opened it).
     unread: bool = False
+    # The countdown: sla_due_at's target started here (for the traffic light); while every
+    # clock is paused sla_due_at is None and this many seconds of the nearest target are left.
+    sla_started_at: datetime | None = None
+    sla_paused_remaining_s: int | None = None
 
 
 @dataclass(frozen=True)

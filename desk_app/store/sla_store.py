@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from desk_app.core.calendar import BusinessCalendar, InvalidConfig
@@ -23,6 +24,7 @@ from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel, Direction, Priority, Status
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.sla import (
+    EventKind,
     SlaPolicy,
     SlaState,
     TargetKind,
@@ -34,12 +36,11 @@ from desk_app.core.sla import (
     validate_policy_set,
 )
 from desk_app.store.database import Database
+from desk_app.store.fast_rows import insert_rows, sqlite_datetime, update_rows
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
     Agent,
-    AuditEvent,
     Department,
-    Message,
     SlaCalendar,
     SlaPolicyRow,
     SlaTarget,
@@ -85,14 +86,29 @@ def recompute_ticket(session: Session, ticket: Ticket, now: datetime) -> SlaStat
     state = load_rules(session).decide(
         _facts(ticket, department.name if department else None), history, now
     )
-    ticket.sla_policy = state.policy
-    ticket.first_response_due_at = state.first_response_due
-    ticket.next_response_due_at = state.next_response_due
-    ticket.resolution_due_at = state.resolution_due
-    ticket.sla_due_at = state.earliest_due
+    for column, value in _ticket_columns(state).items():
+        setattr(ticket, column, value)
     session.execute(delete(SlaTarget).where(SlaTarget.ticket_id == ticket.id))
-    session.execute(insert(SlaTarget), _target_rows(ticket.id, state))
+    session.execute(insert(SlaTarget.__table__), _target_rows(ticket.id, state))
     return state
+
+
+def _ticket_columns(state: SlaState) -> dict[str, Any]:
+    """What the inbox needs without opening the ticket: the due times, and for the nearest
+    deadline its start (for the traffic light) or, when every clock is paused, what is left."""
+    earliest = state.earliest_due
+    nearest = next((t for t in state.targets if earliest and t.due_at == earliest), None)
+    paused = [t for t in state.targets if t.paused and t.remaining is not None]
+    remaining = min((t.remaining for t in paused), default=None) if earliest is None else None
+    return {
+        "sla_policy": state.policy,
+        "first_response_due_at": state.first_response_due,
+        "next_response_due_at": state.next_response_due,
+        "resolution_due_at": state.resolution_due,
+        "sla_due_at": earliest,
+        "sla_started_at": nearest.started_at if nearest else None,
+        "sla_paused_remaining_s": int(remaining.total_seconds()) if remaining is not None else None,
+    }
 
 
 def _target_rows(ticket_id: int, state: SlaState) -> list[dict[str, Any]]:
@@ -119,33 +135,48 @@ def _facts(ticket: Ticket, department: str | None) -> TicketFacts:
 
 
 def _histories(session: Session, ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
-    """Each ticket's SLA events in time order: creation, messages, status changes."""
+    """Each ticket's SLA events in time order: creation, messages, status changes.
+
+    Read with plain SQL: a full recompute reads a million rows, and SQLAlchemy's per-value
+    result processing would cost more than the database's work."""
     events: dict[int, list[TicketEvent]] = defaultdict(list)
-    for ticket_id, created_at in session.execute(
-        select(Ticket.id, Ticket.created_at).where(Ticket.id.in_(ticket_ids))
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    read_time = sqlite_datetime if sqlite else (lambda value: value)
+    marks = ", ".join("?" if sqlite else "%s" for _ in ticket_ids)
+    ids = tuple(ticket_ids)
+
+    def rows(sql: str) -> Any:
+        return connection.exec_driver_sql(sql.format(ids=marks), ids)
+
+    for ticket_id, created_at in rows("SELECT id, created_at FROM tickets WHERE id IN ({ids})"):
+        events[ticket_id].append(TicketEvent(read_time(created_at), _CREATED, _NEW))
+    for ticket_id, direction, at in rows(
+        "SELECT ticket_id, direction, created_at FROM messages "
+        "WHERE ticket_id IN ({ids}) AND direction <> 'note' ORDER BY created_at, id"
     ):
-        events[ticket_id].append(TicketEvent.created(created_at))
-    for ticket_id, direction, at in session.execute(
-        select(Message.ticket_id, Message.direction, Message.created_at)
-        .where(Message.ticket_id.in_(ticket_ids), Message.direction != Direction.NOTE.value)
-        .order_by(Message.created_at, Message.id)
+        kind = _CUSTOMER_MESSAGE if direction == Direction.INBOUND else _AGENT_REPLY
+        events[ticket_id].append(TicketEvent(read_time(at), kind))
+    for ticket_id, at, new in rows(
+        "SELECT ticket_id, at, new_value FROM audit_events "
+        "WHERE ticket_id IN ({ids}) AND field = 'status' ORDER BY id"
     ):
-        kind = (
-            TicketEvent.customer_message
-            if direction == Direction.INBOUND
-            else TicketEvent.agent_reply
-        )
-        events[ticket_id].append(kind(at))
-    for ticket_id, at, new in session.execute(
-        select(AuditEvent.ticket_id, AuditEvent.at, AuditEvent.new_value)
-        .where(AuditEvent.ticket_id.in_(ticket_ids), AuditEvent.field == "status")
-        .order_by(AuditEvent.id)
-    ):
-        if ticket_id is not None and new in Status._value2member_map_:
-            events[ticket_id].append(TicketEvent.status_change(at, Status(new)))
+        if new in _STATUSES:
+            events[ticket_id].append(TicketEvent(read_time(at), _STATUS_CHANGE, _STATUSES[new]))
     for history in events.values():
-        history.sort(key=lambda event: event.at)  # stable: ties keep creation order
+        history.sort(key=_AT)  # stable: ties keep creation order
     return events
+
+
+_AT = attrgetter("at")
+_STATUSES = {status.value: status for status in Status}
+_NEW = Status.NEW
+_CREATED, _CUSTOMER_MESSAGE, _AGENT_REPLY, _STATUS_CHANGE = (
+    EventKind.CREATED,
+    EventKind.CUSTOMER_MESSAGE,
+    EventKind.AGENT_REPLY,
+    EventKind.STATUS_CHANGE,
+)
 
 
 # --- many tickets -------------------------------------------------------------------------------
@@ -183,40 +214,14 @@ def recompute_all(db: Database, clock: Clock = utc_now, *, only_unsolved: bool =
                     channel=Channel(ticket.channel),
                 )
                 state = rules.decide(facts, histories.get(ticket.id, []), now)
-                updates.append(
-                    {
-                        "ticket_id": ticket.id,
-                        "sla_policy": state.policy,
-                        "first_response_due_at": state.first_response_due,
-                        "next_response_due_at": state.next_response_due,
-                        "resolution_due_at": state.resolution_due,
-                        "sla_due_at": state.earliest_due,
-                    }
-                )
+                updates.append({"id": ticket.id, **_ticket_columns(state)})
                 rows.extend(_target_rows(ticket.id, state))
             session.execute(delete(SlaTarget).where(SlaTarget.ticket_id.in_(ids)))
-            if rows:
-                session.execute(insert(SlaTarget), rows)
-            table = Ticket.__table__
-            session.execute(
-                update(table)
-                .where(table.c.id == _bind("ticket_id"))
-                .values(
-                    sla_policy=_bind("sla_policy"),
-                    first_response_due_at=_bind("first_response_due_at"),
-                    next_response_due_at=_bind("next_response_due_at"),
-                    resolution_due_at=_bind("resolution_due_at"),
-                    sla_due_at=_bind("sla_due_at"),
-                ),
-                updates,
-            )
+            insert_rows(session, SlaTarget.__table__, rows)
+            update_rows(session, Ticket.__table__, "id", updates)
             Journal(session, None, now).changed("sla", 0, "recompute")
             done += len(ids)
             last_id = ids[-1]
-
-
-def _bind(name: str) -> Any:
-    return bindparam(name)
 
 
 # --- policies and calendars -------------------------------------------------------------------

@@ -22,6 +22,9 @@ class DeskContext:
     agent: AgentRecord | None
     time_zone: tzinfo
     clock: Clock = utc_now
+    # Network fetches (remote images) get their own threads: a slow server must never hold up
+    # the database queue.
+    network: TaskRunner = field(default_factory=lambda: TaskRunner(workers=2, name="desk-net"))
     # Filled once at start-up by the main window; pickers read them without a round trip.
     agents: list[AgentRecord] = field(default_factory=list)
     departments: list[DepartmentRecord] = field(default_factory=list)

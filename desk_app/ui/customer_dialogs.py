@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.errors import DeskError
 from desk_app.store.records import CustomerRecord
 from desk_app.ui.context import DeskContext
+from desk_app.ui.window_sizing import pin_minimum_size
 
 
 class EditCustomerDialog(QDialog):
@@ -43,7 +44,7 @@ class EditCustomerDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        self.setMinimumWidth(420)
+        pin_minimum_size(self, width=420)
 
 
 class MergeCustomerDialog(QDialog):
@@ -86,7 +87,7 @@ class MergeCustomerDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.found_label)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(460)
+        pin_minimum_size(self, width=460, height=200)
 
     def look_up(self) -> None:
         text = self.identity.text().strip()

@@ -67,7 +67,10 @@ class CustomerSidebar(QWidget):
         self.tickets_title.setObjectName("sectionTitle")
         self.tickets = QListWidget()
         self.tickets.setObjectName("customerTickets")
-        self.tickets.setWordWrap(True)
+        # One line per field, elided: wrapped subjects made items taller than Qt measured.
+        self.tickets.setWordWrap(False)
+        self.tickets.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.tickets.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tickets.itemActivated.connect(self._ticket_clicked)
         self.tickets.itemClicked.connect(self._ticket_clicked)
         self.message = _label("muted")

@@ -8,6 +8,7 @@ beginInsertRows when the worker is done, so scrolling never waits for the databa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from enum import IntEnum
 from typing import Any
 
@@ -20,7 +21,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
-from desk_app.core.enums import Status
 from desk_app.core.views import Page, SortKey, View
 from desk_app.store.records import TicketRow
 from desk_app.ui.context import DeskContext
@@ -36,6 +36,7 @@ Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 PREVIEW_ROLE = Qt.ItemDataRole.UserRole + 2
 TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 3
+UNREAD_ROLE = Qt.ItemDataRole.UserRole + 4
 
 
 class Column(IntEnum):
@@ -193,6 +194,16 @@ class InboxModel(QAbstractTableModel):
             position = self._ids.index(row.id)
             self.dataChanged.emit(self.index(position, 0), self.index(position, last))
 
+    def mark_read(self, ticket_id: int) -> None:
+        """Drop the unread mark at once, before the store confirms; refresh_tickets brings the
+        stored truth a moment later."""
+        row = self._rows.get(ticket_id)
+        if row is None or not row.unread:
+            return
+        self._rows[ticket_id] = replace(row, unread=False)
+        position = self._ids.index(ticket_id)
+        self.dataChanged.emit(self.index(position, 0), self.index(position, self.columnCount() - 1))
+
     def tick(self) -> None:
         """Relative times and SLA countdowns age; repaint those two columns only."""
         if self._ids:
@@ -265,8 +276,10 @@ class InboxModel(QAbstractTableModel):
             return row.preview if column == Column.SUBJECT else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.FontRole and row.status == Status.NEW:
-            # New tickets nobody has touched stand out, like unread mail.
+        if role == UNREAD_ROLE:
+            return row.unread
+        if role == Qt.ItemDataRole.FontRole and row.unread and column == Column.SUBJECT:
+            # The customer wrote since this agent last looked: it stands out, like unread mail.
             font = QFont()
             font.setBold(True)
             return font

@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPointF,
     QRect,
     QSize,
     Qt,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.enums import Status
 from desk_app.store.records import TicketRow
 from desk_app.ui.inbox_model import ROW_ROLE, Column, InboxModel
-from desk_app.ui.styles import PRIORITY_COLOURS, icon, item_text_colour, mix, muted_text
+from desk_app.ui.styles import PRIORITY_COLOURS, accent, icon, item_text_colour, mix, muted_text
 
 DEFAULT_WIDTHS: dict[Column, int] = {
     Column.SLA: 92,
@@ -39,8 +40,26 @@ DEFAULT_WIDTHS: dict[Column, int] = {
     Column.DEPARTMENT: 100,
     Column.ASSIGNEE: 112,
     Column.STATUS: 82,
-    Column.UPDATED: 78,
+    Column.UPDATED: 92,
 }
+
+UNREAD_GUTTER = 16
+ROW_PADDING = 3
+SNIPPET_SCALE = 0.92  # the snippet is quieter than the subject: smaller and muted
+
+
+def snippet_font(font: QFont) -> QFont:
+    smaller = QFont(font)
+    smaller.setBold(False)
+    smaller.setPointSizeF(font.pointSizeF() * SNIPPET_SCALE)
+    return smaller
+
+
+def row_height(font: QFont) -> int:
+    """Subject line plus snippet line and a little air: compact enough that a 1440x900 window
+    shows about ten tickets above the conversation."""
+    return QFontMetrics(font).height() + QFontMetrics(snippet_font(font)).height() + 2 * ROW_PADDING
+
 
 STATUS_TINTS: dict[str, str] = {
     Status.NEW: "#1a73e8",
@@ -81,7 +100,11 @@ class InboxDelegate(QStyledItemDelegate):
         elif column == Column.SUBJECT:
             self._paint_subject(painter, opt, row, selected)
         elif column == Column.CHANNEL:
-            channel_icon = icon(f"channel-{row.channel}", muted_text(opt.palette))
+            active = bool(opt.state & QStyle.StateFlag.State_Active)
+            tint = (
+                item_text_colour(opt.palette, True, active) if selected else muted_text(opt.palette)
+            )
+            channel_icon = icon(f"channel-{row.channel}", tint)
             side = min(18, opt.rect.height() - 4)
             target = QRect(0, 0, side, side)
             target.moveCenter(opt.rect.center())
@@ -104,11 +127,14 @@ class InboxDelegate(QStyledItemDelegate):
         palette = opt.palette
         active = bool(opt.state & QStyle.StateFlag.State_Active)
         text_colour = item_text_colour(palette, selected, active)
-        inner = opt.rect.adjusted(6, 4, -6, -4)
+        # A gutter for the unread dot on every row, so subjects line up whether or not it shows.
+        inner = opt.rect.adjusted(UNREAD_GUTTER, ROW_PADDING, -6, -ROW_PADDING)
         title_font = QFont(opt.font)
-        title_font.setBold(row.status == Status.NEW)
+        title_font.setBold(row.unread)
         title_metrics = QFontMetrics(title_font)
-        line = inner.height() // 2
+        line = title_metrics.height()
+        if row.unread:
+            self._paint_unread_dot(painter, opt, inner.top() + line // 2, selected, active)
         painter.setFont(title_font)
         painter.setPen(text_colour)
         title = title_metrics.elidedText(row.subject, Qt.TextElideMode.ElideRight, inner.width())
@@ -117,9 +143,8 @@ class InboxDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             title,
         )
-        snippet_font = QFont(opt.font)
-        snippet_font.setBold(False)
-        painter.setFont(snippet_font)
+        small = snippet_font(opt.font)
+        painter.setFont(small)
         snippet_colour = (
             mix(text_colour, palette.color(QPalette.ColorRole.Highlight), 0.3)
             if selected
@@ -127,13 +152,29 @@ class InboxDelegate(QStyledItemDelegate):
         )
         painter.setPen(snippet_colour)
         snippet = " ".join(row.preview.split())
-        snippet = QFontMetrics(snippet_font).elidedText(
+        snippet = QFontMetrics(small).elidedText(
             snippet, Qt.TextElideMode.ElideRight, inner.width()
         )
         painter.drawText(
             QRect(inner.left(), inner.top() + line, inner.width(), inner.height() - line),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             snippet,
+        )
+
+    def _paint_unread_dot(
+        self,
+        painter: QPainter,
+        opt: QStyleOptionViewItem,
+        centre_y: int,
+        selected: bool,
+        active: bool,
+    ) -> None:
+        colour = item_text_colour(opt.palette, True, active) if selected else accent(opt.palette)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        radius = 3.5
+        painter.drawEllipse(
+            QPointF(opt.rect.left() + UNREAD_GUTTER / 2, centre_y + 0.5), radius, radius
         )
 
     def _paint_status(self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow) -> None:
@@ -152,7 +193,7 @@ class InboxDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         hint = super().sizeHint(option, index)
-        return QSize(hint.width(), QFontMetrics(option.font).height() * 2 + 12)
+        return QSize(hint.width(), row_height(option.font))
 
 
 class InboxView(QTableView):
@@ -177,7 +218,7 @@ class InboxView(QTableView):
         vertical = self.verticalHeader()
         vertical.setVisible(False)
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.fontMetrics().height() * 2 + 14)
+        vertical.setDefaultSectionSize(row_height(self.font()))
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setSortIndicatorShown(True)

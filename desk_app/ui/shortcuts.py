@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.ui.window_sizing import pin_minimum_size
+
 
 class ShortcutSheet(QDialog):
     def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
@@ -53,4 +55,5 @@ class ShortcutSheet(QDialog):
         layout.addWidget(table)
         layout.addWidget(buttons)
         self.table = table
+        pin_minimum_size(self, width=360, height=300)
         self.resize(420, 520)

@@ -75,6 +75,16 @@ def item_text_colour(palette: QPalette, selected: bool, active: bool) -> QColor:
     return palette.color(group, role)
 
 
+def accent(palette: QPalette) -> QColor:
+    """The highlight colour, nudged towards the text colour when it would vanish into the
+    background (some dark palettes use a very dark highlight)."""
+    colour = palette.color(QPalette.ColorRole.Highlight)
+    base = palette.color(QPalette.ColorRole.Base)
+    if abs(colour.lightness() - base.lightness()) < 60:
+        return mix(colour, palette.color(QPalette.ColorRole.Text), 0.4)
+    return colour
+
+
 def muted_text(palette: QPalette) -> QColor:
     return mix(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.45)
 
@@ -118,11 +128,17 @@ def _svg(name: str) -> bytes | None:
 def icon(name: str, colour: QColor | None = None, size: int = 32) -> QIcon:
     """A line icon from resources/icons drawn in the palette's text colour; an empty icon when
     the resource is missing, so a broken install degrades to text instead of failing."""
+    tint = colour or QApplication.palette().color(QPalette.ColorRole.Text)
+    # The inbox paints one per row on every repaint; render each tint and size once.
+    return _tinted_icon(name, tint.name(), size)
+
+
+@cache
+def _tinted_icon(name: str, tint: str, size: int) -> QIcon:
     data = _svg(name)
     if data is None:
         return QIcon()
-    tint = colour or QApplication.palette().color(QPalette.ColorRole.Text)
-    renderer = QSvgRenderer(QByteArray(data.replace(b"currentColor", tint.name().encode())))
+    renderer = QSvgRenderer(QByteArray(data.replace(b"currentColor", tint.encode())))
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -137,9 +153,15 @@ def style_sheet(palette: QPalette) -> str:
     border = colours["border"].name()
     muted = muted_text(palette).name()
     accent = palette.color(QPalette.ColorRole.Highlight).name()
+    dark = is_dark(palette)
+    error_bg, error_fg = ("#4a1c21", "#ffd7da") if dark else ("#fde7e9", "#7a1020")
+    warning_bg, warning_fg = ("#453700", "#ffe8a3") if dark else ("#fff4ce", "#5c4300")
     return f"""
 QListView#navigation {{ border: none; padding: 6px 4px; }}
 QTableView#inbox {{ border: none; }}
+QListWidget#customerTickets::item {{ padding: 5px 4px; border-bottom: 1px solid {border}; }}
+QListWidget#customerTickets::item:selected {{ background: {accent};
+    color: palette(highlighted-text); }}
 QHeaderView::section {{ padding: 4px 6px; border: none; border-bottom: 1px solid {border}; }}
 QFrame#ticketHeader {{ border-bottom: 1px solid {border}; }}
 QLabel#ticketSubject {{ font-size: 15pt; font-weight: 600; }}
@@ -147,8 +169,8 @@ QLabel#muted, QLabel#fieldLabel {{ color: {muted}; }}
 QLabel#sectionTitle {{ color: {muted}; font-weight: 600; }}
 QLabel#customerName {{ font-size: 13pt; font-weight: 600; }}
 QFrame#banner {{ border-radius: 6px; padding: 2px; }}
-QFrame#banner[level="error"] {{ background: #fde7e9; color: #7a1020; }}
-QFrame#banner[level="warning"] {{ background: #fff4ce; color: #5c4300; }}
+QFrame#banner[level="error"] {{ background: {error_bg}; color: {error_fg}; }}
+QFrame#banner[level="warning"] {{ background: {warning_bg}; color: {warning_fg}; }}
 QFrame#banner[level="info"] {{ background: {colours["outbound"].name()}; }}
 QFrame#banner QLabel {{ color: inherit; }}
 QFrame#composer {{ border-top: 1px solid {border}; }}

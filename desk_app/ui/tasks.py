@@ -37,9 +37,11 @@ class TaskRunner(QObject):
     busy_changed = Signal(bool)
     idle = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, workers: int = 1, name: str = "desk-db"
+    ) -> None:
         super().__init__(parent)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-db")
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
         self._lock = threading.Lock()
@@ -108,11 +110,12 @@ class TaskRunner(QObject):
         window must flush a draft before the process ends."""
         return self._executor.submit(work).result()
 
-    def shutdown(self) -> None:
-        """Finish queued work (drafts and commands must not be lost), then drop late results."""
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Finish queued work (drafts and commands must not be lost), then drop late results.
+        With wait=False (network fetches nobody will see) queued work is cancelled instead."""
         if self._closed:
             return
-        self._executor.shutdown(wait=True)
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
         with self._lock:
             self._closed = True
         self._callbacks.clear()

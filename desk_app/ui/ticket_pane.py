@@ -44,6 +44,7 @@ class TicketPane(QWidget):
     ticket_changed = Signal(int)  # a command here changed this ticket
     customer_shown = Signal(object)  # CustomerRecord of the open ticket, or None
     loaded = Signal(int)
+    read_marked = Signal(int)  # the store now records that this agent has seen the ticket
 
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,7 +58,7 @@ class TicketPane(QWidget):
         self.banner = Banner()
         self.header = TicketHeader()
         self.header.change_requested.connect(self._field_changed)
-        self.conversation = ConversationView()
+        self.conversation = ConversationView(ctx.network)
         self.conversation.attachment_clicked.connect(self._attachment_clicked)
         self.composer = Composer()
         self.composer.send_requested.connect(self._send)
@@ -111,7 +112,18 @@ class TicketPane(QWidget):
             self.stack.setCurrentIndex(0)
             self.customer_shown.emit(None)
             return
+        self._mark_read(ticket_id)
         self._load(ticket_id, restore_drafts=True)
+
+    def _mark_read(self, ticket_id: int) -> None:
+        # Queued before the load on the same worker, so whatever the load shows is what was
+        # marked as seen; a customer message that lands later makes the ticket unread again.
+        if self._ctx.agent is None:
+            return
+        service = self._ctx.service
+        self._ctx.runner.run(
+            lambda: service.mark_read(ticket_id), lambda _none: self.read_marked.emit(ticket_id)
+        )
 
     def reload(self) -> None:
         if self._ticket_id is not None:

@@ -20,12 +20,6 @@ from desk_app.ui.messages import MessageBridge
 from desk_app.ui.tasks import TaskRunner
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # The offscreen platform warns that it cannot resize a window frame; not our warning.
-    for item in items:
-        item.add_marker(pytest.mark.qt_log_ignore("propagateSizeHints"))
-
-
 @pytest.fixture
 def db(sqlite_database_url: str) -> Iterator[Database]:
     database = Database(sqlite_database_url)

@@ -61,7 +61,7 @@ def test_rows_show_the_inbox_columns_newest_first(qtbot, db, clock, ctx, team):
     assert cell(Column.UPDATED) == "just now"
     unassigned = model.row_of(second)
     assert model.index(unassigned, Column.ASSIGNEE).data() == "Unassigned"
-    # New, untouched tickets are drawn bold so they stand out.
+    # Nobody has opened the new ticket yet: it is unread, so its subject is bold.
     assert model.index(unassigned, Column.SUBJECT).data(Qt.ItemDataRole.FontRole).bold()
 
 

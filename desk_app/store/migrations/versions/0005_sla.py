@@ -53,10 +53,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_sla_targets_kind_started", "sla_targets", ["kind", "started_at"])
     op.add_column("tickets", sa.Column("sla_policy", sa.String(length=120), nullable=True))
+    op.add_column("tickets", sa.Column("sla_started_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("tickets", sa.Column("sla_paused_remaining_s", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_column("sla_paused_remaining_s")
+        batch_op.drop_column("sla_started_at")
         batch_op.drop_column("sla_policy")
     op.drop_index("ix_sla_targets_kind_started", table_name="sla_targets")
     op.drop_table("sla_targets")

@@ -1,0 +1,346 @@
+"""UI benchmark: the workstation on a large database, offscreen.
+
+    python benchmarks/ui_bench.py --tickets 100000 [--database-url URL] [--repeat 20]
+
+Seeds a throwaway SQLite database (not timed), adds two tickets with 20 messages each through
+the service layer, then starts the window in a fresh process and times: process start to the
+first inbox page painted, view switches, opening a 20-message ticket, scrolling to the end of
+"All open" through fetchMore, search-as-you-type, and peak RSS.
+Prints progress to stderr and one JSON object as the last line of stdout.
+Goals: first page <= 1,500 ms, view switch and ticket open p95 <= 100 ms, keystroke p95 <= 50 ms,
+peak RSS <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+GOALS = {"first_page_ms": 1500, "view_switch_p95_ms": 100, "ticket_open_p95_ms": 100}
+GOALS |= {"keystroke_p95_ms": 50, "peak_rss_mb": 300}
+SEARCH_WORDS = ["refund", "パスワード", "заказ", "invoice"]
+SCROLL_LIMIT_S = 300.0
+
+
+def progress(message: str) -> None:
+    print(f"ui_bench: {message}", file=sys.stderr, flush=True)
+
+
+# --- parent: seed, then measure in a fresh process -------------------------------------------
+
+
+def seed(url: str, tickets: int) -> dict[str, Any]:
+    import random
+
+    from _common import percentiles  # noqa: F401  (same folder; keeps the import style)
+    from store_bench import fill_sla_due, with_messages
+
+    from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
+    from desk_app.store import Database, Queries, Service
+    from desk_app.store.bulk import BulkLoader
+
+    now = datetime.now(UTC)
+    db = Database(url)
+    db.upgrade()
+    progress(f"seeding {tickets} tickets into {db.describe()} (not timed)")
+    started = time.perf_counter()
+    loader = BulkLoader(db)
+    loader.ensure_team(DEPARTMENTS, demo_agents())
+    counts = loader.load(with_messages(demo_tickets(tickets, now - timedelta(hours=1)), 3))
+    fill_sla_due(db, now, random.Random(11))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
+    agent = Queries(db, None).agent_by_email(demo_agents()[0].email)
+    service = Service(db, agent.id)
+    long_tickets = [_twenty_messages(service, n) for n in range(2)]
+    db.dispose()
+    progress(f"seeded in {time.perf_counter() - started:.1f} s")
+    return {
+        "tickets": counts.tickets + len(long_tickets),
+        "messages": counts.messages + 20 * len(long_tickets),
+        "agent_email": agent.email,
+        "long_tickets": long_tickets,
+    }
+
+
+def _twenty_messages(service: Any, n: int) -> int:
+    result = service.create_ticket(
+        subject=f"Order NW-{4000 + n} arrived damaged, second box missing",
+        customer_email=f"long-thread-{n}@example.com",
+        body="The parcel arrived today but the box was crushed and one item is missing.",
+        department="Support",
+    )
+    ticket_id = int(result.ticket_id)
+    for index in range(1, 20):
+        text = f"Message {index + 1} in this thread. " + "Some detail about the order. " * 12
+        if index % 2:
+            service.reply(ticket_id, f"Thanks, we are looking into it. {text}")
+        else:
+            service.add_inbound_message(ticket_id, f"Any news on this? {text}\n\n> quoted\n> text")
+    return ticket_id
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # JSON arguments for the child
+    args = parser.parse_args()
+    if args.child:
+        return child(json.loads(args.child))
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import database_url
+
+    with database_url(args.database_url, "sqlite") as url:
+        seeded = seed(url, args.tickets)
+        with _fresh_home() as home:
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESK_HOME=home)
+            spec = {"url": url, "repeat": args.repeat, **seeded}
+            progress("starting the window in a fresh process")
+            spec["started"] = time.time()
+            child_run = subprocess.run(
+                [sys.executable, __file__, "--child", json.dumps(spec)],
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+    lines = child_run.stdout.strip().splitlines()
+    if child_run.returncode != 0 or not lines:
+        progress(f"the measuring process failed ({child_run.returncode})")
+        return 1
+    result = {"benchmark": "ui", "tickets": seeded["tickets"], **json.loads(lines[-1])}
+    result["goals_met"] = {key: result[key] <= goal for key, goal in GOALS.items() if key in result}
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def _fresh_home() -> Any:
+    import tempfile
+
+    return tempfile.TemporaryDirectory(prefix="desk-ui-bench-home-")
+
+
+# --- child: the window, measured ---------------------------------------------------------
+
+
+def child(spec: dict[str, Any]) -> int:
+    started: float = spec["started"]
+    # Everything from here on counts towards "process start to first page painted"
+    # (so does interpreter start-up before this line).
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from desk_app.app import application, build_window, signed_in_agent
+    from desk_app.store import Database, Queries
+    from desk_app.ui.crash import CrashReporter
+
+    phases = {"imports_ms": round((time.time() - started) * 1000)}
+    app = application()
+    db = Database(spec["url"])
+    agent = signed_in_agent(Queries(db, None), spec["agent_email"])
+    window = build_window(db, agent, CrashReporter(show_dialog=False))
+    model, inbox = window.model, window.inbox
+
+    class PaintClock(QObject):
+        """Counts paint events of one widget; the time is taken once the paint returned."""
+
+        def __init__(self, target: QObject) -> None:
+            super().__init__()
+            self.paints = 0
+            target.installEventFilter(self)
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.paints += 1
+            return False
+
+    inbox_paints = PaintClock(inbox.viewport())
+    conversation_paints = PaintClock(window.ticket_pane.conversation.viewport())
+    # A heartbeat keeps WaitForMoreEvents from sleeping past a condition we poll for.
+    heartbeat = QTimer()
+    heartbeat.setInterval(2)
+    heartbeat.start()
+
+    def pump(until: Callable[[], bool], timeout_s: float = 30.0) -> bool:
+        deadline = time.perf_counter() + timeout_s
+        while not until():
+            if time.perf_counter() > deadline:
+                return False
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        return True
+
+    phases["window_built_ms"] = round((time.time() - started) * 1000)
+    window.resize(1440, 900)
+    window.show()
+    window.start()
+    phases["shown_ms"] = round((time.time() - started) * 1000)
+    pump(lambda: model.rowCount() > 0 and inbox_paints.paints > 0 and not model.is_loading)
+    first_page_ms = (time.time() - started) * 1000
+    progress(f"first page painted after {first_page_ms:.0f} ms ({model.rowCount()} rows)")
+    pump(window.is_settled)
+
+    from _common import peak_rss_mb, percentiles
+
+    repeat = int(spec["repeat"])
+
+    # View switches: from the click to the new first page painted (or the empty state shown).
+    keys = [e.key for e in window.navigation.nav.entries if e.view is not None]
+    switch_samples: list[float] = []
+    for _round in range(max(1, repeat // 4)):
+        for key in keys:
+            if key == window.current_view_key:
+                continue
+            pump(window.is_settled)
+            before = inbox_paints.paints
+            t0 = time.perf_counter()
+            window.show_view(key)
+            pump(
+                lambda b=before: (
+                    not model.is_loading and (model.rowCount() == 0 or inbox_paints.paints > b)
+                )
+            )
+            switch_samples.append((time.perf_counter() - t0) * 1000)
+    progress(f"view switch p95 {percentiles(switch_samples)['p95']} ms")
+
+    # Opening a ticket with 20 messages: from the request to the conversation painted.
+    long_tickets: list[int] = spec["long_tickets"]
+    pane = window.ticket_pane
+    open_samples: list[float] = []
+    for index in range(repeat):
+        ticket_id = long_tickets[index % len(long_tickets)]
+        pump(window.is_settled)
+        before = conversation_paints.paints
+        t0 = time.perf_counter()
+        window.focus_ticket(ticket_id)
+        pump(
+            lambda t=ticket_id, b=before: (
+                pane.detail is not None and pane.detail.id == t and conversation_paints.paints > b
+            )
+        )
+        open_samples.append((time.perf_counter() - t0) * 1000)
+    messages_shown = len(pane.detail.messages) if pane.detail else 0
+    progress(f"ticket open p95 {percentiles(open_samples)['p95']} ms ({messages_shown} messages)")
+
+    # Scrolling "All open" to the end: each fetchMore asks for the next page in the background.
+    window.show_view("all_open")
+    pump(lambda: window.is_settled() and model.rowCount() > 0)
+    pages = 1
+    arrivals = [0]
+    model.loaded.connect(lambda: arrivals.__setitem__(0, arrivals[0] + 1))
+    page_samples: list[float] = []
+    gui_stalls: list[float] = []
+    t0 = time.perf_counter()
+    complete = True
+    while model.canFetchMore() or model.is_loading:
+        if time.perf_counter() - t0 > SCROLL_LIMIT_S:
+            complete = False
+            break
+        rows = model.rowCount()
+        tp = time.perf_counter()
+        inbox.scrollToBottom()  # lays out pending rows; at the bottom the view calls fetchMore
+        gui_stalls.append((time.perf_counter() - tp) * 1000)
+        pump(lambda r=rows: model.rowCount() > r or not (model.canFetchMore() or model.is_loading))
+        app.processEvents()  # the inserted rows are laid out and painted
+        page_samples.append((time.perf_counter() - tp) * 1000)
+        if len(page_samples) % 100 == 0:
+            progress(f"scrolled {model.rowCount()} rows")
+    inbox.scrollToBottom()
+    app.processEvents()
+    pages = 1 + arrivals[0]
+    scroll_ms = (time.perf_counter() - t0) * 1000
+    scrolled_rows = model.rowCount()
+    progress(f"scrolled to the end: {scrolled_rows} rows, {pages} pages in {scroll_ms:.0f} ms")
+
+    # Search as you type: keystroke to the event loop being free again; separately the time
+    # from the last keystroke to the results painted, and the longest GUI-thread stall.
+    window.show_view("mine")
+    pump(window.is_settled)
+    window.search.focus_for_search()
+    key_samples: list[float] = []
+    results_samples: list[float] = []
+    stall_samples: list[float] = []
+    hits: dict[str, int] = {}
+
+    def type_char(widget: QObject, char: str) -> None:
+        # QTest.keyClick only knows ASCII; an input method delivers other scripts like this.
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(
+                widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
+            )
+
+    def idle_for(seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            ts = time.perf_counter()
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            stall_samples.append((time.perf_counter() - ts) * 1000)
+
+    for word in SEARCH_WORDS * max(1, repeat // 10):
+        for char in word:
+            t0 = time.perf_counter()
+            type_char(window.search, char)
+            app.processEvents()  # the line edit repaints; a search would be queued, not run
+            key_samples.append((time.perf_counter() - t0) * 1000)
+            typed = t0
+            idle_for(0.12)  # a brisk typist: about eight keys a second
+        before = inbox_paints.paints
+        pump(
+            lambda w=word, b=before: (
+                model.search_text == w
+                and not model.is_loading
+                and (model.rowCount() == 0 or inbox_paints.paints > b)
+            )
+        )
+        results_samples.append((time.perf_counter() - typed) * 1000)
+        hits[word] = model.rowCount()
+        idle_for(0.05)
+        QTest.keyClick(window.search, "a", Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClick(window.search, Qt.Key.Key_Backspace)
+        pump(lambda: window.current_view_key == "mine" and window.is_settled())
+    progress(f"keystroke p95 {percentiles(key_samples)['p95']} ms")
+
+    heartbeat.stop()
+    window.close()
+    db.dispose()
+    QApplication.processEvents()
+    result = {
+        "first_page_ms": round(first_page_ms),
+        "first_page_phases_ms": phases,
+        "view_switch_ms": percentiles(switch_samples),
+        "view_switch_p95_ms": percentiles(switch_samples)["p95"],
+        "ticket_open_ms": percentiles(open_samples),
+        "ticket_open_p95_ms": percentiles(open_samples)["p95"],
+        "ticket_open_messages": messages_shown,
+        "scroll_to_end_ms": round(scroll_ms),
+        "scroll_pages": pages,
+        "scroll_rows": scrolled_rows,
+        "scroll_complete": complete,
+        "scroll_page_ms": percentiles(page_samples),
+        "scroll_gui_ms": percentiles(gui_stalls),
+        "keystroke_ms": percentiles(key_samples),
+        "keystroke_p95_ms": percentiles(key_samples)["p95"],
+        "search_results_shown_ms": percentiles(results_samples),
+        "search_gui_stall_ms": percentiles(stall_samples),
+        "search_hits": hits,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    raise SystemExit(main())
