@@ -442,3 +442,5 @@ class SlaTarget(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # While paused: how much of the target is left (the clock resumes with exactly this).
+    remaining_s: Mapped[int | None] = mapped_column(Integer)

@@ -36,6 +36,7 @@ from desk_app.store.models import (
     Department,
     Draft,
     Message,
+    SlaTarget,
     Ticket,
     TicketRead,
 )
@@ -47,6 +48,7 @@ from desk_app.store.records import (
     DepartmentRecord,
     DraftRecord,
     MessageRecord,
+    SlaTargetRecord,
     TicketDetail,
     TicketRow,
 )
@@ -257,6 +259,22 @@ class Queries:
                 version=ticket.version,
                 messages=messages,
                 audit=audit,
+                sla_policy=ticket.sla_policy,
+                sla_targets=[
+                    SlaTargetRecord(
+                        t.kind,
+                        t.state,
+                        t.started_at,
+                        t.due_at,
+                        t.met_at,
+                        t.breached_at,
+                        t.remaining_s,
+                    )
+                    for t in session.scalars(
+                        select(SlaTarget).where(SlaTarget.ticket_id == ticket_id)
+                    )
+                    if t.state != "not_applicable"
+                ],
             )
 
     def customer(self, customer_id: int) -> CustomerRecord:

@@ -127,6 +127,19 @@ class CustomerRecord:
 
 
 @dataclass(frozen=True)
+class SlaTargetRecord:
+    """One SLA target of a ticket as of its last recompute."""
+
+    kind: str  # first_response | next_response | resolution
+    state: str  # running | paused | met | breached | not_applicable
+    started_at: datetime | None
+    due_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    remaining_s: int | None  # while paused
+
+
+@dataclass(frozen=True)
 class TicketDetail:
     id: int
     subject: str
@@ -149,6 +162,8 @@ class TicketDetail:
     version: int
     messages: list[MessageRecord]
     audit: list[AuditRecord]
+    sla_policy: str | None = None
+    sla_targets: list[SlaTargetRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,11 @@ def _target_rows(ticket_id: int, state: SlaState) -> list[dict[str, Any]]:
             "due_at": target.due_at,
             "met_at": target.met_at,
             "breached_at": target.breached_at,
+            "remaining_s": (
+                int(target.remaining.total_seconds())
+                if target.paused and target.remaining is not None
+                else None
+            ),
         }
         for target in state.targets
     ]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+
+from desk_app.core.countdown import Light, format_remaining, traffic_light
 
 
 def _span(delta: timedelta) -> str:
@@ -28,12 +31,33 @@ def relative_time(when: datetime, now: datetime) -> str:
     return f"{_span(delta)} ago"
 
 
-def due_text(due: datetime, now: datetime) -> str:
-    """'in 1h 20m' or '2h overdue' for the SLA column."""
-    delta = due - now
-    if delta.total_seconds() < 0:
-        return f"{_span(delta)} overdue"
-    return f"in {_span(delta)}"
+@dataclass(frozen=True)
+class Countdown:
+    """What an SLA cell shows: '2h 14m', '−35m' or '⏸ 1h 30m', and its traffic light."""
+
+    text: str
+    light: Light
+
+
+# U+2016: the pause symbol U+23F8 is missing from common UI fonts (it drew as a box).
+PAUSE_MARK = "‖"
+TARGET_LABELS = {
+    "first_response": "First response",
+    "next_response": "Next response",
+    "resolution": "Resolution",
+}
+
+
+def countdown(
+    due: datetime | None, started: datetime | None, paused_remaining_s: int | None, now: datetime
+) -> Countdown | None:
+    """The countdown of a running target (due given) or a paused one (remaining given)."""
+    if due is not None:
+        return Countdown(format_remaining(due - now), traffic_light(due, started, now, False))
+    if paused_remaining_s is not None:
+        remaining = format_remaining(timedelta(seconds=paused_remaining_s))
+        return Countdown(f"{PAUSE_MARK} {remaining}", Light.GREY)
+    return None
 
 
 def local_time(when: datetime, zone: tzinfo, now: datetime | None = None) -> str:

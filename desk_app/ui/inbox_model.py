@@ -24,8 +24,8 @@ from PySide6.QtGui import QColor, QFont
 from desk_app.core.views import Page, SortKey, View
 from desk_app.store.records import TicketRow
 from desk_app.ui.context import DeskContext
-from desk_app.ui.formatting import due_text, relative_time
-from desk_app.ui.styles import PRIORITY_COLOURS, STATUS_LABELS
+from desk_app.ui.formatting import countdown, relative_time
+from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200
@@ -283,16 +283,35 @@ class InboxModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)
             return font
-        overdue = row.sla_due_at is not None and row.sla_due_at <= self._ctx.now()
-        if role == Qt.ItemDataRole.ForegroundRole and column == Column.SLA and overdue:
-            return QColor(PRIORITY_COLOURS["urgent"])
+        if column == Column.SLA and role in (
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.FontRole,
+        ):
+            return self._sla_style(row, role)
+        return None
+
+    def _sla_style(self, row: TicketRow, role: int) -> QColor | QFont | None:
+        shown = countdown(
+            row.sla_due_at, row.sla_started_at, row.sla_paused_remaining_s, self._ctx.now()
+        )
+        if shown is None:
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(LIGHT_COLOURS[shown.light])
+        if shown.light in ("amber", "red"):
+            font = QFont()
+            font.setBold(True)  # the two lights that ask for action stand out in shape too
+            return font
         return None
 
     def _display(self, row: TicketRow, column: Column) -> str | None:
         now = self._ctx.now()
         match column:
             case Column.SLA:
-                return due_text(row.sla_due_at, now) if row.sla_due_at else ""
+                shown = countdown(
+                    row.sla_due_at, row.sla_started_at, row.sla_paused_remaining_s, now
+                )
+                return shown.text if shown else ""
             case Column.PRIORITY:
                 return row.priority.capitalize()
             case Column.SUBJECT:

@@ -41,7 +41,8 @@ from desk_app.ui.window_menus import build_menus
 # Counts and visible rows are re-read this often, so changes by colleagues show up even before
 # the change feed (sync/) is wired in; it is one indexed COUNT per view.
 POLL_MS = 20_000
-TICK_MS = 30_000
+# SLA countdowns tick once a second; repainting is limited to the rows on screen.
+TICK_MS = 1_000
 OPEN_DELAY_MS = 60  # collapses key-repeat on j/k into one ticket load
 DEFAULT_VIEW = "mine"
 INBOX_SHARE = 0.5
@@ -141,8 +142,12 @@ class MainWindow(QMainWindow):
         self._poll.timeout.connect(self.poll)
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
-        self._tick.timeout.connect(self.model.tick)
+        self._tick.timeout.connect(self._tick_countdowns)
         self._restore_layout()
+
+    def _tick_countdowns(self) -> None:
+        self.model.tick()
+        self.ticket_pane.header.tick(self.ctx.now())
 
     # --- building ---------------------------------------------------------------------------
 

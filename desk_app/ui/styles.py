@@ -23,6 +23,14 @@ PRIORITY_COLOURS: dict[str, str] = {
     Priority.LOW: "#8d96a0",
 }
 
+# The SLA traffic light; readable on light and dark backgrounds alike.
+LIGHT_COLOURS: dict[str, str] = {
+    "green": "#1e8e3e",
+    "amber": "#e37400",
+    "red": "#d93025",
+    "grey": "#8d96a0",
+}
+
 STATUS_LABELS: dict[str, str] = {
     Status.NEW: "New",
     Status.OPEN: "Open",

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.enums import Priority, Status
 from desk_app.store.records import AgentRecord, DepartmentRecord, TicketDetail
-from desk_app.ui.formatting import due_text, local_time
-from desk_app.ui.styles import PRIORITY_COLOURS, STATUS_LABELS
+from desk_app.ui.formatting import TARGET_LABELS, countdown, local_time
+from desk_app.ui.styles import LIGHT_COLOURS, PRIORITY_COLOURS, STATUS_LABELS
 
 UNASSIGNED = -1
 
@@ -43,6 +43,7 @@ class TicketHeader(QFrame):
         self.meta.setWordWrap(True)
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sla = QLabel()
+        self._detail: TicketDetail | None = None
         self.sla.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
 
         self.status = QComboBox()
@@ -128,15 +129,26 @@ class TicketHeader(QFrame):
             combo.setCurrentIndex(max(index, 0))
 
     def _show_sla(self, detail: TicketDetail, now: datetime) -> None:
-        if detail.sla_due_at is None or detail.status in (Status.SOLVED, Status.CLOSED):
-            self.sla.clear()
-            return
-        overdue = detail.sla_due_at <= now
-        colour = PRIORITY_COLOURS["urgent"] if overdue else PRIORITY_COLOURS["high"]
-        self.sla.setText(
-            f'<span style="color:{colour}; font-weight:600;">SLA '
-            f"{due_text(detail.sla_due_at, now)}</span>"
-        )
+        """Each target that is still running or paused, with its kind and traffic light."""
+        self._detail = detail
+        parts = []
+        for target in detail.sla_targets:
+            if target.state not in ("running", "paused", "breached") or target.met_at:
+                continue
+            shown = countdown(target.due_at, target.started_at, target.remaining_s, now)
+            if shown is None:
+                continue
+            parts.append(
+                f'<span style="color:{LIGHT_COLOURS[shown.light]}; font-weight:600;">'
+                f"{TARGET_LABELS.get(target.kind, target.kind)} {shown.text}</span>"
+            )
+        self.sla.setText(" &nbsp;·&nbsp; ".join(parts))
+        self.sla.setToolTip(f"SLA policy: {detail.sla_policy}" if detail.sla_policy else "")
+
+    def tick(self, now: datetime) -> None:
+        """Called once a second by the window: the countdowns age."""
+        if self._detail is not None:
+            self._show_sla(self._detail, now)
 
     def set_editable(self, editable: bool) -> None:
         for combo in self.fields().values():

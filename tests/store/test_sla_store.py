@@ -144,3 +144,18 @@ def test_compliance_report_counts_met_and_breached(db, team, clock, rules):
     support = report["department"]["Support"]["first_response"]
     assert (support["met"], support["breached"], support["compliance"]) == (1, 1, 0.5)
     assert report["agent"]["Anna Ivanova"]["first_response"]["met"] == 1
+
+
+def test_inbox_rows_carry_what_the_countdown_needs(db, team, clock, rules):
+    clock.now = jst(2026, 1, 14, 9, 0)
+    anna = Service(db, team.anna, clock)
+    created = Service(db, None, clock).create_ticket(
+        subject="Countdown", customer_email="c@example.com", body="tick"
+    )
+    row = Queries(db, None, clock).rows([created.ticket_id])[0]
+    assert row.sla_started_at == clock.now and row.sla_due_at == jst(2026, 1, 14, 11, 0)
+    clock.advance(minutes=30)
+    anna.set_status(created.ticket_id, "pending")
+    paused = Queries(db, None, clock).rows([created.ticket_id])[0]
+    assert paused.sla_due_at is None
+    assert paused.sla_paused_remaining_s == 90 * 60  # 90 of the 120 business minutes left

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from desk_app.ui.formatting import due_text, file_size, relative_time, split_quoted
+from desk_app.ui.formatting import countdown, file_size, relative_time, split_quoted
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -12,9 +12,17 @@ def test_relative_time_reads_like_a_person_would_say_it():
     assert relative_time(NOW - timedelta(days=4), NOW) == "4d ago"
 
 
-def test_due_text_counts_down_and_then_up():
-    assert due_text(NOW + timedelta(minutes=90), NOW) == "in 1h 30m"
-    assert due_text(NOW - timedelta(minutes=6), NOW) == "6m overdue"
+def test_countdown_text_and_light_for_each_state():
+    started = NOW - timedelta(hours=6)
+    running = countdown(NOW + timedelta(hours=2, minutes=14), started, None, NOW)
+    assert (running.text, running.light) == ("2h 14m", "green")
+    near = countdown(NOW + timedelta(minutes=25), started, None, NOW)
+    assert (near.text, near.light) == ("25m", "amber")
+    late = countdown(NOW - timedelta(minutes=35), started, None, NOW)
+    assert (late.text, late.light) == ("−35m", "red")
+    paused = countdown(None, None, 90 * 60, NOW)
+    assert (paused.text, paused.light) == ("‖ 1h 30m", "grey")
+    assert countdown(None, None, None, NOW) is None
 
 
 def test_file_size():

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("met_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("breached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("remaining_s", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
             ["tickets.id"],
