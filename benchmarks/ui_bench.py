@@ -38,14 +38,13 @@ def progress(message: str) -> None:
 
 
 def seed(url: str, tickets: int) -> dict[str, Any]:
-    import random
-
-    from _common import percentiles  # noqa: F401  (same folder; keeps the import style)
-    from store_bench import fill_sla_due, with_messages
+    from store_bench import with_messages
 
     from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
+    from desk_app.demo.sla_rules import DEMO_SLA
     from desk_app.store import Database, Queries, Service
     from desk_app.store.bulk import BulkLoader
+    from desk_app.store.sla_store import import_rules
 
     now = datetime.now(UTC)
     db = Database(url)
@@ -55,7 +54,7 @@ def seed(url: str, tickets: int) -> dict[str, Any]:
     loader = BulkLoader(db)
     loader.ensure_team(DEPARTMENTS, demo_agents())
     counts = loader.load(with_messages(demo_tickets(tickets, now - timedelta(hours=1)), 3))
-    fill_sla_due(db, now, random.Random(11))
+    import_rules(db, DEMO_SLA, actor_id=None)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("ANALYZE")
     agent = Queries(db, None).agent_by_email(demo_agents()[0].email)

@@ -24,7 +24,7 @@ from PySide6.QtGui import QColor, QFont
 from desk_app.core.views import Page, SortKey, View
 from desk_app.store.records import TicketRow
 from desk_app.ui.context import DeskContext
-from desk_app.ui.formatting import countdown, relative_time
+from desk_app.ui.formatting import Countdown, countdown, relative_time
 from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS
 
 PAGE_SIZE = 100
@@ -83,6 +83,8 @@ class InboxModel(QAbstractTableModel):
         self._ctx = ctx
         self._ids: list[int] = []
         self._rows: dict[int, TicketRow] = {}
+        # Countdowns worked out this tick, with the row they were worked out for.
+        self._countdowns: dict[int, tuple[TicketRow, Countdown | None]] = {}
         self._loader: Loader | None = None
         self._paged = True
         self._exhausted = True
@@ -204,12 +206,37 @@ class InboxModel(QAbstractTableModel):
         position = self._ids.index(ticket_id)
         self.dataChanged.emit(self.index(position, 0), self.index(position, self.columnCount() - 1))
 
-    def tick(self) -> None:
-        """Relative times and SLA countdowns age; repaint those two columns only."""
-        if self._ids:
-            bottom = len(self._ids) - 1
-            for column in (Column.SLA, Column.UPDATED):
-                self.dataChanged.emit(self.index(0, column), self.index(bottom, column))
+    def tick(self, first: int = 0, last: int | None = None, *, ages: bool = False) -> None:
+        """SLA countdowns age: repaint the SLA cells of rows first..last (the rows on screen),
+        and with `ages` the relative 'updated' times too (they change once a minute)."""
+        if not self._ids:
+            return
+        last = len(self._ids) - 1 if last is None else min(last, len(self._ids) - 1)
+        first = max(0, min(first, last))
+        roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole]
+        # Countdowns read in minutes, so most seconds no cell changes and nothing is repainted.
+        for position in range(first, last + 1):
+            row = self._rows[self._ids[position]]
+            before = self._countdowns.pop(row.id, None)
+            if before is None or before[0] is not row or self._countdown(row) != before[1]:
+                index = self.index(position, Column.SLA)
+                self.dataChanged.emit(index, index, roles)
+        if ages:
+            self.dataChanged.emit(
+                self.index(first, Column.UPDATED), self.index(last, Column.UPDATED), roles
+            )
+
+    def _countdown(self, row: TicketRow) -> Countdown | None:
+        # Qt asks for several roles per cell; work each countdown out once per tick (and again
+        # when the row itself was refreshed).
+        cached = self._countdowns.get(row.id)
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        shown = countdown(
+            row.sla_due_at, row.sla_started_at, row.sla_paused_remaining_s, self._ctx.now()
+        )
+        self._countdowns[row.id] = (row, shown)
+        return shown
 
     # --- lookups ----------------------------------------------------------------------------
 
@@ -291,9 +318,7 @@ class InboxModel(QAbstractTableModel):
         return None
 
     def _sla_style(self, row: TicketRow, role: int) -> QColor | QFont | None:
-        shown = countdown(
-            row.sla_due_at, row.sla_started_at, row.sla_paused_remaining_s, self._ctx.now()
-        )
+        shown = self._countdown(row)
         if shown is None:
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -308,9 +333,7 @@ class InboxModel(QAbstractTableModel):
         now = self._ctx.now()
         match column:
             case Column.SLA:
-                shown = countdown(
-                    row.sla_due_at, row.sla_started_at, row.sla_paused_remaining_s, now
-                )
+                shown = self._countdown(row)
                 return shown.text if shown else ""
             case Column.PRIORITY:
                 return row.priority.capitalize()

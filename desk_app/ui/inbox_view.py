@@ -214,6 +214,9 @@ class InboxView(QTableView):
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setItemDelegate(InboxDelegate(self))
+        # The SLA column repaints every second: Qt's own delegate draws its text and colour
+        # without a call into Python per cell.
+        self.setItemDelegateForColumn(Column.SLA, QStyledItemDelegate(self))
         self.setMouseTracking(True)
         vertical = self.verticalHeader()
         vertical.setVisible(False)

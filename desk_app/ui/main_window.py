@@ -140,13 +140,18 @@ class MainWindow(QMainWindow):
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
+        self._ticks = 0
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._tick_countdowns)
         self._restore_layout()
 
     def _tick_countdowns(self) -> None:
-        self.model.tick()
+        """Once a second: the countdowns on screen, and every minute the 'updated' ages."""
+        self._ticks += 1
+        first = max(self.inbox.rowAt(0), 0)
+        last = self.inbox.rowAt(self.inbox.viewport().height() - 1)
+        self.model.tick(first, last if last >= 0 else None, ages=self._ticks % 60 == 0)
         self.ticket_pane.header.tick(self.ctx.now())
 
     # --- building ---------------------------------------------------------------------------
