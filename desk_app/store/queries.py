@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from desk_app.core.clock import Clock, utc_now
@@ -93,6 +93,10 @@ def _from_view_index(query: S, view: View) -> S:
     )
 
 
+# Sort orders whose column is never NULL, so (value, id) pairs order tickets totally.
+_KEYSET_SORTS = (SortKey.UPDATED, SortKey.CREATED, SortKey.SUBJECT, SortKey.STATUS)
+
+
 class Queries:
     """Read-only questions, asked on behalf of one viewer (whose 'mine' view it is)."""
 
@@ -135,6 +139,11 @@ class Queries:
             order_column: ColumnElement[object] = Ticket.solved_at  # type: ignore[assignment]
         else:
             order_column = _SORT_COLUMNS[key]
+        keyset = (
+            page.after_id is not None
+            and key in _KEYSET_SORTS
+            and (view.kind is not ViewKind.SOLVED_RECENTLY or key is not SortKey.UPDATED)
+        )
         primary = order_column.desc() if descending else order_column.asc()
         if key is SortKey.DUE and view.kind not in (ViewKind.DUE_SOON, ViewKind.BREACHED):
             # Tickets without a deadline go last. Only here: the explicit NULLS clause would
@@ -144,7 +153,18 @@ class Queries:
         with self.db.read() as session:
             ids = _from_view_index(select(Ticket.id), view)
             ids = ids.where(self.view_condition(view, self.clock()))
-            ids = ids.order_by(*ordering).limit(min(page.limit, MAX_PAGE)).offset(page.offset)
+            if keyset:
+                # (sort value, id) strictly after the last ticket shown, in the view's order.
+                last = (
+                    select(order_column, Ticket.id)
+                    .where(Ticket.id == page.after_id)
+                    .scalar_subquery()
+                )
+                here = tuple_(order_column, Ticket.id)
+                ids = ids.where(here < last if descending else here > last)
+            ids = ids.order_by(*ordering).limit(min(page.limit, MAX_PAGE))
+            if not keyset:
+                ids = ids.offset(page.offset)
             return self._rows(session, list(session.scalars(ids)))
 
     def view_count(self, view: View) -> int:

@@ -50,7 +50,7 @@ class AgentRecord:
     departments: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketRow:
     """One inbox line."""
 

@@ -131,6 +131,7 @@ class InboxModel(QAbstractTableModel):
             offset=len(self._ids),
             sort=self.sort_key,
             descending=self.descending,
+            after_id=self._ids[-1] if self._ids else None,
         )
         self._ctx.runner.run(
             lambda: loader(page),
