@@ -32,6 +32,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from desk_app.core.calendar import BusinessCalendar, InvalidConfig, require_aware
 from desk_app.core.enums import Channel, Priority, Status
+from desk_app.core.locale_names import MONTHS, SHORT_WEEKDAYS_JA, WEEKDAYS
 
 E = TypeVar("E", bound=StrEnum)
 CLOSING_STATUSES: frozenset[Status] = frozenset({Status.SOLVED, Status.CLOSED})
@@ -636,51 +637,6 @@ def compute_sla(
 
 Language = Literal["en", "ja", "ru"]
 
-_WEEKDAYS: dict[str, tuple[str, ...]] = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "ja": ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日"),
-    "ru": (
-        "в понедельник",
-        "во вторник",
-        "в среду",
-        "в четверг",
-        "в пятницу",
-        "в субботу",
-        "в воскресенье",
-    ),
-}
-_SHORT_WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
-_MONTHS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "ru": (
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ),
-}
-
 
 def _language(language: str) -> str:
     if language not in ("en", "ja", "ru"):
@@ -711,7 +667,7 @@ def describe_due(due_at: datetime, tz: tzinfo | str, language: Language, now: da
         if days_ahead == 1:
             return f"by {clock} tomorrow"
         if days_ahead < 7:
-            return f"by {clock} on {_WEEKDAYS['en'][day.weekday()]}"
+            return f"by {clock} on {WEEKDAYS['en'][day.weekday()]}"
         return f"by {clock} on {_date_text_en(day, now.astimezone(zone).year)}"
     if lang == "ja":
         if days_ahead == 0:
@@ -719,18 +675,18 @@ def describe_due(due_at: datetime, tz: tzinfo | str, language: Language, now: da
         if days_ahead == 1:
             return f"明日{clock}までに"
         if days_ahead < 7:
-            return f"{_WEEKDAYS['ja'][day.weekday()]}{clock}までに"
+            return f"{WEEKDAYS['ja'][day.weekday()]}{clock}までに"
         year = f"{day.year}年" if day.year != now.astimezone(zone).year else ""
-        weekday = _SHORT_WEEKDAYS_JA[day.weekday()]
+        weekday = SHORT_WEEKDAYS_JA[day.weekday()]
         return f"{year}{day.month}月{day.day}日({weekday}){clock}までに"
     if days_ahead == 0:
         return f"сегодня до {clock}"
     if days_ahead == 1:
         return f"завтра до {clock}"
     if days_ahead < 7:
-        return f"{_WEEKDAYS['ru'][day.weekday()]} до {clock}"
+        return f"{WEEKDAYS['ru'][day.weekday()]} до {clock}"
     year = f" {day.year} г." if day.year != now.astimezone(zone).year else ""
-    return f"{day.day} {_MONTHS['ru'][day.month - 1]}{year} до {clock}"
+    return f"{day.day} {MONTHS['ru'][day.month - 1]}{year} до {clock}"
 
 
 def describe_target(target: Target, language: Language) -> str:
@@ -765,7 +721,7 @@ def describe_target(target: Target, language: Language) -> str:
 
 
 def _date_text_en(day: date, this_year: int) -> str:
-    text = f"{day.day} {_MONTHS['en'][day.month - 1]}"
+    text = f"{day.day} {MONTHS['en'][day.month - 1]}"
     return text if day.year == this_year else f"{text} {day.year}"
 
 

@@ -15,6 +15,8 @@ agent's for agent texts and notes).
 
 from __future__ import annotations
 
+from desk_app.core import locale_names
+
 # Topic -> department. Billing topics go to Billing, API and bugs to Technical, the rest to
 # Support.
 TOPIC_DEPARTMENT: dict[str, str] = {
@@ -109,36 +111,7 @@ CARRIERS: dict[str, tuple[str, ...]] = {
     "ja": ("ヤマト運輸", "佐川急便", "日本郵便", "西濃運輸"),
     "ru": ("СДЭК", "Почта России", "Boxberry", "DPD"),
 }
-MONTHS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "ru": (
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ),
-}
+MONTHS = locale_names.MONTHS
 # Prices in the customer's currency.
 AMOUNTS: dict[str, tuple[str, ...]] = {
     "usd": (
