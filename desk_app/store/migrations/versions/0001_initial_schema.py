@@ -178,10 +178,18 @@ def upgrade() -> None:
             "ix_tickets_customer_updated", ["customer_id", "updated_at", "id"], unique=False
         )
         batch_op.create_index(
-            "ix_tickets_status_solved", ["status", "solved_at", "id"], unique=False
+            "ix_tickets_solved_solved_at",
+            ["solved_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("status = 'solved'"),
+            postgresql_where=sa.text("status = 'solved'"),
         )
         batch_op.create_index(
-            "ix_tickets_status_updated", ["status", "updated_at", "id"], unique=False
+            "ix_tickets_pending_updated",
+            ["updated_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
         )
         batch_op.create_index(
             "ix_tickets_unsolved_assignee",
@@ -401,8 +409,8 @@ def downgrade() -> None:
             sqlite_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
             postgresql_where=sa.text("status IN ('new', 'open', 'pending', 'on_hold')"),
         )
-        batch_op.drop_index("ix_tickets_status_updated")
-        batch_op.drop_index("ix_tickets_status_solved")
+        batch_op.drop_index("ix_tickets_pending_updated")
+        batch_op.drop_index("ix_tickets_solved_solved_at")
         batch_op.drop_index("ix_tickets_customer_updated")
 
     op.drop_table("tickets")
