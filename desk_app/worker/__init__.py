@@ -1,0 +1,1 @@
+"""The headless mail worker: IMAP ingest, the SMTP outbox and account leases."""

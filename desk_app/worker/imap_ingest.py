@@ -1,0 +1,142 @@
+"""One ingest pass over one account's folder: new UIDs from IMAP to committed tickets.
+
+Order of events per message, and why it is crash-safe:
+1. fetch (BODY.PEEK[], nothing changes on the server);
+2. MailStore.ingest stores raw bytes, parsed message, customer, ticket decision and the new
+   folder position in ONE transaction (dedupe on UID and Message-ID);
+3. only then the after-import action (\\Seen or MOVE) runs on the server.
+A crash before 2 repeats the fetch; a crash between 2 and 3 leaves a stored message without its
+flag or move, which the first pass of every new connection catches up on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from desk_app.mail.imap import FETCH_CHUNK, ImapMailbox
+from desk_app.mail.parse import ParsedMessage, parse_message
+from desk_app.store.mail_store import InboundMail, MailStore
+from desk_app.store.records import AccountRecord
+from desk_app.store.service import NewAttachment
+
+# After-import actions are sent in small groups: one round trip per group, and few messages
+# left unflagged if the worker dies before the group goes out.
+AFTER_IMPORT_BATCH = 50
+
+
+def to_inbound(raw: bytes, parsed: ParsedMessage) -> InboundMail:
+    return InboundMail(
+        raw=raw,
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=tuple(parsed.references),
+        subject=parsed.subject,
+        from_name=parsed.from_name,
+        from_address=parsed.from_address,
+        date=parsed.date,
+        text=parsed.text,
+        html=parsed.html,
+        attachments=tuple(
+            NewAttachment(a.filename, a.content_type, a.content, a.content_id)
+            for a in parsed.attachments
+        ),
+        auto_kind=parsed.auto_kind,
+        bounced_message_id=parsed.bounced_message_id,
+        warnings=tuple(parsed.warnings),
+        failed=parsed.failed,
+    )
+
+
+@dataclass
+class IngestReport:
+    stored: int = 0
+    duplicates: int = 0
+    unreadable: int = 0  # stored raw with a warning, never dropped
+    resynced: bool = False  # UIDVALIDITY changed and the folder was read again
+
+
+class FolderIngest:
+    """Ingest for one account's folder over one IMAP connection (blocking; run in a thread)."""
+
+    def __init__(
+        self,
+        store: MailStore,
+        account: AccountRecord,
+        mailbox: ImapMailbox,
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+        chunk: int = FETCH_CHUNK,
+    ) -> None:
+        self.store = store
+        self.account = account
+        self.mailbox = mailbox
+        self.folder = account.folder
+        self.should_stop = should_stop
+        self.chunk = max(1, min(chunk, FETCH_CHUNK))
+        self._caught_up_on: ImapMailbox | None = None
+
+    def run_pass(self) -> IngestReport:
+        report = IngestReport()
+        uidvalidity = self.mailbox.select()
+        known_validity, last_uid = self.store.folder_position(self.account.id, self.folder)
+        if known_validity != uidvalidity:
+            # New mailbox identity: every UID is new to us. Message-ID dedupe in the store keeps
+            # mail we already have from becoming a second ticket message.
+            self.store.start_folder(self.account.id, self.folder, uidvalidity)
+            report.resynced = known_validity is not None
+            last_uid = 0
+        elif self._caught_up_on is not self.mailbox:
+            self._catch_up(last_uid)
+        self._caught_up_on = self.mailbox
+        uids = self.mailbox.uids_after(last_uid)
+        for start in range(0, len(uids), self.chunk):
+            if self.should_stop():
+                break
+            self._ingest_chunk(uidvalidity, uids[start : start + self.chunk], report)
+        return report
+
+    def _ingest_chunk(self, uidvalidity: int, uids: Sequence[int], report: IngestReport) -> None:
+        raws = self.mailbox.fetch(uids)
+        committed: list[int] = []
+        try:
+            for uid in uids:
+                raw = raws.pop(uid, None)
+                if raw is None:
+                    continue  # expunged by someone else between SEARCH and FETCH
+                if self.should_stop():
+                    break
+                parsed = parse_message(raw)
+                result = self.store.ingest(
+                    self.account.id, self.folder, uidvalidity, uid, to_inbound(raw, parsed)
+                )
+                if result.outcome == "duplicate":
+                    report.duplicates += 1
+                else:
+                    report.stored += 1
+                    report.unreadable += parsed.failed
+                committed.append(uid)
+                if len(committed) >= AFTER_IMPORT_BATCH:
+                    self._after_import(committed)
+                    committed = []
+        finally:
+            # Whatever was committed gets its flag/move even if a later message failed.
+            if committed:
+                self._after_import(committed)
+
+    def _after_import(self, uids: Sequence[int]) -> None:
+        action = self.account.after_import
+        if action == "seen":
+            self.mailbox.mark_seen(uids)
+        elif action.startswith("move:"):
+            self.mailbox.move(uids, action[5:])
+
+    def _catch_up(self, last_uid: int) -> None:
+        """Apply the after-import action to stored messages that missed it (a crash between
+        commit and flag). Done once per connection, not every pass, so a person who marks a
+        message unread again in their mail client is not overruled every minute."""
+        action = self.account.after_import
+        if action == "seen":
+            self.mailbox.mark_seen(self.mailbox.uids_up_to(last_uid, ["UNSEEN"]))
+        elif action.startswith("move:"):
+            self.mailbox.move(self.mailbox.uids_up_to(last_uid), action[5:])

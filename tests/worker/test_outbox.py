@@ -1,0 +1,171 @@
+"""Sending queued replies to a real aiosmtpd server: MIME, retries, failures, reuse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from desk_app.store import Queries, Service
+from desk_app.store.models import OutboxItem
+from tests.mail.servers import REPLY_421, REPLY_451, REPLY_550
+from tests.worker.conftest import run_once
+from tests.worker.mails import simple
+
+
+def customer_ticket(worker, imap_server, db, subject: str = "Order 77 missing") -> int:
+    raw, _ = simple(subject)
+    imap_server.append(raw)
+    run_once(worker)
+    return _last_ticket(db)
+
+
+def _last_ticket(db) -> int:
+    with db.read() as session:
+        return session.scalar(sa.text("SELECT max(id) FROM tickets"))
+
+
+def reply(db, team, clock, ticket_id: int, body: str = "Your parcel left today.\n\nAnna"):
+    return Service(db, team.anna, clock).reply(ticket_id, body)
+
+
+def outbox(db) -> list[OutboxItem]:
+    with db.read() as session:
+        return list(session.scalars(sa.select(OutboxItem).order_by(OutboxItem.id)))
+
+
+def test_a_reply_goes_out_with_threading_headers_and_both_parts(
+    db, team, clock, account_id, worker, imap_server, smtp_server
+):
+    ticket_id = customer_ticket(worker, imap_server, db)
+    result = reply(db, team, clock, ticket_id, "Dear Olga,\n\n<b>not bold</b> & more\nAnna")
+    summary = run_once(worker)
+    assert (summary.sent, summary.retry, summary.failed) == (1, 0, 0)
+    [received] = smtp_server.wait_for_messages(1)
+    detail = Queries(db, None).ticket(ticket_id)
+    customer_message, stored = detail.messages[0], detail.messages[-1]
+    assert stored.id == result.message_id and stored.delivery_state == "sent"
+    mime = received.message
+    assert mime["Message-ID"] == stored.message_id
+    assert mime["In-Reply-To"] == customer_message.message_id
+    assert customer_message.message_id in mime["References"]
+    assert mime["From"].addresses[0].display_name == "Support"
+    assert mime["From"].addresses[0].addr_spec == "support@desk.test"
+    assert mime["To"].addresses[0].addr_spec == "olga@example.ru"
+    assert mime["Subject"] == "Re: Order 77 missing" and mime["Date"] is not None
+    assert received.rcpt_tos == ("olga@example.ru",)
+    text = mime.get_body(("plain",)).get_content()
+    html = mime.get_body(("html",)).get_content()
+    assert "<b>not bold</b> & more" in text
+    assert "&lt;b&gt;not bold&lt;/b&gt; &amp; more" in html and "<b>" not in html
+
+
+def test_replies_share_one_connection(
+    db, team, clock, account_id, worker, imap_server, smtp_server
+):
+    ticket_id = customer_ticket(worker, imap_server, db)
+    for n in range(3):
+        reply(db, team, clock, ticket_id, f"Update {n}")
+    assert run_once(worker).sent == 3
+    assert len(smtp_server.messages) == 3 and smtp_server.connections == 1
+
+
+def test_451_is_retried_later_with_backoff_then_sent(
+    db, team, clock, account_id, worker, imap_server, smtp_server
+):
+    ticket_id = customer_ticket(worker, imap_server, db)
+    reply(db, team, clock, ticket_id)
+    smtp_server.fail_next(REPLY_451)
+    summary = run_once(worker)
+    assert (summary.sent, summary.retry) == (0, 1)
+    [item] = outbox(db)
+    assert item.state == "queued" and "451" in item.last_error
+    delay = item.next_attempt_at - clock()
+    assert timedelta(seconds=24) <= delay <= timedelta(seconds=36)  # 30 s ± 20 %
+    assert run_once(worker).sent == 0  # not due yet
+    clock.advance(seconds=40)
+    assert run_once(worker).sent == 1
+    assert outbox(db)[0].state == "sent" and len(smtp_server.messages) == 1
+
+
+def test_550_fails_the_reply_with_the_servers_words(
+    db, team, clock, account_id, worker, imap_server, smtp_server
+):
+    ticket_id = customer_ticket(worker, imap_server, db)
+    result = reply(db, team, clock, ticket_id)
+    smtp_server.fail_always(REPLY_550)
+    summary = run_once(worker)
+    assert summary.failed == 1
+    message = Queries(db, None).ticket(ticket_id).messages[-1]
+    assert message.id == result.message_id
+    assert message.delivery_state == "failed"
+    assert "550" in message.delivery_error and "Mailbox unavailable" in message.delivery_error
+    store_account = worker.store.account("support")
+    assert store_account.failed == 1
+    # The agent's retry queues it again with the same Message-ID.
+    smtp_server.clear_failures()
+    worker.store.retry_failed(result.message_id)
+    assert run_once(worker).sent == 1
+    assert smtp_server.messages[0].message["Message-ID"] == message.message_id
+
+
+def test_421_and_an_outage_are_retried_then_sent(
+    db, team, clock, account_id, worker, imap_server, smtp_server
+):
+    ticket_id = customer_ticket(worker, imap_server, db)
+    reply(db, team, clock, ticket_id, "first")
+    reply(db, team, clock, ticket_id, "second")
+    smtp_server.fail_next(REPLY_421)
+    summary = run_once(worker)
+    # The 421 closes the connection; the second reply goes out over a new one.
+    assert (summary.sent, summary.retry) == (1, 1)
+    with smtp_server.outage():
+        clock.advance(seconds=40)
+        summary = run_once(worker)
+        assert (summary.sent, summary.retry) == (0, 1)
+        assert "server unreachable" in summary.send_errors[0]
+        assert "server unreachable" in worker.store.account("support").last_error
+    clock.advance(minutes=5)
+    assert run_once(worker).sent == 1
+    assert sorted(
+        m.message.get_body(("plain",)).get_content().strip() for m in smtp_server.messages
+    ) == ["first", "second"]
+    assert all(item.state == "sent" for item in outbox(db))
+
+
+def test_smtp_wrong_password_keeps_the_reply_queued(
+    db, team, clock, store, imap_server, smtp_auth_server, worker
+):
+    from tests.worker.conftest import add_account
+
+    add_account(store, imap_server, smtp_auth_server)
+    ticket_id = customer_ticket(worker, imap_server, db)
+    reply(db, team, clock, ticket_id)
+    summary = run_once(worker)  # the IMAP password is not the SMTP one
+    assert summary.retry == 1 and summary.failed == 0
+    assert "auth failed" in store.account("support").last_error
+    assert outbox(db)[0].state == "queued"
+
+
+def test_smtp_login_and_send_with_the_right_password(
+    db, team, clock, store, imap_server, smtp_auth_server
+):
+    from desk_app.worker.runner import MailWorker
+    from tests.mail.servers import SMTP_PASSWORD, SMTP_USERNAME
+    from tests.worker.conftest import FAST, add_account
+
+    account_id = add_account(store, imap_server, smtp_auth_server, username=SMTP_USERNAME)
+    ticket_id = store.ingest(account_id, "INBOX", 1, 1, _inbound()).ticket_id
+    reply(db, team, clock, ticket_id)
+    worker = MailWorker(db, FAST, clock=clock, password_for=lambda _n: SMTP_PASSWORD)
+    summary = run_once(worker)  # IMAP login fails (other password), sending works
+    assert summary.sent == 1 and "auth failed" in summary.accounts[0].error
+    assert smtp_auth_server.messages[0].auth_username == SMTP_USERNAME
+
+
+def _inbound():
+    from desk_app.mail.parse import parse_message
+    from desk_app.worker.imap_ingest import to_inbound
+
+    raw, _ = simple()
+    return to_inbound(raw, parse_message(raw))
