@@ -64,15 +64,27 @@ class SlaRules:
 
 
 def load_rules(session: Session) -> SlaRules:
-    calendars = {
-        row.name: BusinessCalendar.from_dict(json.loads(row.definition))
-        for row in session.scalars(select(SlaCalendar))
-    }
+    """The rules as stored now. Parsed objects are reused while the stored text is unchanged:
+    calendars cache each year's holidays and working intervals, which is most of the cost of
+    a recompute when they are built afresh."""
+    calendars = tuple(session.execute(select(SlaCalendar.name, SlaCalendar.definition)).all())
     policies = tuple(
-        SlaPolicy.from_dict(json.loads(row.definition))
-        for row in session.scalars(select(SlaPolicyRow).order_by(SlaPolicyRow.position))
+        session.scalars(select(SlaPolicyRow.definition).order_by(SlaPolicyRow.position))
     )
-    return SlaRules(policies, calendars)
+    key = (tuple(map(tuple, calendars)), policies)
+    rules = _PARSED.get(key)
+    if rules is None:
+        rules = SlaRules(
+            tuple(SlaPolicy.from_dict(json.loads(text)) for text in policies),
+            {name: BusinessCalendar.from_dict(json.loads(text)) for name, text in calendars},
+        )
+        if len(_PARSED) > 16:
+            _PARSED.clear()
+        _PARSED[key] = rules
+    return rules
+
+
+_PARSED: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], SlaRules] = {}
 
 
 # --- one ticket, inside a command's transaction ---------------------------------------------
