@@ -9,41 +9,42 @@ read-modify-write can never interleave with another.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from email.utils import make_msgid
-from typing import TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import (
     UNSOLVED_STATUSES,
     Channel,
     DeliveryState,
     Direction,
     DraftKind,
-    IdentityKind,
     Priority,
     Role,
     Status,
 )
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
-from desk_app.core.identities import normalise_email, normalise_identity, normalise_phone
+from desk_app.core.identities import normalise_email
 from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_subject
 from desk_app.store import search, sla_store
-from desk_app.store.database import Database
+from desk_app.store.command_base import (
+    MAX_SUBJECT,
+    NewAttachment,
+    check_body,
+    choice,
+    clean_subject,
+)
+from desk_app.store.customer_commands import CustomerCommands
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
     Agent,
     AgentDepartment,
     Attachment,
-    AuditEvent,
     Customer,
-    CustomerIdentity,
     Department,
     Draft,
     Message,
@@ -53,54 +54,11 @@ from desk_app.store.models import (
 )
 from desk_app.store.records import OpResult
 
-MAX_SUBJECT = 500
-MAX_BODY = 1_000_000
+__all__ = ["NewAttachment", "Service"]
 
 
-@dataclass(frozen=True)
-class NewAttachment:
-    filename: str
-    content_type: str
-    content: bytes
-    content_id: str | None = None
-
-
-E = TypeVar("E", Status, Priority, Channel, Role, DraftKind)
-
-
-def _choice(kind: type[E], value: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise InvalidInput(
-            f"'{value}' is not a valid {kind.__name__.lower()}: use {allowed}"
-        ) from None
-
-
-def _clean_subject(subject: str) -> str:
-    # A subject is one line: line breaks would also allow header injection on the way out.
-    flat = " ".join(subject.split())
-    if not flat:
-        raise InvalidInput("the subject is empty")
-    return flat[:MAX_SUBJECT]
-
-
-def _check_body(body: str) -> str:
-    if not body.strip():
-        raise InvalidInput("the message is empty")
-    if len(body) > MAX_BODY:
-        raise InvalidInput(f"the message is longer than {MAX_BODY:,} characters")
-    return body
-
-
-class Service:
-    """Commands on behalf of one acting agent (None for the system, e.g. mail ingest)."""
-
-    def __init__(self, db: Database, actor_id: int | None, clock: Clock = utc_now) -> None:
-        self.db = db
-        self.actor_id = actor_id
-        self.clock = clock
+class Service(CustomerCommands):
+    """Ticket, people and draft commands; customer commands come from CustomerCommands."""
 
     # --- people and departments -------------------------------------------------------------
 
@@ -130,7 +88,7 @@ class Service:
         time_zone: str = "UTC",
     ) -> int:
         email = normalise_email(email)
-        role_value = _choice(Role, role)
+        role_value = choice(Role, role)
         if not display_name.strip():
             raise InvalidInput("an agent needs a display name")
         with self.db.write() as session:
@@ -174,9 +132,9 @@ class Service:
         attachments: Sequence[NewAttachment] = (),
     ) -> OpResult:
         """A new ticket from a customer, with their first message if there is one."""
-        subject = _clean_subject(subject)
-        priority_value = _choice(Priority, priority)
-        channel_value = _choice(Channel, channel)
+        subject = clean_subject(subject)
+        priority_value = choice(Priority, priority)
+        channel_value = choice(Channel, channel)
         if not customer_email and not customer_phone:
             raise InvalidInput("a ticket needs the customer's e-mail address or phone number")
         with self.db.write() as session:
@@ -203,7 +161,7 @@ class Service:
                     journal,
                     ticket,
                     Direction.INBOUND,
-                    _check_body(body),
+                    check_body(body),
                     at=at,
                     author_customer_id=customer.id,
                     subject=subject,
@@ -253,7 +211,7 @@ class Service:
                 journal,
                 ticket,
                 Direction.INBOUND,
-                _check_body(body),
+                check_body(body),
                 at=created_at or journal.at,
                 author_customer_id=ticket.customer_id,
                 subject=subject,
@@ -276,7 +234,7 @@ class Service:
     ) -> OpResult:
         """Store the agent's reply with its final Message-ID and queue it for the worker."""
         agent_id = self._require_actor()
-        body = _check_body(body)
+        body = check_body(body)
         with self.db.write() as session:
             journal = self._journal(session)
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
@@ -317,7 +275,7 @@ class Service:
             )
             if ticket.first_response_at is None:
                 ticket.first_response_at = journal.at
-            next_status = _choice(Status, status_after) if status_after else None
+            next_status = choice(Status, status_after) if status_after else None
             if next_status is None and ticket.status == Status.NEW:
                 next_status = Status.OPEN
             if next_status is not None and next_status != ticket.status:
@@ -329,7 +287,7 @@ class Service:
         self, ticket_id: int, body: str, *, expected_version: int | None = None
     ) -> OpResult:
         agent_id = self._require_actor()
-        body = _check_body(body)
+        body = check_body(body)
         with self.db.write() as session:
             journal = self._journal(session)
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
@@ -373,7 +331,7 @@ class Service:
         reason: str | None = None,
         expected_version: int | None = None,
     ) -> OpResult:
-        value = _choice(Status, status)
+        value = choice(Status, status)
         with self.db.write() as session:
             journal = self._journal(session)
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
@@ -385,7 +343,7 @@ class Service:
     def set_priority(
         self, ticket_id: int, priority: str, *, expected_version: int | None = None
     ) -> OpResult:
-        value = _choice(Priority, priority)
+        value = choice(Priority, priority)
         with self.db.write() as session:
             journal = self._journal(session)
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
@@ -415,7 +373,7 @@ class Service:
     def save_draft(self, ticket_id: int, kind: str, body: str) -> None:
         """Keep what the agent is typing. An empty body removes the draft."""
         agent_id = self._require_actor()
-        draft_kind = _choice(DraftKind, kind)
+        draft_kind = choice(DraftKind, kind)
         with self.db.write() as session:
             if not body.strip():
                 self._discard_draft(session, ticket_id, agent_id, draft_kind)
@@ -446,179 +404,9 @@ class Service:
     def discard_draft(self, ticket_id: int, kind: str) -> None:
         agent_id = self._require_actor()
         with self.db.write() as session:
-            self._discard_draft(session, ticket_id, agent_id, _choice(DraftKind, kind))
-
-    # --- customers --------------------------------------------------------------------------
-
-    def edit_customer(
-        self,
-        customer_id: int,
-        *,
-        name: str | None = None,
-        organisation: str | None = None,
-        notes: str | None = None,
-        add_emails: Iterable[str] = (),
-        add_phones: Iterable[str] = (),
-        remove_identities: Iterable[str] = (),
-        expected_version: int | None = None,
-    ) -> OpResult:
-        with self.db.write() as session:
-            journal = self._journal(session)
-            customer = self._customer_for_update(session, customer_id)
-            if expected_version is not None and customer.version != expected_version:
-                raise ConflictError(
-                    f"customer {customer.name or customer.id} was changed by someone else "
-                    f"(version {customer.version}, you had {expected_version}); reload and retry"
-                )
-            for field, value in (("name", name), ("organisation", organisation), ("notes", notes)):
-                if value is not None and getattr(customer, field) != value.strip():
-                    journal.audit(
-                        "customer",
-                        customer.id,
-                        "edit",
-                        field=field,
-                        old=getattr(customer, field),
-                        new=value.strip(),
-                    )
-                    setattr(customer, field, value.strip())
-            for kind, value in [(IdentityKind.EMAIL, normalise_email(e)) for e in add_emails] + [
-                (IdentityKind.PHONE, normalise_phone(p)) for p in add_phones
-            ]:
-                self._attach_identity(session, journal, customer, kind, value)
-            for typed in remove_identities:
-                _, value = normalise_identity(typed)
-                identity = next((i for i in customer.identities if i.value == value), None)
-                if identity is None:
-                    raise NotFound(f"customer {customer.id} has no identity '{value}'")
-                if len(customer.identities) == 1:
-                    raise InvalidInput("a customer keeps at least one e-mail address or phone")
-                session.delete(identity)
-                customer.identities.remove(identity)
-                journal.audit("customer", customer.id, "remove_identity", old=value)
-            customer.version += 1
-            customer.updated_at = journal.at
-            self._reindex_customer(session, customer)
-            journal.changed("customer", customer.id, "update")
-            seq = journal.finish()
-            return OpResult(customer_id=customer.id, version=customer.version, change_seq=seq)
-
-    def merge_customers(self, source_id: int, target_id: int) -> OpResult:
-        """Move every identity and ticket of source to target; source stays as a tombstone."""
-        if source_id == target_id:
-            raise InvalidInput("cannot merge a customer into itself")
-        with self.db.write() as session:
-            journal = self._journal(session)
-            source = self._customer_for_update(session, source_id)
-            target = self._customer_for_update(session, target_id)
-            moved_tickets = session.execute(
-                select(Ticket.id, Ticket.version).where(Ticket.customer_id == source.id)
-            ).all()
-            session.execute(
-                update(CustomerIdentity)
-                .where(CustomerIdentity.customer_id == source.id)
-                .values(customer_id=target.id)
-            )
-            session.execute(
-                update(Ticket)
-                .where(Ticket.customer_id == source.id)
-                .values(customer_id=target.id, version=Ticket.version + 1)
-            )
-            session.execute(
-                update(Message)
-                .where(Message.author_customer_id == source.id)
-                .values(author_customer_id=target.id)
-            )
-            for field in ("organisation", "notes"):
-                if not getattr(target, field) and getattr(source, field):
-                    setattr(target, field, getattr(source, field))
-            if not target.name and source.name:
-                target.name = source.name
-            source.merged_into_id = target.id
-            source.version += 1
-            target.version += 1
-            target.updated_at = source.updated_at = journal.at
-            session.flush()
-            session.expire(target, ["identities"])
-            journal.audit(
-                "customer",
-                target.id,
-                "merge",
-                old=f"customer {source.id} ({source.name})",
-                new=f"customer {target.id} ({target.name})",
-                reason=f"moved {len(moved_tickets)} tickets",
-            )
-            self._reindex_customer(session, target)
-            for ticket_id, version in moved_tickets:
-                journal.audit(
-                    "ticket",
-                    ticket_id,
-                    "update",
-                    ticket_id=ticket_id,
-                    ticket_version=version + 1,
-                    field="customer",
-                    old=f"{source.name or 'customer'} ({source.id})",
-                    new=f"{target.name or 'customer'} ({target.id})",
-                    reason="customers merged",
-                )
-                journal.changed("ticket", ticket_id, "update")
-            journal.changed("customer", source.id, "update")
-            journal.changed("customer", target.id, "update")
-            seq = journal.finish()
-            return OpResult(customer_id=target.id, version=target.version, change_seq=seq)
+            self._discard_draft(session, ticket_id, agent_id, choice(DraftKind, kind))
 
     # --- internals --------------------------------------------------------------------------
-
-    def _journal(self, session: Session) -> Journal:
-        return Journal(session, self.actor_id, self.clock())
-
-    def _require_actor(self) -> int:
-        if self.actor_id is None:
-            raise InvalidInput("this needs an acting agent: sign in, or pass --as EMAIL")
-        return self.actor_id
-
-    def _department(self, session: Session, ref: str | int) -> Department:
-        if isinstance(ref, int):
-            found = session.get(Department, ref)
-        else:
-            found = session.scalars(select(Department).where(Department.name == ref)).first()
-        if found is None:
-            raise NotFound(f"department '{ref}' does not exist")
-        return found
-
-    def _agent(self, session: Session, ref: str | int) -> Agent:
-        if isinstance(ref, int):
-            found = session.get(Agent, ref)
-        else:
-            found = session.scalars(
-                select(Agent).where(Agent.email == normalise_email(ref))
-            ).first()
-        if found is None:
-            raise NotFound(f"agent '{ref}' does not exist")
-        return found
-
-    def _ticket_for_update(
-        self, session: Session, ticket_id: int, expected_version: int | None
-    ) -> Ticket:
-        ticket = session.scalars(
-            select(Ticket).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
-        ).first()
-        if ticket is None:
-            raise NotFound(f"ticket #{ticket_id} does not exist")
-        if expected_version is not None and ticket.version != expected_version:
-            raise ConflictError(_conflict_message(session, ticket, expected_version))
-        return ticket
-
-    def _customer_for_update(self, session: Session, customer_id: int) -> Customer:
-        customer = session.scalars(
-            select(Customer).where(Customer.id == customer_id).with_for_update(of=Customer)
-        ).first()
-        if customer is None:
-            raise NotFound(f"customer {customer_id} does not exist")
-        if customer.merged_into_id is not None:
-            raise InvalidInput(
-                f"customer {customer_id} was merged into customer {customer.merged_into_id}"
-            )
-        return customer
 
     def _open_ticket(
         self,
@@ -658,107 +446,6 @@ class Service:
         )
         journal.changed("ticket", ticket.id, "insert")
         return ticket
-
-    def _find_or_create_customer(
-        self,
-        session: Session,
-        journal: Journal,
-        name: str,
-        email: str | None,
-        phone: str | None,
-    ) -> Customer:
-        wanted = []
-        if email:
-            wanted.append((IdentityKind.EMAIL, normalise_email(email)))
-        if phone:
-            wanted.append((IdentityKind.PHONE, normalise_phone(phone)))
-        for kind, value in wanted:
-            identity = session.scalars(
-                select(CustomerIdentity).where(
-                    CustomerIdentity.kind == kind.value, CustomerIdentity.value == value
-                )
-            ).first()
-            if identity is not None:
-                customer = session.get_one(Customer, identity.customer_id)
-                changed = self._complete_customer(session, journal, customer, name, wanted)
-                if changed:
-                    self._reindex_customer(session, customer)
-                return customer
-        customer = Customer(
-            name=name.strip(),
-            organisation="",
-            notes="",
-            version=1,
-            created_at=journal.at,
-            updated_at=journal.at,
-        )
-        session.add(customer)
-        session.flush()
-        for kind, value in wanted:
-            self._attach_identity(session, journal, customer, kind, value, audit=False)
-        journal.audit("customer", customer.id, "create", new=name.strip() or wanted[0][1])
-        journal.changed("customer", customer.id, "insert")
-        return customer
-
-    def _complete_customer(
-        self,
-        session: Session,
-        journal: Journal,
-        customer: Customer,
-        name: str,
-        identities: list[tuple[IdentityKind, str]],
-    ) -> bool:
-        """A known customer wrote with more details (a name, a new phone): keep them, unless
-        an identity belongs to someone else, which only a deliberate merge may change."""
-        changed = False
-        if not customer.name and name.strip():
-            customer.name = name.strip()
-            journal.audit("customer", customer.id, "edit", field="name", new=customer.name)
-            changed = True
-        for kind, value in identities:
-            owner = session.scalar(
-                select(CustomerIdentity.customer_id).where(
-                    CustomerIdentity.kind == kind.value, CustomerIdentity.value == value
-                )
-            )
-            if owner is None:
-                self._attach_identity(session, journal, customer, kind, value)
-                changed = True
-        if changed:
-            customer.version += 1
-            customer.updated_at = journal.at
-            journal.changed("customer", customer.id, "update")
-        return changed
-
-    def _attach_identity(
-        self,
-        session: Session,
-        journal: Journal,
-        customer: Customer,
-        kind: IdentityKind,
-        value: str,
-        *,
-        audit: bool = True,
-    ) -> None:
-        owner = session.scalar(
-            select(CustomerIdentity.customer_id).where(
-                CustomerIdentity.kind == kind.value, CustomerIdentity.value == value
-            )
-        )
-        if owner == customer.id:
-            return
-        if owner is not None:
-            raise ConflictError(
-                f"{value} already belongs to customer {owner}; merge the two customers instead"
-            )
-        identity = CustomerIdentity(customer_id=customer.id, kind=kind.value, value=value)
-        session.add(identity)
-        customer.identities.append(identity)
-        if audit:
-            journal.audit("customer", customer.id, "add_identity", new=value)
-
-    def _reindex_customer(self, session: Session, customer: Customer) -> None:
-        search.reindex_tickets_of(session, customer.id)
 
     def _add_message(
         self,
@@ -964,39 +651,3 @@ class Service:
             message_id=message.id if message else None,
             change_seq=seq,
         )
-
-
-def describe_event(
-    action: str, field: str | None, old: str | None, new: str | None, actor: str | None
-) -> str:
-    """One audit event in words, for conflict messages and the ticket timeline."""
-    who = actor or "the system"
-    if action == Direction.INBOUND:
-        return "the customer wrote a new message"
-    if action == Direction.OUTBOUND:
-        return f"{who} replied"
-    if action == Direction.NOTE:
-        return f"{who} added an internal note"
-    if field:
-        return f"{who} changed {field} from {old or '—'} to {new or '—'}"
-    return f"{who}: {action}"
-
-
-def _conflict_message(session: Session, ticket: Ticket, expected_version: int) -> str:
-    """Name who changed what since the caller's version, so they can decide what to do."""
-    events = session.execute(
-        select(AuditEvent, Agent.display_name)
-        .outerjoin(Agent, Agent.id == AuditEvent.actor_agent_id)
-        .where(AuditEvent.ticket_id == ticket.id, AuditEvent.ticket_version > expected_version)
-        .order_by(AuditEvent.id)
-    ).all()
-    changes = [
-        f"{describe_event(event.action, event.field, event.old_value, event.new_value, actor)} "
-        f"at {event.at:%Y-%m-%d %H:%M} UTC"
-        for event, actor in events
-    ]
-    detail = "; ".join(changes) if changes else "it was changed"
-    return (
-        f"ticket #{ticket.id} changed since you loaded it (your version {expected_version}, "
-        f"now {ticket.version}): {detail}. Nothing was saved; reload and try again."
-    )
