@@ -45,24 +45,32 @@ class ChangeReader:
         self.position = self._present() if position is None else position
 
     def poll(self) -> list[Change]:
-        """Changes committed since the last poll, each delivered once, in sequence order."""
+        """Changes committed since the last poll, each delivered once, in sequence order.
+
+        The reader's state changes only after the read transaction has closed cleanly: if the
+        connection dies while reading (or on the closing ROLLBACK), the next poll reads the
+        same rows again instead of having moved past them."""
         with self.db.read() as session:
             if self.db.is_sqlite:
                 rows = self._rows(session, ChangeLogEntry.seq > self.position)
-                if rows:
-                    self.position = rows[-1].seq
-                return [_change(row) for row in rows]
-            # The watermark and the rows must come from one snapshot.
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            oldest_running = _oldest_running_transaction(session)
-            rows = self._rows(session, ChangeLogEntry.txid >= self.position)
-            fresh = [row for row in rows if row.seq not in self._delivered]
-            self._delivered.update((row.seq, row.txid or 0) for row in fresh)
-            self.position = max(self.position, oldest_running)
-            self._delivered = {
-                seq: txid for seq, txid in self._delivered.items() if txid >= self.position
-            }
-            return [_change(row) for row in fresh]
+                oldest_running = None
+            else:
+                # The watermark and the rows must come from one snapshot.
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                oldest_running = _oldest_running_transaction(session)
+                rows = self._rows(session, ChangeLogEntry.txid >= self.position)
+            changes = [(_change(row), row.txid) for row in rows]
+        if oldest_running is None:
+            if changes:
+                self.position = changes[-1][0].seq
+            return [change for change, _ in changes]
+        fresh = [(change, txid) for change, txid in changes if change.seq not in self._delivered]
+        self._delivered.update((change.seq, txid or 0) for change, txid in fresh)
+        self.position = max(self.position, oldest_running)
+        self._delivered = {
+            seq: txid for seq, txid in self._delivered.items() if txid >= self.position
+        }
+        return [change for change, _ in fresh]
 
     def _rows(self, session: Session, condition: object) -> list[ChangeLogEntry]:
         query = select(ChangeLogEntry).where(condition).order_by(ChangeLogEntry.seq)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.errors import DeskError, Unavailable
 from desk_app.core.views import View
 from desk_app.store.records import AgentRecord, CustomerRecord, DepartmentRecord
+from desk_app.sync.summary import ChangeSummary
 from desk_app.ui.actions import WindowActions
 from desk_app.ui.banner import Banner
 from desk_app.ui.context import DeskContext
@@ -31,15 +32,18 @@ from desk_app.ui.crash import CrashReporter
 from desk_app.ui.customer_sidebar import CustomerSidebar
 from desk_app.ui.inbox_model import InboxModel
 from desk_app.ui.inbox_view import InboxView
+from desk_app.ui.live_sync import LiveSync
 from desk_app.ui.navigation import SEARCH_KEY, NavigationPane, view_key
 from desk_app.ui.search_box import SearchBox
 from desk_app.ui.settings import ui_settings
 from desk_app.ui.shortcuts import ShortcutSheet
+from desk_app.ui.sync_status import SyncStatusLabels
 from desk_app.ui.ticket_pane import TicketPane
 from desk_app.ui.window_menus import build_menus
 
-# Counts and visible rows are re-read this often, so changes by colleagues show up even before
-# the change feed (sync/) is wired in; it is one indexed COUNT per view.
+# The change feed (live_sync) refreshes what colleagues change as it happens. This slow poll
+# stays as a fallback for what the feed cannot see: views whose membership depends on the clock
+# (an SLA about to breach) rather than on a change. It is one indexed COUNT per view.
 POLL_MS = 20_000
 # SLA countdowns tick once a second; repainting is limited to the rows on screen.
 TICK_MS = 1_000
@@ -57,6 +61,8 @@ class MainWindow(QMainWindow):
         self._current_key = ""
         self._last_view_key = DEFAULT_VIEW
         self._counting = False
+        self._recount = False  # a recount was asked for while one was running
+        self._keep_scroll: tuple[int, int] | None = None  # (ticket id, position) across a reload
         self._pending_ticket: int | None = None
         self._pending_open: int | None = None
         self._closed = False
@@ -88,6 +94,7 @@ class MainWindow(QMainWindow):
         self.ticket_pane.ticket_changed.connect(self.tickets_changed)
         self.ticket_pane.customer_shown.connect(self._customer_shown)
         self.ticket_pane.read_marked.connect(self._read_marked)
+        self.ticket_pane.loaded.connect(self._ticket_loaded)
         self.sidebar = CustomerSidebar(ctx)
         self.sidebar.ticket_chosen.connect(self.open_ticket)
         self.sidebar.customer_changed.connect(self._customer_changed)
@@ -144,6 +151,10 @@ class MainWindow(QMainWindow):
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._tick_countdowns)
+        self.live = LiveSync(ctx, self)
+        self.live.changed.connect(self.apply_changes)
+        self.live.counts_due.connect(self.refresh_counts)
+        self.live.status_changed.connect(self._sync_status_changed)
         self._restore_layout()
 
     def _tick_countdowns(self) -> None:
@@ -153,6 +164,7 @@ class MainWindow(QMainWindow):
         last = self.inbox.rowAt(self.inbox.viewport().height() - 1)
         self.model.tick(first, last if last >= 0 else None, ages=self._ticks % 60 == 0)
         self.ticket_pane.header.tick(self.ctx.now())
+        self.sync_labels.tick(self.live.status, self.ctx.now())
 
     # --- building ---------------------------------------------------------------------------
 
@@ -182,7 +194,7 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel("")
         self.busy_label.setObjectName("muted")
         status.addPermanentWidget(self.busy_label)
-        status.showMessage(self.ctx.queries.db.describe().capitalize())
+        self.sync_labels = SyncStatusLabels(status, self.ctx.queries.db.describe())
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -195,6 +207,8 @@ class MainWindow(QMainWindow):
         def work() -> tuple[list[DepartmentRecord], list[AgentRecord], list[View]]:
             return queries.departments(), queries.agents(), queries.standard_views()
 
+        # First on the runner: the feed's starting point must not come after the first loads.
+        self.live.start()
         self.ctx.runner.run(work, lambda result: self._started(wanted, *result))
         self._poll.start()
         self._tick.start()
@@ -278,18 +292,28 @@ class MainWindow(QMainWindow):
 
     def refresh_counts(self) -> None:
         views = self.navigation.nav.views()
-        if self._counting or not views:
+        if not views:
+            return
+        if self._counting:
+            # The running count may predate the change that asked for this one.
+            self._recount = True
             return
         self._counting = True
         queries = self.ctx.queries
 
-        def done(counts: dict[View, int]) -> None:
+        def finished() -> None:
             self._counting = False
+            if self._recount and not self._closed:
+                self._recount = False
+                self.refresh_counts()
+
+        def done(counts: dict[View, int]) -> None:
             self.navigation.nav.set_counts(counts)
+            finished()
 
         def failed(error: BaseException) -> None:
-            self._counting = False
             self.ctx.runner.report(error)
+            finished()
 
         self.ctx.runner.run(lambda: queries.view_counts(views), done, failed)
 
@@ -301,17 +325,72 @@ class MainWindow(QMainWindow):
         if customer is not None and set(ticket_ids) & set(self.sidebar.ticket_ids()):
             self.sidebar.load(customer.id)
 
-    def _read_marked(self, ticket_id: int) -> None:
-        self.model.mark_read(ticket_id)
-        self.model.refresh_tickets([ticket_id])
+    # --- live sync --------------------------------------------------------------------------
 
-    def poll(self) -> None:
+    def apply_changes(self, summary: ChangeSummary) -> None:
+        """What colleagues (or the worker) committed: refresh only what it touched. Counts come
+        separately, throttled (LiveSync.counts_due)."""
+        ids = summary.ticket_ids
+        if ids:
+            self.model.refresh_tickets(sorted(ids))
+        if summary.customer_ids:
+            # Rows show the customer's name; which rows belong to a customer is not known here,
+            # so the rows on screen are re-read (one query).
+            self._refresh_visible_rows()
+        open_id = self.ticket_pane.ticket_id
+        if open_id is not None and open_id in ids and self.ticket_pane.detail is not None:
+            self._reload_open_ticket(open_id)
+        customer = self.sidebar.customer
+        if customer is not None and (
+            customer.id in summary.customer_ids or ids & set(self.sidebar.ticket_ids())
+        ):
+            self.sidebar.load(customer.id)
+        if summary.people:
+            self._reload_people()
+
+    def _reload_open_ticket(self, ticket_id: int) -> None:
+        """Reload without touching the composer (its text stays; drafts are not re-read), and
+        keep the conversation where the agent was reading unless they were at the end, where
+        the new message should come into view."""
+        bar = self.ticket_pane.conversation.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        self._keep_scroll = None if at_end else (ticket_id, bar.value())
+        self.ticket_pane.reload()
+
+    def _ticket_loaded(self, ticket_id: int) -> None:
+        keep, self._keep_scroll = self._keep_scroll, None
+        if keep is None or keep[0] != ticket_id:
+            return
+        bar = self.ticket_pane.conversation.verticalScrollBar()
+        # Queued after the conversation's own scroll-to-end, which also waits for layout.
+        QTimer.singleShot(0, lambda: bar.setValue(keep[1]))
+
+    def _reload_people(self) -> None:
+        queries = self.ctx.queries
+
+        def done(result: tuple[list[DepartmentRecord], list[AgentRecord]]) -> None:
+            self.ctx.departments, self.ctx.agents = result
+            self.ticket_pane.set_people()
+
+        self.ctx.runner.run(lambda: (queries.departments(), queries.agents()), done)
+
+    def _sync_status_changed(self, _status: object) -> None:
+        self.sync_labels.show(self.live.status, self.ctx.now())
+
+    def _refresh_visible_rows(self) -> None:
         first = self.inbox.rowAt(0)
         last = self.inbox.rowAt(self.inbox.viewport().height() - 1)
         if first >= 0:
             last = last if last >= 0 else self.model.rowCount() - 1
             ids = [self.model.ticket_id(r) for r in range(first, last + 1)]
             self.model.refresh_tickets([i for i in ids if i is not None])
+
+    def _read_marked(self, ticket_id: int) -> None:
+        self.model.mark_read(ticket_id)
+        self.model.refresh_tickets([ticket_id])
+
+    def poll(self) -> None:
+        self._refresh_visible_rows()
         self.refresh_counts()
 
     def refresh_all(self) -> None:
@@ -487,6 +566,8 @@ class MainWindow(QMainWindow):
             self._closed = True
             self._poll.stop()
             self._tick.stop()
+            # Joined here: the listener's thread must not outlive the window it reports to.
+            self.live.stop()
             self.save_layout()
             # Queue the last draft, then let the worker finish everything already queued.
             self.ticket_pane.flush_draft_now()

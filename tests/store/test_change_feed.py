@@ -110,3 +110,31 @@ def test_concurrent_writers_are_all_seen_exactly_once(db, team, clock, writers):
     assert errors == []
     assert sorted(seen) == sorted(set(seen))
     assert len(seen) == writers * 25
+
+
+class _ConnectionLostWhileReading(ChangeReader):
+    """The database goes away after the rows were read, before the transaction closed."""
+
+    fail = True
+
+    def _rows(self, session, condition):
+        rows = super()._rows(session, condition)
+        if self.fail:
+            from desk_app.core.errors import Unavailable
+
+            raise Unavailable("lost the connection")
+        return rows
+
+
+def test_a_poll_that_fails_while_reading_moves_nothing(db, team, clock):
+    from desk_app.core.errors import Unavailable
+
+    reader = _ConnectionLostWhileReading(db)
+    created = Service(db, team.anna, clock).create_ticket(
+        subject="Keep me", customer_email="k@example.com"
+    )
+    with pytest.raises(Unavailable):
+        reader.poll()
+    reader.fail = False
+    assert ("ticket", created.ticket_id) in {(c.entity, c.entity_id) for c in reader.poll()}
+    assert reader.poll() == []
