@@ -18,6 +18,7 @@ from desk_app.store import Database, Queries, Service
 from desk_app.store.records import AgentRecord
 from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
+from desk_app.ui.mail_sync import MailSync
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.messages import MessageBridge
 from desk_app.ui.settings import APPLICATION, ORGANISATION
@@ -64,9 +65,13 @@ def run_gui(
         if screenshot is not None:
             return _screenshot(app, window, screenshot, size, view, ticket)
         crash.install_excepthook()
+        mail = MailSync(window, window.ctx, database_url, enabled_by_default=db.is_sqlite)
         window.show()
         window.start(view=view, ticket=ticket)
-        return int(app.exec())
+        try:
+            return int(app.exec())
+        finally:
+            mail.stop()
     finally:
         window.close()
         runner.shutdown()
