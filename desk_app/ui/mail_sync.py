@@ -7,13 +7,14 @@ account at once either way. The status bar says how each account is doing, in pl
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
 from desk_app.store.mail_store import MailStore
 from desk_app.store.records import AccountRecord
 from desk_app.ui.context import DeskContext
+from desk_app.ui.settings import ui_settings
 from desk_app.worker.background import BackgroundMailSync
 from desk_app.worker.runner import WorkerOptions
 
@@ -64,7 +65,7 @@ class MailSync(QObject):
         menu = _menu(window, "&File")
         if menu is not None:
             menu.insertAction(menu.actions()[-1] if menu.actions() else None, self.action)
-        wanted = QSettings().value(SETTING, enabled_by_default, type=bool)
+        wanted = ui_settings().value(SETTING, enabled_by_default, type=bool)
         self.action.setChecked(bool(wanted))
         self.action.toggled.connect(self._toggled)
         self._timer = QTimer(self)
@@ -93,7 +94,7 @@ class MailSync(QObject):
         self._sync.wait(15)
 
     def _toggled(self, on: bool) -> None:
-        QSettings().setValue(SETTING, on)
+        ui_settings().setValue(SETTING, on)
         if on:
             self._sync.start()
         else:
