@@ -18,7 +18,6 @@ from desk_app.store import Database, Queries, Service
 from desk_app.store.records import AgentRecord
 from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
-from desk_app.ui.mail_sync import MailSync
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.messages import MessageBridge
 from desk_app.ui.settings import APPLICATION, ORGANISATION
@@ -65,9 +64,13 @@ def run_gui(
         if screenshot is not None:
             return _screenshot(app, window, screenshot, size, view, ticket)
         crash.install_excepthook()
-        mail = MailSync(window, window.ctx, database_url, enabled_by_default=db.is_sqlite)
         window.show()
         window.start(view=view, ticket=ticket)
+        # The mail worker (and the IMAP/SMTP libraries it imports) starts once the first page
+        # is on screen: start-up time is the agent's, mail can wait a moment.
+        from desk_app.ui.mail_sync import MailSync
+
+        mail = MailSync(window, window.ctx, database_url, enabled_by_default=db.is_sqlite)
         try:
             return int(app.exec())
         finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from psycopg.errors import QueryCanceled
 from sqlalchemy import Select, column, func, literal_column, select, table, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -201,6 +200,8 @@ def _postgres_candidates(session: Session, terms: Sequence[QueryTerm], count: in
             statement_timeout=str(NEWEST_FIRST_BUDGET_MS),
         )
     except OperationalError as exc:
+        from psycopg.errors import QueryCanceled  # PostgreSQL only: SQLite never imports it
+
         if not isinstance(exc.orig, QueryCanceled):
             raise
     return _with_settings(session, statement, enable_indexscan="off", enable_seqscan="off")
