@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.core.enums import IdentityKind
@@ -17,6 +17,19 @@ from desk_app.store.command_base import CommandBase
 from desk_app.store.journal import Journal
 from desk_app.store.models import Customer, CustomerIdentity, Message, Ticket
 from desk_app.store.records import OpResult
+
+
+def first_email(customer_id: ColumnElement[int] | int) -> Select[tuple[str]]:
+    """A customer's first e-mail address: where replies go, and what the inbox shows."""
+    return (
+        select(CustomerIdentity.value)
+        .where(
+            CustomerIdentity.customer_id == customer_id,
+            CustomerIdentity.kind == IdentityKind.EMAIL.value,
+        )
+        .order_by(CustomerIdentity.id)
+        .limit(1)
+    )
 
 
 class CustomerCommands(CommandBase):

@@ -16,15 +16,15 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desk_app.core.enums import Channel, DeliveryState, Direction, IdentityKind, Priority, Status
+from desk_app.core.enums import Channel, DeliveryState, Direction, Priority, Status
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
 from desk_app.core.threading_rules import normalise_message_id, normalise_subject
 from desk_app.store import sla_store
+from desk_app.store.customer_commands import first_email
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
     Customer,
-    CustomerIdentity,
     Department,
     Lease,
     MailAccount,
@@ -539,15 +539,7 @@ class MailStore(Service):
         account = self._sending_account(session, ticket)
         if account is None:
             return "no active mail account to send from; add one with `desk account add`"
-        to_address = session.scalar(
-            select(CustomerIdentity.value)
-            .where(
-                CustomerIdentity.customer_id == ticket.customer_id,
-                CustomerIdentity.kind == IdentityKind.EMAIL.value,
-            )
-            .order_by(CustomerIdentity.id)
-            .limit(1)
-        )
+        to_address = session.scalar(first_email(ticket.customer_id))
         if to_address is None or to_address == UNKNOWN_SENDER:
             return "the customer has no e-mail address"
         department = session.get(Department, ticket.department_id) if ticket.department_id else None

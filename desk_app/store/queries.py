@@ -24,6 +24,7 @@ from desk_app.core.views import (
     ViewKind,
 )
 from desk_app.store import search
+from desk_app.store.customer_commands import first_email
 from desk_app.store.database import Database
 from desk_app.store.models import (
     PENDING_SQL,
@@ -385,16 +386,7 @@ class Queries:
         if not ticket_ids:
             return []
         assignee = aliased(Agent)
-        first_email = (
-            select(CustomerIdentity.value)
-            .where(
-                CustomerIdentity.customer_id == Ticket.customer_id,
-                CustomerIdentity.kind == IdentityKind.EMAIL.value,
-            )
-            .order_by(CustomerIdentity.id)
-            .limit(1)
-            .scalar_subquery()
-        )
+        email = first_email(Ticket.customer_id).scalar_subquery()
         query = (
             select(
                 Ticket.id,
@@ -406,7 +398,7 @@ class Queries:
                 Department.name,
                 assignee.display_name,
                 Customer.name,
-                first_email,
+                email,
                 Ticket.created_at,
                 Ticket.updated_at,
                 Ticket.sla_due_at,
