@@ -20,7 +20,7 @@ from desk_app import __version__, cli_mail
 from desk_app.cli_context import Context, verb
 from desk_app.config import configured_agent_email, resolve_database_url
 from desk_app.core.enums import Channel, Priority, Role, Status
-from desk_app.core.errors import DeskError, InvalidInput, UsageError
+from desk_app.core.errors import DeskError, InvalidInput, NotFound, UsageError
 from desk_app.core.views import Page, SortKey, View, ViewKind
 from desk_app.logs import configure_logging
 from desk_app.store import Database, sla_store
@@ -98,8 +98,6 @@ def _view_from_args(args: argparse.Namespace, ctx: Context) -> View:
             raise UsageError("--view department needs --department NAME")
         match = [d for d in ctx.queries().departments() if d.name == args.department]
         if not match:
-            from desk_app.core.errors import NotFound
-
             raise NotFound(f"department '{args.department}' does not exist")
         return View(kind, match[0].id)
     if kind is ViewKind.MINE and ctx.actor_id(required=False) is None:
@@ -226,12 +224,16 @@ def cmd_sla_import(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_report_sla(args: argparse.Namespace, ctx: Context) -> Any:
-    since = _parse_time(args.since if "T" in args.since else args.since + "T00:00:00+00:00")
-    until = None
-    if args.until:
-        until = _parse_time(args.until if "T" in args.until else args.until + "T00:00:00+00:00")
-    assert since is not None
+    since = _parse_day_or_time(args.since)
+    until = _parse_day_or_time(args.until) if args.until else None
     return sla_store.compliance_report(ctx.db, since, until)
+
+
+def _parse_day_or_time(value: str) -> datetime:
+    """'2026-11-01' (midnight UTC) or a full ISO 8601 time with offset."""
+    parsed = _parse_time(value if "T" in value else f"{value}T00:00:00+00:00")
+    assert parsed is not None
+    return parsed
 
 
 def cmd_departments_list(args: argparse.Namespace, ctx: Context) -> Any:

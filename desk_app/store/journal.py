@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from desk_app.store.models import AuditEvent, ChangeLogEntry
@@ -90,7 +90,3 @@ class Journal:
 def current_txid(session: Session) -> int:
     """This PostgreSQL transaction's id (assigning one if it has none yet)."""
     return int(session.scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)
-
-
-def latest_seq(session: Session) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(ChangeLogEntry.seq), 0))) or 0)

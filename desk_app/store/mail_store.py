@@ -294,8 +294,7 @@ class MailStore(Service):
         message.auto_kind = mail.auto_kind
         raw.message_id = message.id
         if outcome == "threaded":
-            if ticket.status == Status.SOLVED or ticket.status == Status.PENDING:
-                self._change_status(journal, ticket, Status.OPEN, reason="customer replied")
+            self._reopen_for_customer(journal, ticket)
             self._finish_ticket(journal, ticket, message)
         else:
             sla_store.recompute_ticket(session, ticket, journal.at)
@@ -495,13 +494,6 @@ class MailStore(Service):
                 item.state = DeliveryState.QUEUED.value
                 session.get_one(Message, item.message_id).delivery_state = "queued"
             return len(items)
-
-    def outbox_counts(self) -> dict[str, int]:
-        with self.db.read() as session:
-            rows = session.execute(
-                select(OutboxItem.state, func.count()).group_by(OutboxItem.state)
-            ).all()
-            return {state: int(count) for state, count in rows}
 
     def _settle(
         self, outbox_id: int, state: DeliveryState, error: str | None, next_at: datetime | None

@@ -201,11 +201,7 @@ class Service(CustomerCommands):
                 raise InvalidInput(
                     f"ticket #{ticket.id} is closed; new mail for it becomes a follow-up ticket"
                 )
-            if ticket.status in (Status.SOLVED, Status.PENDING):
-                self._set_field(
-                    journal, ticket, "status", Status.OPEN.value, reason="customer replied"
-                )
-                ticket.solved_at = None
+            self._reopen_for_customer(journal, ticket)
             message = self._add_message(
                 session,
                 journal,
@@ -537,6 +533,11 @@ class Service(CustomerCommands):
             new=new_shown,
             reason=reason,
         )
+
+    def _reopen_for_customer(self, journal: Journal, ticket: Ticket) -> None:
+        """The customer wrote: a solved or pending ticket is someone's work again."""
+        if ticket.status in (Status.SOLVED, Status.PENDING):
+            self._change_status(journal, ticket, Status.OPEN, reason="customer replied")
 
     def _change_status(
         self, journal: Journal, ticket: Ticket, status: Status, reason: str | None

@@ -93,11 +93,8 @@ _PARSED: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], SlaRules] = {
 def recompute_ticket(session: Session, ticket: Ticket, now: datetime) -> SlaState:
     """Recompute and store one ticket's targets from its whole history."""
     session.flush()
-    department = session.get(Department, ticket.department_id) if ticket.department_id else None
     history = _histories(session, [ticket.id])[ticket.id]
-    state = load_rules(session).decide(
-        _facts(ticket, department.name if department else None), history, now
-    )
+    state = load_rules(session).decide(_ticket_facts(session, ticket), history, now)
     for column, value in _ticket_columns(state).items():
         setattr(ticket, column, value)
     session.execute(delete(SlaTarget).where(SlaTarget.ticket_id == ticket.id))
@@ -143,12 +140,13 @@ def _target_rows(ticket_id: int, state: SlaState) -> list[dict[str, Any]]:
     ]
 
 
-def _facts(ticket: Ticket, department: str | None) -> TicketFacts:
-    return TicketFacts(
-        department=department,
-        priority=Priority(ticket.priority),
-        channel=Channel(ticket.channel),
-    )
+def _ticket_facts(session: Session, ticket: Ticket) -> TicketFacts:
+    department = session.get(Department, ticket.department_id) if ticket.department_id else None
+    return _facts(ticket.priority, ticket.channel, department.name if department else None)
+
+
+def _facts(priority: str, channel: str, department: str | None) -> TicketFacts:
+    return TicketFacts(department=department, priority=Priority(priority), channel=Channel(channel))
 
 
 def _histories(session: Session, ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
@@ -225,10 +223,8 @@ def recompute_all(db: Database, clock: Clock = utc_now, *, only_unsolved: bool =
                     Ticket.id.in_(ids)
                 )
             ):
-                facts = TicketFacts(
-                    department=departments.get(ticket.department_id),
-                    priority=Priority(ticket.priority),
-                    channel=Channel(ticket.channel),
+                facts = _facts(
+                    ticket.priority, ticket.channel, departments.get(ticket.department_id)
                 )
                 state = rules.decide(facts, histories.get(ticket.id, []), now)
                 updates.append({"id": ticket.id, **_ticket_columns(state)})
@@ -319,8 +315,7 @@ def explain(db: Database, ticket_id: int, clock: Clock = utc_now) -> dict[str, A
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")
-        department = session.get(Department, ticket.department_id) if ticket.department_id else None
-        facts = _facts(ticket, department.name if department else None)
+        facts = _ticket_facts(session, ticket)
         history = _histories(session, [ticket.id])[ticket.id]
         state = load_rules(session).decide(facts, history, clock())
         return {
