@@ -74,6 +74,8 @@ class Agent(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     role: Mapped[str] = mapped_column(String(16), default="agent")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Appended by templates ({{ agent.signature }}); plain text.
+    signature: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -89,6 +91,8 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(300), default="")
     organisation: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The language we write to them in ("en", "ja", "ru"...); None: not known yet.
+    language: Mapped[str | None] = mapped_column(String(16))
     # A merged customer stays as a tombstone pointing at the survivor, so old references resolve.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -460,3 +464,99 @@ class SlaTarget(Base):
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # While paused: how much of the target is left (the clock resumes with exactly this).
     remaining_s: Mapped[int | None] = mapped_column(Integer)
+
+
+class TeamSetting(Base):
+    """A setting shared by the whole team (company name, help-centre address...), as JSON text."""
+
+    __tablename__ = "team_settings"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Template(Base):
+    """A reusable answer. Scope says who sees it: everyone, one department, or its owner only."""
+
+    __tablename__ = "templates"
+    __table_args__ = (Index("ix_templates_scope", "scope", "department_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # Optional rich body (sanitised HTML); the plain body is always there for text mail.
+    body_html: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    # Space-separated, lower case.
+    tags: Mapped[str] = mapped_column(String(500), default="")
+    scope: Mapped[str] = mapped_column(String(16), default="everyone")
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="CASCADE")
+    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    shortcut: Mapped[str | None] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TemplateFavourite(Base):
+    __tablename__ = "template_favourites"
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("templates.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class TemplateUse(Base):
+    """A template was sent in a reply: the raw facts behind its effectiveness figures."""
+
+    __tablename__ = "template_uses"
+    __table_args__ = (
+        Index("ix_template_uses_template", "template_id", "used_at"),
+        Index("ix_template_uses_ticket", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SlaEscalation(Base):
+    """An escalation the worker carried out: one per ticket, target and due time, so it runs
+    once even when several workers see the same breach."""
+
+    __tablename__ = "sla_escalations"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What was done, as JSON: raised priority, notified leads, moved department.
+    actions: Mapped[str] = mapped_column(Text, default="")
+
+
+class Presence(Base):
+    """What one desktop's agent is doing now. Refreshed every 10 s; stale after expires_at."""
+
+    __tablename__ = "presence"
+    __table_args__ = (Index("ix_presence_ticket", "ticket_id"),)
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    # "viewing" or "replying"; None: the app is open on no ticket.
+    activity: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
