@@ -32,6 +32,18 @@ class ConflictError(DeskError):
     kind = "conflict"
 
 
+class CollisionError(ConflictError):
+    """A message arrived on the ticket while the agent was writing: they should read it first.
+
+    new_message_ids lists what they have not seen, so the window can show exactly those."""
+
+    kind = "collision"
+
+    def __init__(self, message: str, new_message_ids: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.new_message_ids = new_message_ids
+
+
 class NotFound(DeskError):
     exit_code = 4
     kind = "not_found"

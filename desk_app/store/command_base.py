@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel, Direction, DraftKind, Priority, Role, Status
-from desk_app.core.errors import ConflictError, InvalidInput, NotFound
+from desk_app.core.errors import CollisionError, ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
 from desk_app.store.database import Database
 from desk_app.store.journal import Journal
-from desk_app.store.models import Agent, AuditEvent, Department, Ticket
+from desk_app.store.models import Agent, AuditEvent, Department, Message, Ticket
 
 MAX_SUBJECT = 500
 MAX_BODY = 1_000_000
@@ -142,4 +142,31 @@ def conflict_message(session: Session, ticket: Ticket, expected_version: int) ->
     return (
         f"ticket #{ticket.id} changed since you loaded it (your version {expected_version}, "
         f"now {ticket.version}): {detail}. Nothing was saved; reload and try again."
+    )
+
+
+def check_unseen(session: Session, ticket_id: int, seen_message_id: int | None) -> None:
+    """Refuse to add to a conversation that grew since the agent last looked at it.
+
+    Message ids only grow, so "newer than what I saw" is one indexed range read. Runs under the
+    ticket's row lock, so a message committed after this check cannot slip in unseen.
+    """
+    if seen_message_id is None:
+        return
+    rows = session.execute(
+        select(Message.id, Message.direction, Agent.display_name)
+        .outerjoin(Agent, Agent.id == Message.author_agent_id)
+        .where(Message.ticket_id == ticket_id, Message.id > seen_message_id)
+        .order_by(Message.id)
+    ).all()
+    if not rows:
+        return
+    said = "; ".join(
+        describe_event(direction, None, None, None, name) for _id, direction, name in rows
+    )
+    raise CollisionError(
+        f"ticket #{ticket_id} has {len(rows)} new message{'s' if len(rows) > 1 else ''} "
+        f"since you opened it: {said}. Nothing was sent; read it, then send anyway, edit or "
+        "discard.",
+        tuple(row_id for row_id, _direction, _name in rows),
     )

@@ -18,6 +18,8 @@ PEOPLE_ENTITIES = frozenset({"agent", "department"})
 class ChangeSummary:
     ticket_ids: set[int] = field(default_factory=set)
     customer_ids: set[int] = field(default_factory=set)
+    # Tickets whose "who is on it" changed (presence): redraw the marks, nothing else.
+    presence_ticket_ids: set[int] = field(default_factory=set)
     people: bool = False  # agents or departments changed: reload the pickers
     counts: bool = False  # something that view counts depend on changed
 
@@ -41,12 +43,21 @@ class ChangeSummary:
                 self.counts = True
             elif change.entity == "sla":
                 self.counts = True
+            elif change.entity == "presence":
+                self.presence_ticket_ids.add(change.entity_id)
 
     def merge(self, other: ChangeSummary) -> None:
         self.ticket_ids |= other.ticket_ids
         self.customer_ids |= other.customer_ids
+        self.presence_ticket_ids |= other.presence_ticket_ids
         self.people = self.people or other.people
         self.counts = self.counts or other.counts
 
     def __bool__(self) -> bool:
-        return bool(self.ticket_ids or self.customer_ids or self.people or self.counts)
+        return bool(
+            self.ticket_ids
+            or self.customer_ids
+            or self.presence_ticket_ids
+            or self.people
+            or self.counts
+        )

@@ -8,12 +8,9 @@ session's shared server is never disturbed).
 from __future__ import annotations
 
 import itertools
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +21,7 @@ from desk_app.store.change_feed import ChangeReader
 from desk_app.sync import ChangeListener, SyncState
 from desk_app.sync.backoff import Backoff
 from desk_app.sync.wakeups import PostgresWakeups
+from tests.pg_control import OwnServer, own_server
 from tests.sync.helpers import Collector, commit_change
 
 
@@ -113,33 +111,13 @@ def test_a_terminated_listening_connection_loses_no_change(postgresql_database_u
 
 
 @pytest.fixture(scope="module")
-def own_server() -> Iterator[tuple[str, Path, Path, str | None]]:
-    """A PostgreSQL server this module may stop and start: (url, data dir, socket dir, the
-    system user pgserver runs it as when we are root)."""
-    import pgserver
-
-    folder = Path(tempfile.mkdtemp(prefix="desk-sync-pg-"))
-    server = pgserver.get_server(folder / "pg", cleanup_mode="delete")
-    url = server.get_uri()
-    db = Database(url)
-    db.upgrade()
-    db.dispose()
-    socket_dir = Path(sa.make_url(url).query["host"])  # type: ignore[arg-type]
-    try:
-        yield url, folder / "pg", socket_dir, server.system_user
-    finally:
-        server.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+def server() -> Iterator[OwnServer]:
+    with own_server() as running:
+        yield running
 
 
-def _pg_ctl(data_dir: Path, user: str | None, *args: str) -> None:
-    from pgserver._commands import pg_ctl
-
-    pg_ctl(list(args), pgdata=data_dir, user=user, timeout=30)
-
-
-def test_a_server_restart_mid_stream_loses_and_repeats_no_change(own_server):
-    url, data_dir, socket_dir, user = own_server
+def test_a_server_restart_mid_stream_loses_and_repeats_no_change(server):
+    url = server.url
     db = Database(url)
     collector = Collector()
     listener = ChangeListener(
@@ -151,21 +129,10 @@ def test_a_server_restart_mid_stream_loses_and_repeats_no_change(own_server):
         assert collector.wait_for(lambda: listener.status.state is SyncState.LIVE, 5)
         writer.start()
         time.sleep(0.5)
-        _pg_ctl(data_dir, user, "-w", "-m", "fast", "stop")
+        server.stop()
         assert collector.wait_for(lambda: listener.status.state is SyncState.RECONNECTING, 5)
         time.sleep(0.5)
-        _pg_ctl(
-            data_dir,
-            user,
-            "-w",
-            "-o",
-            '-h ""',
-            "-o",
-            f"-k {socket_dir}",
-            "-l",
-            str(data_dir / "log"),
-            "start",
-        )
+        server.start()
         assert collector.wait_for(lambda: listener.status.state is SyncState.LIVE, 10)
         time.sleep(0.5)
         writer.finish()

@@ -51,7 +51,7 @@ def test_the_window_fetches_mail_while_syncing_is_on(
         qtbot.waitUntil(lambda: queries.view_count(View(ViewKind.ALL_OPEN)) == 1, timeout=15_000)
         assert queries.view_page(View(ViewKind.ALL_OPEN))[0].subject == "Где мой заказ?"
         sync.refresh_status()
-        qtbot.waitUntil(lambda: "support: synced" in sync.label.text(), timeout=5_000)
+        qtbot.waitUntil(lambda: "support: synced" in sync.label.text(), timeout=15_000)
         sync.action.setChecked(False)  # the agent switches it off
         qtbot.waitUntil(lambda: not sync.running, timeout=15_000)
     finally:
