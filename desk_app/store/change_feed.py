@@ -15,8 +15,10 @@ the position is simply the highest sequence number read.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -44,37 +46,47 @@ class ChangeReader:
         self._delivered: dict[int, int] = {}  # seq -> txid, for rows at or above the watermark
         self.position = self._present() if position is None else position
 
-    def poll(self) -> list[Change]:
+    def poll(self, via: FetchRows | None = None) -> list[Change]:
         """Changes committed since the last poll, each delivered once, in sequence order.
 
-        The reader's state changes only after the read transaction has closed cleanly: if the
-        connection dies while reading (or on the closing ROLLBACK), the next poll reads the
-        same rows again instead of having moved past them."""
-        with self.db.read() as session:
-            if self.db.is_sqlite:
-                rows = self._rows(session, ChangeLogEntry.seq > self.position)
-                oldest_running = None
-            else:
-                # The watermark and the rows must come from one snapshot.
-                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-                oldest_running = _oldest_running_transaction(session)
-                rows = self._rows(session, ChangeLogEntry.txid >= self.position)
-            changes = [(_change(row), row.txid) for row in rows]
-        if oldest_running is None:
+        via: on PostgreSQL, a way to run the poll on a connection already open in autocommit
+        (the listener's own LISTEN connection), saving the pool checkout and its ping.
+
+        The reader's state changes only after the read has finished cleanly: if the connection
+        dies while reading, the next poll reads the same rows again instead of having moved
+        past them."""
+        oldest_running, rows = self._fetch(via)
+        if oldest_running is None:  # SQLite: sequence numbers commit in order
+            changes = [_change(row) for row in rows]
             if changes:
-                self.position = changes[-1][0].seq
-            return [change for change, _ in changes]
-        fresh = [(change, txid) for change, txid in changes if change.seq not in self._delivered]
-        self._delivered.update((change.seq, txid or 0) for change, txid in fresh)
+                self.position = changes[-1].seq
+            return changes
+        fresh = [row for row in rows if row[0] not in self._delivered]
+        self._delivered.update((row[0], row[6] or 0) for row in fresh)
         self.position = max(self.position, oldest_running)
         self._delivered = {
             seq: txid for seq, txid in self._delivered.items() if txid >= self.position
         }
-        return [change for change, _ in fresh]
+        return [_change(row) for row in fresh]
 
-    def _rows(self, session: Session, condition: object) -> list[ChangeLogEntry]:
-        query = select(ChangeLogEntry).where(condition).order_by(ChangeLogEntry.seq)
-        return list(session.scalars(query))
+    def _fetch(self, via: FetchRows | None = None) -> tuple[int | None, list[tuple[Any, ...]]]:
+        """Rows (seq, entity, entity_id, op, actor, at, txid) after the position, and on
+        PostgreSQL the oldest running transaction."""
+        if self.db.is_sqlite:
+            with self.db.read() as session:
+                query = _SELECT.where(_LOG.c.seq > self.position)
+                return None, [tuple(row) for row in session.execute(query)]
+        # The watermark and the rows come from ONE statement, hence one snapshot, in
+        # autocommit: one round trip per poll. Fifty desktops poll on every change, so the
+        # BEGIN / SET ISOLATION / two SELECTs / ROLLBACK of a session would cost five.
+        parameters = {"position": self.position}
+        if via is not None:
+            rows = via(POSTGRES_POLL_SQL, parameters)
+        else:
+            with self.db.autocommit() as connection:
+                rows = [tuple(r) for r in connection.exec_driver_sql(POSTGRES_POLL_SQL, parameters)]
+        # The LEFT JOIN gives one row of NULLs when nothing is new.
+        return int(rows[0][0]), [tuple(row[1:]) for row in rows if row[1] is not None]
 
     def _present(self) -> int:
         with self.db.read() as session:
@@ -83,8 +95,33 @@ class ChangeReader:
             return _oldest_running_transaction(session)
 
 
-def _change(row: ChangeLogEntry) -> Change:
-    return Change(row.seq, row.entity, row.entity_id, row.op, row.actor_agent_id, row.at)
+_LOG = ChangeLogEntry.__table__
+_SELECT = select(
+    _LOG.c.seq,
+    _LOG.c.entity,
+    _LOG.c.entity_id,
+    _LOG.c.op,
+    _LOG.c.actor_agent_id,
+    _LOG.c.at,
+    _LOG.c.txid,
+).order_by(_LOG.c.seq)
+# pg_current_snapshot() is the statement's own snapshot, so "every transaction older than
+# oldest_running has finished" holds for exactly the rows this statement sees.
+POSTGRES_POLL_SQL = """
+    SELECT s.oldest_running, c.seq, c.entity, c.entity_id, c.op, c.actor_agent_id, c.at, c.txid
+    FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS oldest_running) AS s
+    LEFT JOIN change_log AS c ON c.txid >= %(position)s
+    ORDER BY c.seq
+"""
+
+# Runs a statement with named parameters on an open autocommit connection, returns its rows.
+FetchRows = Callable[[str, Mapping[str, object]], list[tuple[Any, ...]]]
+
+
+def _change(row: tuple[Any, ...]) -> Change:
+    seq, entity, entity_id, op, actor, at, _txid = row
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return Change(int(seq), entity, int(entity_id), op, actor, at)
 
 
 def _oldest_running_transaction(session: Session) -> int:

@@ -117,6 +117,13 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def autocommit(self) -> Iterator[sa.Connection]:
+        """A connection without a transaction, for a single statement that needs no more (one
+        round trip instead of BEGIN, the statement and ROLLBACK)."""
+        with _unavailable_on_connection_errors(self), self.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
     def dispose(self) -> None:
         self.engine.dispose()
 

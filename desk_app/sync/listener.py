@@ -151,7 +151,8 @@ class ChangeListener:
             wakeups.close()
 
     def _sync(self, reader: ChangeReader, *, connected: bool = False) -> None:
-        changes = reader.poll()
+        wakeups = self._wakeups
+        changes = reader.poll(wakeups.fetch if wakeups is not None else None)
         now = self._clock()
         status = replace(self._status, state=SyncState.LIVE, last_sync=now, error=None)
         if changes:

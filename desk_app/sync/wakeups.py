@@ -12,11 +12,13 @@ import socket
 import sqlite3
 import threading
 import time
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import psycopg
 from sqlalchemy.engine import make_url
 
+from desk_app.store.change_feed import FetchRows
 from desk_app.store.database import Database
 from desk_app.store.journal import NOTIFY_CHANNEL
 
@@ -27,6 +29,10 @@ SQLITE_POLL_S = 0.1
 
 
 class Wakeups(Protocol):
+    # On PostgreSQL: runs the change-log poll on the wake-up connection itself (see
+    # ChangeReader.poll); None where there is no such connection.
+    fetch: FetchRows | None
+
     def wait(self, timeout: float) -> bool:
         """Block until a wake-up (True) or the timeout or an interrupt (False). Raises on a
         lost connection."""
@@ -74,12 +80,27 @@ class PostgresWakeups:
             raise
         self._interrupt_in, self._interrupt_out = socket.socketpair()
         self._interrupt_in.setblocking(False)
+        self._queried = False
+        self.fetch: FetchRows | None = self._fetch
 
     @property
     def backend_pid(self) -> int:
         return int(self._connection.info.backend_pid)
 
+    def _fetch(self, sql: str, parameters: Mapping[str, object]) -> list[tuple[Any, ...]]:
+        """Read the change log on this connection: already open, in autocommit, so a poll is
+        one round trip. Notifications that arrive meanwhile are kept by psycopg (>= 3.2) for
+        the next wait()."""
+        self._queried = True
+        return self._connection.execute(sql, parameters).fetchall()
+
     def wait(self, timeout: float) -> bool:
+        if self._queried:
+            # A NOTIFY that came in during the last poll was read off the socket with the
+            # query's reply, so select() would not see it: collect it first.
+            self._queried = False
+            if list(self._connection.notifies(timeout=0)):
+                return True
         connection, interrupt = self._connection.fileno(), self._interrupt_in.fileno()
         ready, _, _ = select.select([connection, interrupt], [], [], timeout)
         if interrupt in ready:
@@ -107,6 +128,8 @@ class PostgresWakeups:
 class SqliteWakeups:
     """SQLite has no NOTIFY; `PRAGMA data_version` changes whenever another connection commits,
     so a cheap poll on a connection of our own stands in for it."""
+
+    fetch: FetchRows | None = None  # the change log is read through the pool
 
     def __init__(self, path: str, poll_s: float) -> None:
         self._poll_s = poll_s

@@ -117,8 +117,8 @@ class _ConnectionLostWhileReading(ChangeReader):
 
     fail = True
 
-    def _rows(self, session, condition):
-        rows = super()._rows(session, condition)
+    def _fetch(self, via=None):
+        rows = super()._fetch(via)
         if self.fail:
             from desk_app.core.errors import Unavailable
 
