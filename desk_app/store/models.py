@@ -93,6 +93,8 @@ class Customer(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     # The language we write to them in ("en", "ja", "ru"...); None: not known yet.
     language: Mapped[str | None] = mapped_column(String(16))
+    # Space-separated, case-folded ("vip partner"): SLA policies and routing rules match on them.
+    tags: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # A merged customer stays as a tombstone pointing at the survivor, so old references resolve.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -209,6 +211,8 @@ class Ticket(Base):
     # every clock is paused, how much of the nearest target is left.
     sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_paused_remaining_s: Mapped[int | None] = mapped_column(Integer)
+    # Space-separated, case-folded; set by agents and routing rules.
+    tags: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     assignee: Mapped[Agent | None] = relationship(lazy="joined")
@@ -560,3 +564,53 @@ class Presence(Base):
     activity: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RoutingRuleRow(Base):
+    """A routing rule (core.routing.RoutingRule.to_dict() as JSON); lower position first."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    definition: Mapped[str] = mapped_column(Text)
+    # The department whose lead may edit it; None: team-wide (admins and leads).
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OncallRotation(Base):
+    """An on-call rotation (core.oncall.Rotation.to_dict() as JSON)."""
+
+    __tablename__ = "oncall_rotations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="CASCADE")
+    )
+    definition: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OncallOverride(Base):
+    """Someone covers (part of) a shift; audited like every other change."""
+
+    __tablename__ = "oncall_overrides"
+    __table_args__ = (Index("ix_oncall_overrides_rotation_ends", "rotation_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("oncall_rotations.id", ondelete="CASCADE"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    covers_agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL")
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
