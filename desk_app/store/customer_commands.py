@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from desk_app.core.enums import IdentityKind
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email, normalise_identity, normalise_phone
+from desk_app.core.tags import normalise_language, normalise_tags
 from desk_app.store import search
 from desk_app.store.command_base import CommandBase
 from desk_app.store.journal import Journal
@@ -45,8 +46,13 @@ class CustomerCommands(CommandBase):
         add_emails: Iterable[str] = (),
         add_phones: Iterable[str] = (),
         remove_identities: Iterable[str] = (),
+        tags: Iterable[str] | str | None = None,
+        language: str | None = None,
         expected_version: int | None = None,
     ) -> OpResult:
+        """Change what is given; None leaves a field as it is. Tags replace the old set."""
+        new_tags = None if tags is None else normalise_tags(tags)
+        new_language = None if language is None else normalise_language(language)
         with self.db.write() as session:
             journal = self._journal(session)
             customer = self._customer_for_update(session, customer_id)
@@ -66,6 +72,21 @@ class CustomerCommands(CommandBase):
                         new=value.strip(),
                     )
                     setattr(customer, field, value.strip())
+            if new_tags is not None and customer.tags != new_tags:
+                journal.audit(
+                    "customer", customer.id, "edit", field="tags", old=customer.tags, new=new_tags
+                )
+                customer.tags = new_tags
+            if new_language is not None and (customer.language or "") != new_language:
+                journal.audit(
+                    "customer",
+                    customer.id,
+                    "edit",
+                    field="language",
+                    old=customer.language,
+                    new=new_language,
+                )
+                customer.language = new_language or None
             for kind, value in [(IdentityKind.EMAIL, normalise_email(e)) for e in add_emails] + [
                 (IdentityKind.PHONE, normalise_phone(p)) for p in add_phones
             ]:

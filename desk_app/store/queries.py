@@ -15,6 +15,7 @@ from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import PRIORITY_RANK, IdentityKind, Status
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.identities import normalise_identity
+from desk_app.core.tags import tag_set
 from desk_app.core.views import (
     DUE_SOON_WINDOW,
     RECENTLY_SOLVED_WINDOW,
@@ -458,6 +459,8 @@ class Queries:
             phones=[i.value for i in customer.identities if i.kind == IdentityKind.PHONE],
             version=customer.version,
             merged_into_id=customer.merged_into_id,
+            tags=tuple(sorted(tag_set(customer.tags))),
+            language=customer.language,
         )
 
     # --- appended for the desktop UI --------------------------------------------------------

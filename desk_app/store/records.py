@@ -124,6 +124,8 @@ class CustomerRecord:
     phones: list[str]
     version: int
     merged_into_id: int | None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
 
 
 @dataclass(frozen=True)

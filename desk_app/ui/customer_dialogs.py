@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.errors import DeskError
 from desk_app.store.records import CustomerRecord
 from desk_app.ui.context import DeskContext
+from desk_app.ui.styles import LANGUAGE_NAMES
 from desk_app.ui.window_sizing import pin_minimum_size
 
 
@@ -31,11 +33,20 @@ class EditCustomerDialog(QDialog):
         self.add_email.setPlaceholderText("another e-mail address (optional)")
         self.add_phone = QLineEdit()
         self.add_phone.setPlaceholderText("another phone number (optional)")
+        self.tags = QLineEdit(" ".join(customer.tags))
+        self.tags.setPlaceholderText("e.g. vip partner (SLA policies and routing match on them)")
+        self.language = QComboBox()
+        self.language.addItem("Not known", "")
+        for code, label in LANGUAGE_NAMES.items():
+            self.language.addItem(label, code)
+        self.language.setCurrentIndex(max(self.language.findData(customer.language or ""), 0))
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Organisation", self.organisation)
         form.addRow("Add e-mail", self.add_email)
         form.addRow("Add phone", self.add_phone)
+        form.addRow("Tags", self.tags)
+        form.addRow("Writes in", self.language)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

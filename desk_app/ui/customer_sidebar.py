@@ -23,7 +23,7 @@ from desk_app.store.records import CustomerRecord, OpResult, TicketRow
 from desk_app.ui.context import DeskContext
 from desk_app.ui.customer_dialogs import EditCustomerDialog, MergeCustomerDialog
 from desk_app.ui.formatting import relative_time
-from desk_app.ui.styles import STATUS_LABELS
+from desk_app.ui.styles import LANGUAGE_NAMES, STATUS_LABELS
 
 
 def _label(object_name: str = "") -> QLabel:
@@ -51,6 +51,7 @@ class CustomerSidebar(QWidget):
         self.name = _label("customerName")
         self.organisation = _label("muted")
         self.contacts = _label()
+        self.tags = _label("muted")
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes about this customer, for every agent…")
         self.notes.setMaximumHeight(84)
@@ -88,6 +89,7 @@ class CustomerSidebar(QWidget):
         layout.addWidget(self.name)
         layout.addWidget(self.organisation)
         layout.addWidget(self.contacts)
+        layout.addWidget(self.tags)
         layout.addLayout(buttons)
         notes_title = QLabel("Notes")
         notes_title.setObjectName("sectionTitle")
@@ -119,7 +121,7 @@ class CustomerSidebar(QWidget):
         if customer is None:
             self._customer = None
             self.name.setText("No ticket open")
-            for label in (self.organisation, self.contacts, self.message):
+            for label in (self.organisation, self.contacts, self.tags, self.message):
                 label.clear()
             self._set_notes("")
             self.tickets.clear()
@@ -146,6 +148,11 @@ class CustomerSidebar(QWidget):
         self.contacts.setText(
             "<br>".join([f"✉ {e}" for e in customer.emails] + [f"☎ {p}" for p in customer.phones])
         )
+        facts = [" ".join(f"#{tag}" for tag in customer.tags)] if customer.tags else []
+        if customer.language:
+            facts.append(f"writes in {LANGUAGE_NAMES.get(customer.language, customer.language)}")
+        self.tags.setText(" · ".join(facts))
+        self.tags.setVisible(bool(facts))
         if not self.save_notes.isEnabled():
             self._set_notes(customer.notes)
         self.tickets_title.setText(f"Tickets ({len(rows)})")
@@ -205,6 +212,7 @@ class CustomerSidebar(QWidget):
             return
         service = self._ctx.service
         name, organisation = dialog.name.text(), dialog.organisation.text()
+        tags, language = dialog.tags.text(), dialog.language.currentData()
         emails = [dialog.add_email.text()] if dialog.add_email.text().strip() else []
         phones = [dialog.add_phone.text()] if dialog.add_phone.text().strip() else []
         self._edit(
@@ -214,6 +222,8 @@ class CustomerSidebar(QWidget):
                 organisation=organisation,
                 add_emails=emails,
                 add_phones=phones,
+                tags=tags,
+                language=language,
                 expected_version=customer.version,
             ),
             "Customer saved",

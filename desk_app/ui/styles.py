@@ -40,6 +40,9 @@ STATUS_LABELS: dict[str, str] = {
     Status.CLOSED: "Closed",
 }
 
+# Each language by its own name, as a customer's language is shown to agents.
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "ja": "日本語", "ru": "Русский"}
+
 DELIVERY_LABELS: dict[str, str] = {
     DeliveryState.QUEUED: "Queued",
     DeliveryState.SENDING: "Sending…",
@@ -178,7 +181,11 @@ QLabel#sectionTitle {{ color: {muted}; font-weight: 600; }}
 QLabel#customerName {{ font-size: 13pt; font-weight: 600; }}
 QFrame#banner {{ border-radius: 6px; padding: 2px; }}
 QFrame#banner[level="error"] {{ background: {error_bg}; color: {error_fg}; }}
-QFrame#banner[level="warning"] {{ background: {warning_bg}; color: {warning_fg}; }}
+QFrame#banner[level="warning"], QFrame#banner[level="offline"] {{ background: {warning_bg};
+    color: {warning_fg}; }}
+QFrame#banner[level="offline"] {{ border: 1px solid {warning_fg}; }}
+QLabel#presence {{ padding: 3px 12px; color: {warning_fg}; background: {warning_bg};
+    font-weight: 600; }}
 QFrame#banner[level="info"] {{ background: {colours["outbound"].name()}; }}
 QFrame#banner QLabel {{ color: inherit; }}
 QFrame#composer {{ border-top: 1px solid {border}; }}

@@ -251,3 +251,30 @@ def test_find_customer_accepts_identity_as_typed(db, team, system):
     queries = Queries(db, None)
     assert queries.find_customer("Ivan@Пример.рф").id == created.customer_id
     assert queries.find_customer("+7 (495) 123-45-67").id == created.customer_id
+
+
+def test_tags_and_language_are_kept_in_one_form_and_audited(db, team, anna, ivan, clock):
+    anna.edit_customer(ivan, tags="VIP, Partner  vip", language="RU")
+    record = _customer(db, ivan)
+    assert record.tags == ("partner", "vip")
+    assert record.language == "ru"
+    events = audit_rows(db, entity="customer", entity_id=ivan)
+    assert ("tags", "", "partner vip") in [(e.field, e.old_value, e.new_value) for e in events]
+    anna.edit_customer(ivan, tags=[], language="")
+    record = _customer(db, ivan)
+    assert record.tags == () and record.language is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"tags": "v.i.p"}, "use letters, digits"),
+        ({"tags": "x" * 41}, "at most 40"),
+        ({"language": "klingon"}, "use one of en, ja, ru"),
+    ],
+)
+def test_bad_tags_or_language_change_nothing(db, anna, ivan, changes, message):
+    before = _customer(db, ivan)
+    with pytest.raises(InvalidInput, match=message):
+        anna.edit_customer(ivan, **changes)
+    assert _customer(db, ivan) == before

@@ -101,3 +101,28 @@ def test_merge_dialog_explains_an_unknown_identity(qtbot, db, clock, ctx, open_w
     qtbot.waitUntil(lambda: "no customer" in dialog.found_label.text(), timeout=3000)
     assert not dialog.merge_button.isEnabled()
     dialog.reject()
+
+
+def test_tags_and_language_are_shown_and_edited_in_the_dialog(qtbot, db, clock, ctx, open_window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    system = Service(db, None, clock)
+    result = system.create_ticket(subject="Hello", customer_email="kenji@example.jp", body="hi")
+    system.edit_customer(result.customer_id, tags="VIP", language="ja")
+    window = open_window(ctx, view="all_open")
+    _open(qtbot, window, result.ticket_id)
+    assert window.sidebar.tags.text() == "#vip · writes in 日本語"
+
+    def fill_in() -> None:
+        dialog = QApplication.activeModalWidget()
+        dialog.tags.setText("vip, partner")
+        dialog.language.setCurrentIndex(dialog.language.findData("ru"))
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_in)
+    window.sidebar.edit_customer()
+    settle(qtbot, window)
+    customer = ctx.queries.customer(result.customer_id)
+    assert (customer.tags, customer.language) == (("partner", "vip"), "ru")
+    qtbot.waitUntil(lambda: window.sidebar.tags.text() == "#partner #vip · writes in Русский")
