@@ -172,6 +172,8 @@ class Ticket(Base):
             postgresql_where=text(SOLVED_SQL),
         ),
         Index("ix_tickets_customer_updated", "customer_id", "updated_at", "id"),
+        # The workload board's "new today".
+        Index("ix_tickets_created_at", "created_at"),
         # Mail threading's fallback: the same customer writing with the same subject.
         Index("ix_tickets_customer_subject_key", "customer_id", "subject_key"),
     )

@@ -98,8 +98,11 @@ def upgrade() -> None:
         "tickets", sa.Column("tags", sa.String(length=500), server_default="", nullable=False)
     )
 
+    op.create_index("ix_tickets_created_at", "tickets", ["created_at"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_created_at", table_name="tickets")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_column("tags")
 
