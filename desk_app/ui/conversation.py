@@ -36,6 +36,10 @@ KIND_LABELS = {
 }
 
 
+# Audit actions shown between the messages: field changes by people, the system and routing.
+TIMELINE_ACTIONS = frozenset({"update", "route"})
+
+
 @dataclass(frozen=True)
 class PendingMessage:
     """A reply or note the agent just sent, shown until the stored message comes back."""
@@ -206,7 +210,9 @@ class ConversationView(QTextBrowser):
             (m.created_at, 1, self._message_html(m)) for m in detail.messages
         ]
         events.extend(
-            (a.at, 0, self._audit_html(a)) for a in detail.audit if a.action == "update" and a.field
+            (a.at, 0, self._audit_html(a))
+            for a in detail.audit
+            if a.action in TIMELINE_ACTIONS and a.field
         )
         events.sort(key=lambda item: (item[0], item[1]))
         if not detail.messages:
@@ -237,8 +243,11 @@ class ConversationView(QTextBrowser):
         who = event.actor or "System"
         field = (event.field or "").replace("_", " ")
         when = local_time(event.at, self._zone, self._now)
-        text = f"{who} changed {field} to {event.new_value or '—'} · {when}"
-        return self._muted_line(text)
+        text = f"{who} changed {field} to {event.new_value or '—'}"
+        if event.reason:
+            # Why is the part a colleague needs later: "moved: refund question", "SLA breach".
+            text += f" ({event.reason})"
+        return self._muted_line(f"{text} · {when}")
 
     def _card(self, kind: str, header_left: str, header_right: str, body: str) -> str:
         # One single-cell table per card. A nested table for a right-aligned time cost
