@@ -6,6 +6,11 @@
 Prints progress to stderr and one JSON object as the last line of stdout.
 Goals at 100,000 tickets: view page and count p95 <= 20 ms, search p95 <= 50 ms,
 a command p95 <= 20 ms, seeding >= 5,000 tickets/s.
+
+Seeding throughput counts the loader's work only: the demo tickets are generated first (the
+benchmark's input, reported as generate_seconds), then handed to BulkLoader.load under the
+timer. generate_and_seed_tickets_per_s is the older figure that timed both together. The load
+average beside the figures says how busy the machine was (the loader uses every core).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import sys
 import time
@@ -59,6 +65,9 @@ def main() -> int:
     parser.add_argument("--database-url")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument(
+        "--workers", type=int, help="document-building processes (default: one per spare core)"
+    )
     args = parser.parse_args()
     rng = random.Random(11)
     now = datetime.now(UTC)
@@ -66,14 +75,19 @@ def main() -> int:
     with database_url(args.database_url, args.backend) as url:
         db = Database(url)
         db.upgrade()
-        progress(f"seeding {args.tickets} tickets into {db.describe()}")
-        loader = BulkLoader(db)
-        loader.ensure_team(DEPARTMENTS, demo_agents())
+        progress(f"generating {args.tickets} demo tickets")
         started = time.perf_counter()
-        counts = loader.load(
-            with_messages(demo_tickets(args.tickets, now), args.messages_per_ticket)
-        )
+        seeds = list(with_messages(demo_tickets(args.tickets, now), args.messages_per_ticket))
+        generate_seconds = time.perf_counter() - started
+        progress(f"seeding {args.tickets} tickets into {db.describe()}")
+        loader = BulkLoader(db, workers=args.workers)
+        loader.ensure_team(DEPARTMENTS, demo_agents())
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
+        counts = loader.load(seeds)
         seed_seconds = time.perf_counter() - started
+        load_after = os.getloadavg()[0]
+        del seeds
         progress("computing SLA due times")
         started = time.perf_counter()
         import_rules(db, DEMO_SLA, actor_id=None)
@@ -131,8 +145,14 @@ def main() -> int:
         "tickets": counts.tickets,
         "messages": counts.messages,
         "customers": counts.customers,
+        "generate_seconds": round(generate_seconds, 1),
         "seed_seconds": round(seed_seconds, 1),
         "seed_tickets_per_s": round(counts.tickets / seed_seconds),
+        "generate_and_seed_tickets_per_s": round(
+            counts.tickets / (generate_seconds + seed_seconds)
+        ),
+        "seed_workers": loader.workers,
+        "load_average_before_after_seed": [round(load_before, 2), round(load_after, 2)],
         "sla_recompute_seconds": round(sla_seconds, 1),
         "view_page_ms": pages,
         "view_count_ms": view_counts,

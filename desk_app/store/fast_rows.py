@@ -63,6 +63,26 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     )
 
 
+def insert_tuples(
+    session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert rows given as tuples in the order of columns, with values already in the form
+    the database stores (on SQLite, timestamps as sqlite_text); the fastest way in."""
+    if not rows:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
 def update_rows(session: Session, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
     """UPDATE table SET <other columns> WHERE key = row[key], for every row."""
     if not rows:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import unicodedata
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from desk_app.core import search_text
 from desk_app.core.search_text import (
     MAX_QUERY_TERMS,
     QueryTerm,
@@ -193,3 +198,57 @@ def test_non_cjk_word_query_is_its_indexed_form(word):
 @given(st.text(alphabet="東京都大阪パスワードログイン確認abc1", min_size=1, max_size=20))
 def test_query_phrase_is_the_index_tokens_of_the_word(text):
     assert [list(term.tokens) for term in query_terms(text)] == [index_tokens(text)]
+
+
+# --- the remembered-chunk fast path against the plain definition --------------------------------
+
+
+def reference_tokens(text: str) -> list[str]:
+    """index_tokens as first written: fold, split on non-letters, bigram CJK runs."""
+    tokens: list[str] = []
+    for word in re.split(r"[\W_]+", unicodedata.normalize("NFKC", text).casefold()):
+        if not word:
+            continue
+        for cjk, other in re.findall(f"([{search_text._CJK}]+)|([^{search_text._CJK}]+)", word):
+            if cjk:
+                pairs = ["".join(pair) for pair in itertools.pairwise(cjk)]
+                tokens += [*pairs, cjk[-1]]
+            else:
+                tokens.append(other)
+    return tokens
+
+
+def reference_text(*parts: str | None) -> str:
+    tokens = reference_tokens("\n".join(part for part in parts if part))
+    distinct = dict.fromkeys(tokens)
+    stems = [s for s in dict.fromkeys(map(search_text.stem, distinct)) if s not in distinct]
+    return " ".join(tokens + stems)
+
+
+mixed_text = st.text(
+    alphabet=st.sampled_from(
+        list("abcxyz ABC Straße ﬁle 0123 .,;:!?-_@#\t\n\u00a0\u3000・゠。、「」")
+        + list("доставкаДОСТАВКИЁёжзаказы")
+        + list("東京都大阪パスワードログイン確認のをにｱｲｳﾊﾟ한국어")
+    ),
+    max_size=80,
+)
+
+
+@given(st.lists(st.one_of(st.none(), mixed_text), max_size=4))
+@example(["refunds refunded REFUND", "доставка доставки", None, "東京都の返金"])
+@example(["ﾊﾟｽﾜｰﾄﾞ　ＡＢＣ", "", "e-mail: Ivan.Petrov+desk@Example.COM"])
+def test_index_text_is_the_plain_definition(parts):
+    assert index_tokens("\n".join(p for p in parts if p)) == reference_tokens(
+        "\n".join(p for p in parts if p)
+    )
+    assert index_text(*parts) == reference_text(*parts)
+    assert index_text(*parts) == reference_text(*parts)  # again, from what was remembered
+
+
+def test_remembered_chunks_are_bounded_and_forgetting_changes_nothing(monkeypatch):
+    monkeypatch.setattr(search_text, "CHUNK_MEMORY", 50)
+    texts = [f"Order {n} refunded, 東京{n}の注文 доставка-{n}" for n in range(200)]
+    for text in texts:
+        assert index_text(text) == reference_text(text)
+        assert len(search_text._CHUNK_TOKENS) <= 50 + len(text.split())

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from desk_app.core.enums import Direction
 from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
-from desk_app.store import Queries, Service
+from desk_app.store import Queries, Service, bulk_documents, search
 from desk_app.store.bulk import BulkLoader
-from desk_app.store.models import ChangeLogEntry
+from desk_app.store.models import ChangeLogEntry, Customer, CustomerIdentity, TicketSearch
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -78,3 +79,70 @@ def test_a_second_load_reuses_existing_customers(db):
     load(db, 50)  # same seed: the same customers write again
     assert Queries(db, None).stats()["customers"] == before
     assert Queries(db, None).stats()["tickets_total"] == 100
+
+
+def documents_of(db, first: int, last: int) -> list[str]:
+    with db.read() as session:
+        return list(
+            session.scalars(
+                sa.select(TicketSearch.body)
+                .where(TicketSearch.ticket_id.between(first, last))
+                .order_by(TicketSearch.ticket_id)
+            )
+        )
+
+
+@pytest.fixture
+def small_batches_in_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pool is only worth starting for big batches; the tests' batches are small.
+    monkeypatch.setattr(bulk_documents, "MIN_PARALLEL_TICKETS", 1)
+
+
+@pytest.mark.usefixtures("small_batches_in_parallel")
+def test_a_parallel_load_writes_the_same_documents_as_a_serial_one(db):
+    seeds = list(demo_tickets(150, NOW, seed=3))
+    serial = BulkLoader(db, clock=lambda: NOW, workers=0)
+    serial.ensure_team(DEPARTMENTS, demo_agents())
+    serial.load(seeds, batch_size=70)
+    # The second load finds every customer in the database; its documents must not differ.
+    parallel = BulkLoader(db, clock=lambda: NOW, workers=2)
+    parallel.load(seeds, batch_size=70)
+    assert documents_of(db, 151, 300) == documents_of(db, 1, 150)
+    assert documents_of(db, 1, 150) == [
+        search.ticket_document(
+            seed.subject,
+            [seed.customer.name, seed.customer.organisation]
+            + [v for v in (seed.customer.email, seed.customer.phone) if v],
+            [message.body for message in seed.messages],
+        )
+        for seed in seeds
+    ]
+
+
+@pytest.mark.usefixtures("small_batches_in_parallel")
+def test_a_parallel_load_indexes_the_customer_as_the_database_knows_them(db, clock):
+    seeds = list(demo_tickets(80, NOW, seed=5))
+    seed = next(s for s in seeds if s.customer.email)
+    BulkLoader(db, clock=lambda: NOW, workers=0).ensure_team(DEPARTMENTS, demo_agents())
+    # The customer exists already under another name: the worker's guess (the seed's name) is
+    # wrong, and the document must carry the stored name instead.
+    Service(db, None, clock).create_ticket(
+        subject="Earlier question",
+        customer_email=seed.customer.email,
+        customer_name="Zebediah Quartermaine",
+    )
+    BulkLoader(db, clock=lambda: NOW, workers=1).load(seeds, batch_size=40)
+    number = 2 + seeds.index(seed)
+    found = [t.id for t in Queries(db, None).search("Quartermaine", limit=500)]
+    assert number in found
+    with db.read() as session:
+        customer = session.scalars(
+            sa.select(Customer)
+            .join(CustomerIdentity)
+            .where(CustomerIdentity.value == seed.customer.email)
+        ).one()
+        stored_parts = search.customer_parts(customer)
+    assert "Zebediah Quartermaine" in stored_parts
+    assert documents_of(db, number, number) == [
+        search.ticket_document(seed.subject, stored_parts, [m.body for m in seed.messages])
+    ]
