@@ -9,6 +9,7 @@ from desk_app.core.clock import utc_now
 from desk_app.core.errors import ConflictError
 from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
 from desk_app.demo.sla_rules import DEMO_SLA
+from desk_app.demo.templates import guess_customer_languages, install_demo_templates
 from desk_app.store import Database, Queries
 from desk_app.store.bulk import BulkLoader
 from desk_app.store.sla_store import export_rules, import_rules
@@ -34,11 +35,14 @@ def seed_demo(db: Database, tickets: int, *, allow_existing: bool = False) -> di
     counts = loader.load(demo_tickets(tickets, utc_now()))
     if not export_rules(db)["policies"]:
         import_rules(db, DEMO_SLA, actor_id=None)  # also computes every ticket's due times
+    templates = install_demo_templates(db, [(a.display_name, a.email) for a in demo_agents()])
+    guess_customer_languages(db)
     return {
         "database": db.describe(),
         "tickets": counts.tickets,
         "messages": counts.messages,
         "customers": counts.customers,
+        "templates": templates["created"] + templates["updated"] + templates["unchanged"],
         "seconds": round(time.perf_counter() - started, 2),
     }
 

@@ -2,12 +2,25 @@
 
 Each mode keeps its own text, as the store keeps one draft per kind, so switching to a note to
 jot something down never loses the half-written reply.
+
+Templates: Ctrl+T, or "/" typed at the start of a line, opens the template picker; the chosen
+template is inserted at the cursor. Placeholders it could not fill stay in the text as markers
+(⟦customer.first_name⟧), highlighted, and Send refuses them until they are replaced or the agent
+explicitly sends without them.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeyEvent,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -22,22 +35,59 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.enums import DraftKind, Status
+from desk_app.core.templates import MARKER, drop_markers, markers
+from desk_app.store.template_store import FilledTemplate
 from desk_app.ui.styles import STATUS_LABELS
+from desk_app.ui.template_picker import Library, TemplatePicker, TicketTemplates
 
 DRAFT_DELAY_MS = 500
 KINDS = (DraftKind.REPLY.value, DraftKind.NOTE.value)
 
 
+class PlaceholderHighlighter(QSyntaxHighlighter):
+    """Unfilled placeholders stand out, so the agent sees what still needs a value."""
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self._pattern = QRegularExpression(MARKER.pattern)
+        self._format = QTextCharFormat()
+        self._format.setBackground(QColor("#fde293"))
+        self._format.setForeground(QColor("#5f3b00"))
+        self._format.setFontWeight(QFont.Weight.DemiBold)
+
+    def highlightBlock(self, text: str) -> None:
+        matches = self._pattern.globalMatch(text)
+        while matches.hasNext():
+            match = matches.next()
+            self.setFormat(match.capturedStart(), match.capturedLength(), self._format)
+
+
 class ComposerEdit(QPlainTextEdit):
-    """Ctrl+Enter sends from inside the editor; Esc hands focus back to the list."""
+    """Ctrl+Enter sends from inside the editor; Esc hands focus back to the list; Ctrl+T or "/"
+    at the start of a line asks for the template picker."""
 
     send_pressed = Signal()
     escape_pressed = Signal()
+    templates_requested = Signal(bool)  # True: opened by typing "/"
+    slash_opens_templates = True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if enter and control:
             self.send_pressed.emit()
+            return
+        if event.key() == Qt.Key.Key_T and control:
+            self.templates_requested.emit(False)
+            return
+        cursor = self.textCursor()
+        if (
+            self.slash_opens_templates
+            and event.text() == "/"
+            and not cursor.hasSelection()
+            and cursor.positionInBlock() == 0
+        ):
+            self.templates_requested.emit(True)
             return
         if event.key() == Qt.Key.Key_Escape:
             self.escape_pressed.emit()
@@ -47,6 +97,7 @@ class ComposerEdit(QPlainTextEdit):
 
 class Composer(QFrame):
     send_requested = Signal(str, str, object)  # kind, body, status after (str | None)
+    favourite_toggled = Signal(int)
     draft_changed = Signal(str, str)  # kind, body; already debounced
     escape_pressed = Signal()
 
@@ -59,6 +110,13 @@ class Composer(QFrame):
         self._kind = DraftKind.REPLY.value
         self._customer = ""
         self._loading = False
+        # Templates inserted into each kind's text since it was last sent or loaded.
+        self._template_ids: dict[str, list[int]] = {kind: [] for kind in KINDS}
+        self._templates: TicketTemplates | None = None
+        self._picker: TemplatePicker | None = None
+        self._library: Library | None = None
+        self._pending_send: str | None = None
+        self._opened_by_slash = False
 
         self.reply_button = self._mode_button("Reply", "modeButton", DraftKind.REPLY.value)
         self.note_button = self._mode_button("Internal note", "noteMode", DraftKind.NOTE.value)
@@ -71,6 +129,8 @@ class Composer(QFrame):
         self.editor.send_pressed.connect(self.send)
         self.editor.escape_pressed.connect(self.escape_pressed)
         self.editor.textChanged.connect(self._text_changed)
+        self.editor.templates_requested.connect(self.open_templates)
+        self.highlighter = PlaceholderHighlighter(self.editor.document())
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("primary")
         self.send_button.setToolTip("Send (Ctrl+Enter)")
@@ -100,7 +160,28 @@ class Composer(QFrame):
         layout.setSpacing(6)
         layout.addLayout(modes)
         layout.addWidget(self.editor, 1)
+        layout.addWidget(self._build_placeholder_bar())
         self._update_placeholder()
+
+    def _build_placeholder_bar(self) -> QFrame:
+        self.placeholder_bar = QFrame()
+        self.placeholder_bar.setObjectName("placeholderBar")
+        self.placeholder_label = QLabel("")
+        self.placeholder_label.setWordWrap(True)
+        self.fill_button = QPushButton("Fill in")
+        self.fill_button.setToolTip("Select the next placeholder to type over it")
+        self.fill_button.clicked.connect(lambda: self.select_next_placeholder())
+        self.send_anyway_button = QPushButton("Send without them")
+        self.send_anyway_button.setObjectName("sendWithFallbacks")
+        self.send_anyway_button.setToolTip("Remove the unfilled placeholders and send")
+        self.send_anyway_button.clicked.connect(self.send_with_fallbacks)
+        row = QHBoxLayout(self.placeholder_bar)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.placeholder_label, 1)
+        row.addWidget(self.fill_button)
+        row.addWidget(self.send_anyway_button)
+        self.placeholder_bar.hide()
+        return self.placeholder_bar
 
     def _mode_button(self, text: str, name: str, kind: str) -> QToolButton:
         button = QToolButton()
@@ -147,6 +228,9 @@ class Composer(QFrame):
         self._dirty.clear()
         self._customer = customer
         self._texts = {kind: drafts.get(kind, "") for kind in KINDS}
+        self._template_ids = {kind: [] for kind in KINDS}
+        self._library = None  # another ticket: its own values
+        self.placeholder_bar.hide()
         # Open on the note if that is the only thing the agent had started.
         kind = DraftKind.NOTE.value if drafts.get("note") and not drafts.get("reply") else "reply"
         self._kind = kind
@@ -158,6 +242,8 @@ class Composer(QFrame):
 
     def clear_sent(self, kind: str) -> None:
         self._texts[kind] = ""
+        self._template_ids[kind] = []
+        self.placeholder_bar.hide()
         self._dirty.discard(kind)
         if kind == self._kind:
             self._set_editor_text("")
@@ -189,6 +275,8 @@ class Composer(QFrame):
         self._dirty.add(self._kind)
         self.draft_state.setText("Editing…")
         self._timer.start()
+        if self.placeholder_bar.isVisible():
+            self._show_unresolved(self._texts[self._kind])
 
     def flush_draft(self) -> None:
         """Hand unsaved text to the owner now (debounce elapsed, ticket switch or close)."""
@@ -209,11 +297,130 @@ class Composer(QFrame):
         if not body.strip():
             self.draft_state.setText("Nothing to send")
             return
+        if markers(body):
+            # Unfilled placeholders would reach the customer as "⟦customer.first_name⟧".
+            self._pending_send = status_after
+            self._show_unresolved(body)
+            self.select_next_placeholder(from_start=True)
+            return
+        self._emit_send(body, status_after)
+
+    def send_with_fallbacks(self) -> None:
+        """The agent accepts sending without the unfilled placeholders."""
+        body = drop_markers(self.editor.toPlainText())
+        self.placeholder_bar.hide()
+        if not body.strip():
+            self.draft_state.setText("Nothing to send")
+            return
+        self._emit_send(body, self._pending_send)
+
+    def _emit_send(self, body: str, status_after: str | None) -> None:
         # The service discards the stored draft with the send; don't race it with a save.
         self._timer.stop()
         self._dirty.discard(self._kind)
         after = status_after if self._kind == DraftKind.REPLY else None
         self.send_requested.emit(self._kind, body, after)
+
+    def template_ids(self, kind: str | None = None) -> list[int]:
+        """Templates inserted into this kind's text (for the reply's use figures)."""
+        return list(self._template_ids[kind or self._kind])
+
+    # --- placeholders ---------------------------------------------------------------------------
+
+    def unresolved(self) -> list[str]:
+        return [path for _start, _end, path in markers(self.editor.toPlainText())]
+
+    def _show_unresolved(self, body: str) -> None:
+        paths = list(dict.fromkeys(path for _s, _e, path in markers(body)))
+        if not paths:
+            self.placeholder_bar.hide()
+            return
+        noun = "placeholder still needs" if len(paths) == 1 else "placeholders still need"
+        self.placeholder_label.setText(
+            f"{len(paths)} {noun} a value: {', '.join(paths)}. Type over the highlighted text, "
+            "or send without them."
+        )
+        self.placeholder_bar.show()
+
+    def select_next_placeholder(self, *, from_start: bool = False) -> None:
+        text = self.editor.toPlainText()
+        found = markers(text)
+        if not found:
+            return
+        position = 0 if from_start else self.editor.textCursor().selectionEnd()
+        start, end, _path = next((m for m in found if m[0] >= position), found[0])
+        cursor = self.editor.textCursor()
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        self.editor.setTextCursor(cursor)
+        self.editor.setFocus()
+
+    # --- templates ------------------------------------------------------------------------------
+
+    def use_templates(self, source: TicketTemplates) -> None:
+        """Where the picker's templates and this ticket's values come from."""
+        self._templates = source
+
+    @property
+    def picker(self) -> TemplatePicker:
+        if self._picker is None:
+            # A child of the window, floating over it (see TemplatePicker).
+            self._picker = TemplatePicker(self.window())
+            self._picker.chosen.connect(self.insert_template)
+            self._picker.cancelled.connect(self._picker_cancelled)
+            self._picker.favourite_toggled.connect(self._toggle_favourite)
+        return self._picker
+
+    def open_templates(self, slash: bool = False) -> None:
+        if self._templates is None or not self.editor.isVisible():
+            if slash:
+                self.editor.insertPlainText("/")
+            return
+        self._opened_by_slash = slash
+        picker = self.picker
+        rect = self.editor.cursorRect()
+        below = self.editor.viewport().mapTo(self.window(), rect.bottomLeft())
+        picker.open_at(below)
+        if self._library is not None:
+            picker.set_library(self._library)
+        self._reload_library()
+
+    def _reload_library(self) -> None:
+        if self._templates is not None:
+            self._templates.load(self._library_arrived)
+
+    def _library_arrived(self, library: Library) -> None:
+        self._library = library
+        if self._picker is not None:
+            self._picker.set_library(library)
+
+    def _toggle_favourite(self, template_id: int) -> None:
+        if self._templates is not None:
+            self._templates.toggle_favourite(template_id, lambda _now: self._reload_library())
+
+    def _picker_cancelled(self, query: str) -> None:
+        # "/" typed at the start of a line may simply be a slash: give back what was typed.
+        if self._opened_by_slash:
+            self.editor.insertPlainText("/" + query)
+        self.editor.setFocus()
+
+    def insert_template(self, filled: FilledTemplate) -> None:
+        """Insert at the cursor (replacing a selection), remember the template for the reply's
+        figures, and point at the first placeholder left to fill."""
+        cursor = self.editor.textCursor()
+        start = cursor.selectionStart()
+        cursor.insertText(filled.text)
+        self.editor.setTextCursor(cursor)
+        ids = self._template_ids[self._kind]
+        if filled.template_id not in ids:
+            ids.append(filled.template_id)
+        self.editor.setFocus()
+        if filled.missing:
+            after = self.editor.textCursor()
+            after.setPosition(start)
+            self.editor.setTextCursor(after)
+            self.select_next_placeholder()
+            self.draft_state.setText(f"Fill in: {', '.join(filled.missing)}")
 
     def set_busy(self, busy: bool) -> None:
         self.send_button.setEnabled(not busy)
