@@ -2,10 +2,13 @@
 
     python benchmarks/sla_bench.py --tickets 100000 [--database-url URL] [--ticks 200]
 
-Seeds demo tickets (not timed), installs the demo SLA rules, then times a full recompute of all
-tickets, and, offscreen, p95 of one timer tick repainting the inbox of a 100,000-ticket view with
-about 40 rows visible. Prints one JSON object as the last line. Goals: recompute <= 10 s,
-tick <= 2 ms.
+Seeds demo tickets (not timed), then times installing the demo SLA rules (which recomputes and
+writes every ticket: "import_recompute_s"), a full recompute of all tickets after that (the goal's
+figure: every ticket read and computed, only changed ones written), and, offscreen, p95 of one
+timer tick repainting the inbox of a 100,000-ticket view with about 40 rows visible. Prints one
+JSON object as the last line. Goals: recompute <= 10 s, tick <= 2 ms.
+
+--workers N sets the recompute's worker processes (default: one per core when worthwhile).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from datetime import UTC, datetime
@@ -53,12 +57,15 @@ def tick_cost(db: Database, ticks: int) -> dict[str, float]:
         time_zone=UTC,
     )
     window = MainWindow(ctx, CrashReporter(show_dialog=False))
-    window.resize(1440, 1300)  # about 40 inbox rows on screen
+    window.resize(1440, 2200)
     window.show()
     window.start(view="all_open")
     deadline = time.perf_counter() + 30
     while not window.is_settled() and time.perf_counter() < deadline:
         app.processEvents()
+    # About 40 inbox rows on screen (two-line rows): the list gets most of the height.
+    window.work_splitter.setSizes([1750, 400])
+    app.processEvents()
     total = Queries(db, agent.id).view_count(View(ViewKind.ALL_OPEN))
     viewport = window.inbox.viewport()
 
@@ -74,11 +81,20 @@ def tick_cost(db: Database, ticks: int) -> dict[str, float]:
     return {**percentiles(samples), "view_tickets": total, "visible_rows": visible}
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished workers: on a shared machine the wall time
+    says as much about the neighbours as about the code."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--database-url")
     parser.add_argument("--ticks", type=int, default=200)
+    parser.add_argument("--workers", type=int)
     args = parser.parse_args()
     with database_url(args.database_url, "sqlite") as url:
         db = Database(url)
@@ -87,11 +103,16 @@ def main() -> int:
         loader = BulkLoader(db)
         loader.ensure_team(DEPARTMENTS, demo_agents())
         loader.load(demo_tickets(args.tickets, datetime.now(UTC)))
-        import_rules(db, DEMO_SLA, actor_id=None)
-        progress("recomputing every ticket")
+        progress("installing the SLA rules (recomputes and writes every ticket)")
         started = time.perf_counter()
-        recomputed = recompute_all(db)
+        import_rules(db, DEMO_SLA, actor_id=None, workers=args.workers)
+        import_s = time.perf_counter() - started
+        progress("recomputing every ticket")
+        cpu_started = cpu_seconds()
+        started = time.perf_counter()
+        recomputed = recompute_all(db, workers=args.workers)
         recompute_s = time.perf_counter() - started
+        recompute_cpu_s = cpu_seconds() - cpu_started
         progress("timing countdown ticks")
         tick = tick_cost(db, args.ticks)
         db.dispose()
@@ -101,6 +122,10 @@ def main() -> int:
         "tickets": recomputed,
         "recompute_all_s": round(recompute_s, 2),
         "recompute_per_ticket_us": round(recompute_s / max(recomputed, 1) * 1e6),
+        "recompute_cpu_s": round(recompute_cpu_s, 2),
+        "import_recompute_s": round(import_s, 2),
+        "workers": args.workers or "auto",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "tick_ms": tick,
         "peak_rss_mb": peak_rss_mb(),
         "goals_met": {"recompute": recompute_s <= 10, "tick": tick["p95"] <= 2},

@@ -32,11 +32,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays as holidays_lib
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -196,11 +195,25 @@ def _check_country(country: str | None, subdivision: str | None) -> None:
         if subdivision is not None:
             raise InvalidConfig("subdivision", "a subdivision needs a country")
         return
-    supported = holidays_lib.list_supported_countries()
-    if country not in supported:
+    # Imported only for a calendar with a country: the library is large and most start-ups
+    # (the desktop's first paint) never need it.
+    import holidays as holidays_lib
+
+    # The same codes as holidays.list_supported_countries(), which imports all 500 country
+    # modules (a quarter of a second) where only this one is needed. Loading this one now
+    # keeps the import out of the first due-time computation.
+    if country not in _country_codes():
         raise InvalidConfig("country", f"unknown country {country!r} for public holidays")
-    if subdivision is not None and subdivision not in supported[country]:
+    subdivisions = getattr(holidays_lib, country).subdivisions
+    if subdivision is not None and subdivision not in subdivisions:
         raise InvalidConfig("subdivision", f"{country} has no subdivision {subdivision!r}")
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    from holidays.registry import EntityLoader
+
+    return frozenset(EntityLoader.get_country_codes(include_aliases=True))
 
 
 @dataclass(frozen=True)
@@ -333,6 +346,8 @@ class BusinessCalendar:
         if found is None:
             dates = {day for day in self.holidays if day.year == year}
             if self.country is not None:
+                import holidays as holidays_lib  # see _check_country
+
                 public = holidays_lib.country_holidays(
                     self.country, subdiv=self.subdivision, years=year
                 )

@@ -104,6 +104,83 @@ class Target:
         )
 
 
+# An escalation's raise_priority: one step up (low -> normal -> high -> urgent), or a level.
+RAISE_ONE_STEP = "one_step"
+_PRIORITY_ORDER: tuple[Priority, ...] = tuple(Priority)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Escalation:
+    """What the worker does when a policy's target breaches: raise the priority, tell the
+    department's leads, move the ticket to another department. ``breach_of`` empty means a
+    breach of any of the policy's targets. (Not "on": YAML reads a bare ``on`` key as true.)"""
+
+    breach_of: frozenset[TargetKind] = frozenset()
+    raise_priority: str | None = None  # RAISE_ONE_STEP or a Priority value
+    notify_leads: bool = False
+    move_to: str | None = None  # a department's name
+
+    def __post_init__(self) -> None:
+        breach_of = _enums(TargetKind, self.breach_of, "escalation.breach_of")
+        object.__setattr__(self, "breach_of", breach_of)
+        if self.raise_priority is not None and self.raise_priority != RAISE_ONE_STEP:
+            if self.raise_priority not in {p.value for p in Priority}:
+                allowed = ", ".join([RAISE_ONE_STEP, *(p.value for p in Priority)])
+                raise InvalidConfig(
+                    "escalation.raise_priority",
+                    f"unknown value {self.raise_priority!r}; expected one of {allowed}",
+                )
+            object.__setattr__(self, "raise_priority", Priority(self.raise_priority).value)
+        if not isinstance(self.notify_leads, bool):
+            raise InvalidConfig("escalation.notify_leads", "expected true or false")
+        if self.move_to is not None:
+            if not isinstance(self.move_to, str) or not self.move_to.strip():
+                raise InvalidConfig("escalation.move_to", "expected a department's name")
+            object.__setattr__(self, "move_to", self.move_to.strip())
+        if self.raise_priority is None and not self.notify_leads and self.move_to is None:
+            raise InvalidConfig(
+                "escalation", "say what to do on a breach: raise_priority, notify_leads or move_to"
+            )
+
+    def applies_to(self, kind: TargetKind) -> bool:
+        return not self.breach_of or kind in self.breach_of
+
+    def raised_priority(self, current: Priority) -> Priority | None:
+        """The priority after the raise; None when it would not go up (never lowers one)."""
+        if self.raise_priority is None:
+            return None
+        rank = _PRIORITY_ORDER.index(current)
+        if self.raise_priority == RAISE_ONE_STEP:
+            wanted = _PRIORITY_ORDER[min(rank + 1, len(_PRIORITY_ORDER) - 1)]
+        else:
+            wanted = Priority(self.raise_priority)
+        return wanted if _PRIORITY_ORDER.index(wanted) > rank else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "breach_of": [kind.value for kind in _KINDS if kind in self.breach_of],
+            "raise_priority": self.raise_priority,
+            "notify_leads": self.notify_leads,
+            "move_to": self.move_to,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Escalation:
+        if not isinstance(data, Mapping):
+            raise InvalidConfig("escalation", "expected a mapping of actions")
+        known = {"breach_of", "raise_priority", "notify_leads", "move_to"}
+        _only_known(data, known, "escalation")
+        kinds = data.get("breach_of") or []
+        if isinstance(kinds, str) or not isinstance(kinds, Iterable):
+            raise InvalidConfig("escalation.breach_of", "expected a list of target kinds")
+        return cls(
+            breach_of=frozenset(kinds),
+            raise_priority=data.get("raise_priority") or None,
+            notify_leads=data.get("notify_leads", False),
+            move_to=data.get("move_to") or None,
+        )
+
+
 @dataclass(frozen=True)
 class TicketFacts:
     """What a policy matches on."""
@@ -127,6 +204,8 @@ class SlaPolicy:
     pause_statuses: frozenset[Status] = DEFAULT_PAUSE_STATUSES
     # The name of a BusinessCalendar; None means calendar time only (no business-hours targets).
     calendar: str | None = None
+    # What the worker does on a breach; None means nothing beyond the red light.
+    escalation: Escalation | None = None
 
     _departments_key: frozenset[str] = field(init=False, repr=False, compare=False, hash=False)
     _tags_key: frozenset[str] = field(init=False, repr=False, compare=False, hash=False)
@@ -163,6 +242,14 @@ class SlaPolicy:
             raise InvalidConfig("calendar", "expected a calendar name")
         if self.calendar is None and any(t.business_hours for t in targets):
             raise InvalidConfig("calendar", "business-hours targets need a calendar")
+        if self.escalation is not None:
+            if not isinstance(self.escalation, Escalation):
+                raise InvalidConfig("escalation", f"expected an Escalation: {self.escalation!r}")
+            missing = self.escalation.breach_of - set(kinds)
+            if missing:
+                raise InvalidConfig(
+                    "escalation.breach_of", f"the policy has no {', '.join(sorted(missing))} target"
+                )
 
     def target(self, kind: TargetKind) -> Target | None:
         for target in self.targets:
@@ -195,6 +282,7 @@ class SlaPolicy:
             "targets": [target.to_dict() for target in self.targets],
             "pause_statuses": sorted(self.pause_statuses, key=list(Status).index),
             "calendar": self.calendar,
+            **({"escalation": self.escalation.to_dict()} if self.escalation else {}),
         }
 
     @classmethod
@@ -211,6 +299,7 @@ class SlaPolicy:
             "targets",
             "pause_statuses",
             "calendar",
+            "escalation",
         }
         _only_known(data, known, "policy")
         if "name" not in data:
@@ -234,6 +323,7 @@ class SlaPolicy:
             name=data["name"],
             targets=tuple(targets),
             calendar=data.get("calendar") or None,
+            escalation=Escalation.from_dict(data["escalation"]) if data.get("escalation") else None,
             **lists,
         )
 
@@ -315,6 +405,15 @@ class TicketEvent:
     @classmethod
     def status_change(cls, at: datetime, status: Status) -> TicketEvent:
         return cls(at, EventKind.STATUS_CHANGE, status)
+
+    @classmethod
+    def trusted(cls, at: datetime, kind: EventKind, status: Status | None = None) -> TicketEvent:
+        """An event built without the checks, for histories read back from the database
+        (UTC-aware times, enum members): a full recompute builds half a million of them, and
+        the checks cost more than the replay itself."""
+        event = cls.__new__(cls)
+        vars(event).update(at=at, kind=kind, status=status)
+        return event
 
 
 # -- the computed state -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The demo team's SLA: office hours in London, a Tokyo desk for Technical, tighter targets for
-urgent and high priority work."""
+urgent and high priority work, and escalation when a target is missed."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ DEMO_SLA: dict[str, Any] = {
                 {"kind": "next_response", "minutes": 120, "business_hours": False},
                 {"kind": "resolution", "minutes": 480, "business_hours": False},
             ],
+            "escalation": {"notify_leads": True},
         },
         {
             "name": "Technical",
@@ -41,6 +42,11 @@ DEMO_SLA: dict[str, Any] = {
                 {"kind": "next_response", "minutes": 480, "business_hours": True},
                 {"kind": "resolution", "minutes": 2400, "business_hours": True},
             ],
+            "escalation": {
+                "breach_of": ["first_response"],
+                "raise_priority": "one_step",
+                "notify_leads": True,
+            },
         },
         {
             "name": "High",
@@ -51,6 +57,7 @@ DEMO_SLA: dict[str, Any] = {
                 {"kind": "next_response", "minutes": 240, "business_hours": True},
                 {"kind": "resolution", "minutes": 1080, "business_hours": True},
             ],
+            "escalation": {"breach_of": ["first_response", "resolution"], "notify_leads": True},
         },
         {
             "name": "Standard",
@@ -60,6 +67,8 @@ DEMO_SLA: dict[str, Any] = {
                 {"kind": "next_response", "minutes": 960, "business_hours": True},
                 {"kind": "resolution", "minutes": 2700, "business_hours": True},
             ],
+            # Left unanswered past its first-response time, a ticket moves up the queue.
+            "escalation": {"breach_of": ["first_response"], "raise_priority": "one_step"},
         },
     ],
 }

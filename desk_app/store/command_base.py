@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel, Direction, DraftKind, Priority, Role, Status
@@ -100,7 +100,12 @@ class CommandBase:
         self, session: Session, ticket_id: int, expected_version: int | None
     ) -> Ticket:
         ticket = session.scalars(
-            select(Ticket).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+            select(Ticket)
+            .where(Ticket.id == ticket_id)
+            .with_for_update(of=Ticket)
+            # Commands rarely need the customer; loading it (and its identities) eagerly cost
+            # one more round trip per command. It still loads on first use.
+            .options(lazyload(Ticket.customer))
         ).first()
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")

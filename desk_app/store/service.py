@@ -35,6 +35,7 @@ from desk_app.store.command_base import (
     MAX_SUBJECT,
     NewAttachment,
     check_body,
+    check_unseen,
     choice,
     clean_subject,
 )
@@ -227,13 +228,20 @@ class Service(CustomerCommands):
         expected_version: int | None = None,
         body_html: str | None = None,
         status_after: str | None = None,
+        seen_message_id: int | None = None,
+        template_ids: Sequence[int] = (),
     ) -> OpResult:
-        """Store the agent's reply with its final Message-ID and queue it for the worker."""
+        """Store the agent's reply with its final Message-ID and queue it for the worker.
+
+        seen_message_id: the newest message the agent had on screen; if anything was added to
+        the ticket after it, nothing is sent and CollisionError lists what is new.
+        """
         agent_id = self._require_actor()
         body = check_body(body)
         with self.db.write() as session:
             journal = self._journal(session)
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
+            check_unseen(session, ticket.id, seen_message_id)
             if ticket.status == Status.CLOSED:
                 raise InvalidInput(f"ticket #{ticket.id} is closed; open a follow-up instead")
             parent = self._reply_parent(session, ticket.id)
@@ -276,17 +284,37 @@ class Service(CustomerCommands):
                 next_status = Status.OPEN
             if next_status is not None and next_status != ticket.status:
                 self._change_status(journal, ticket, next_status, reason=None)
+            if template_ids:
+                # The templates it used count towards their effectiveness. Imported here: it
+                # brings Jinja2, which commands without templates need not load.
+                from desk_app.store.template_store import record_uses
+
+                record_uses(
+                    session,
+                    journal,
+                    ticket_id=ticket.id,
+                    agent_id=agent_id,
+                    message_id=message.id,
+                    template_ids=template_ids,
+                )
             self._discard_draft(session, ticket.id, agent_id, DraftKind.REPLY)
             return self._finish_ticket(journal, ticket, message)
 
     def add_note(
-        self, ticket_id: int, body: str, *, expected_version: int | None = None
+        self,
+        ticket_id: int,
+        body: str,
+        *,
+        expected_version: int | None = None,
+        seen_message_id: int | None = None,
     ) -> OpResult:
+        """An internal note; seen_message_id works as for reply."""
         agent_id = self._require_actor()
         body = check_body(body)
         with self.db.write() as session:
             journal = self._journal(session)
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
+            check_unseen(session, ticket.id, seen_message_id)
             message = self._add_message(
                 session,
                 journal,
@@ -297,7 +325,8 @@ class Service(CustomerCommands):
                 author_agent_id=agent_id,
             )
             self._discard_draft(session, ticket.id, agent_id, DraftKind.NOTE)
-            return self._finish_ticket(journal, ticket, message)
+            # A note is neither a reply nor a customer message: no clock moves.
+            return self._finish_ticket(journal, ticket, message, recompute_sla=False)
 
     def assign(
         self,
@@ -316,8 +345,12 @@ class Service(CustomerCommands):
         with self.db.write() as session:
             journal = self._journal(session)
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
+            before = (ticket.department_id, ticket.status)
             self._assign(session, journal, ticket, department, agent, unassign, reason)
-            return self._finish_ticket(journal, ticket)
+            # Policies match on the department, and assigning a new ticket opens it; who the
+            # assignee is moves no deadline, so an assignee-only change skips the recompute.
+            sla_inputs_changed = (ticket.department_id, ticket.status) != before
+            return self._finish_ticket(journal, ticket, recompute_sla=sla_inputs_changed)
 
     def set_status(
         self,
@@ -559,8 +592,12 @@ class Service(CustomerCommands):
         reason: str | None,
     ) -> None:
         department_id = ticket.department_id
+        # Held here: the session keeps loaded rows only while something refers to them, and
+        # looking the department up again below would cost the command another round trip.
+        named_department = None
         if department_ref is not None:
-            department_id = self._department(session, department_ref).id
+            named_department = self._department(session, department_ref)
+            department_id = named_department.id
         agent = self._agent(session, agent_ref) if agent_ref is not None else None
         if agent is not None and not agent.is_active:
             raise InvalidInput(f"{agent.display_name} is no longer active")
@@ -591,7 +628,11 @@ class Service(CustomerCommands):
         elif unassign or (assignee_id is not None and department_id not in memberships):
             assignee_id = None
         if department_id != ticket.department_id:
-            new_department = session.get_one(Department, department_id) if department_id else None
+            new_department = named_department
+            if new_department is None or new_department.id != department_id:
+                new_department = (
+                    session.get_one(Department, department_id) if department_id else None
+                )
             shown = (
                 ticket.department.name if ticket.department else None,
                 new_department.name if new_department else None,
@@ -638,12 +679,19 @@ class Service(CustomerCommands):
         return email.rpartition("@")[2] or "desk.invalid"
 
     def _finish_ticket(
-        self, journal: Journal, ticket: Ticket, message: Message | None = None
+        self,
+        journal: Journal,
+        ticket: Ticket,
+        message: Message | None = None,
+        *,
+        recompute_sla: bool = True,
     ) -> OpResult:
         ticket.version += 1
         ticket.updated_at = journal.at
-        # Every ticket change may move a deadline (a reply, a status, a department...).
-        sla_store.recompute_ticket(journal.session, ticket, journal.at)
+        # Nearly every ticket change may move a deadline (a reply, a status, a department...);
+        # callers pass recompute_sla=False only for changes the SLA engine never reads.
+        if recompute_sla:
+            sla_store.recompute_ticket(journal.session, ticket, journal.at)
         journal.changed("ticket", ticket.id, "update")
         seq = journal.finish()
         return OpResult(

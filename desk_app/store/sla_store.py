@@ -9,21 +9,28 @@ index) and in sla_targets (for reports), and keeps policies and calendars as JSO
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from operator import attrgetter
+import multiprocessing
+import os
+import sys
+import threading
+from collections import defaultdict, deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from desk_app.core.calendar import BusinessCalendar, InvalidConfig
+from desk_app.core.calendar import BusinessCalendar, InvalidConfig, as_utc
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel, Direction, Priority, Status
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.sla import (
+    ClockState,
     EventKind,
     SlaPolicy,
     SlaState,
@@ -36,7 +43,7 @@ from desk_app.core.sla import (
     validate_policy_set,
 )
 from desk_app.store.database import Database
-from desk_app.store.fast_rows import insert_rows, sqlite_datetime, update_rows
+from desk_app.store.fast_rows import sqlite_text
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
     Agent,
@@ -67,11 +74,18 @@ def load_rules(session: Session) -> SlaRules:
     """The rules as stored now. Parsed objects are reused while the stored text is unchanged:
     calendars cache each year's holidays and working intervals, which is most of the cost of
     a recompute when they are built afresh."""
-    calendars = tuple(session.execute(select(SlaCalendar.name, SlaCalendar.definition)).all())
-    policies = tuple(
-        session.scalars(select(SlaPolicyRow.definition).order_by(SlaPolicyRow.position))
-    )
-    key = (tuple(map(tuple, calendars)), policies)
+    calendars = session.execute(
+        select(SlaCalendar.name, SlaCalendar.definition).order_by(SlaCalendar.id)
+    ).all()
+    policies = session.scalars(select(SlaPolicyRow.definition).order_by(SlaPolicyRow.position))
+    return _parsed_rules(tuple((name, text) for name, text in calendars), tuple(policies))
+
+
+def _parsed_rules(calendars: tuple[tuple[str, str], ...], policies: tuple[str, ...]) -> SlaRules:
+    """The rules for this stored text, parsed once per process. Keyed by the text itself rather
+    than a version number: only the text is sure to change whenever the rules do, and it is a
+    few kilobytes that arrive with a query the command makes anyway."""
+    key = (calendars, policies)
     rules = _PARSED.get(key)
     if rules is None:
         rules = SlaRules(
@@ -86,104 +100,228 @@ def load_rules(session: Session) -> SlaRules:
 
 _PARSED: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], SlaRules] = {}
 
+# The computed columns on tickets, in the order _column_values gives them.
+TICKET_COLUMNS = (
+    "sla_policy",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "sla_due_at",
+    "sla_started_at",
+    "sla_paused_remaining_s",
+)
+TARGET_COLUMNS = (
+    "ticket_id",
+    "kind",
+    "state",
+    "started_at",
+    "due_at",
+    "met_at",
+    "breached_at",
+    "remaining_s",
+)
+# Where the datetimes are in _column_values and in _target_values (which leave out ticket_id).
+_COLUMN_STAMPS = (1, 2, 3, 4, 5)
+_TARGET_STAMPS = (2, 3, 4, 5)
+
 
 # --- one ticket, inside a command's transaction ---------------------------------------------
 
 
 def recompute_ticket(session: Session, ticket: Ticket, now: datetime) -> SlaState:
-    """Recompute and store one ticket's targets from its whole history."""
-    session.flush()
-    history = _histories(session, [ticket.id])[ticket.id]
-    state = load_rules(session).decide(_ticket_facts(session, ticket), history, now)
-    for column, value in _ticket_columns(state).items():
-        setattr(ticket, column, value)
-    session.execute(delete(SlaTarget).where(SlaTarget.ticket_id == ticket.id))
-    session.execute(insert(SlaTarget.__table__), _target_rows(ticket.id, state))
+    """Recompute and store one ticket's targets from its whole history.
+
+    Two round trips besides the flush: one query reads the history, the rules and the
+    department's name, and one statement writes the targets and the ticket's columns (on
+    PostgreSQL as a single statement). Commands run this on every ticket change, so each round
+    trip saved shows in every click's latency."""
+    session.flush()  # the history must include what this command has just added
+    history, rules, department = _read_one(session, ticket)
+    facts = _facts(ticket.priority, ticket.channel, department)
+    state = rules.decide(facts, history, now)
+    columns = _column_values(state)
+    targets = _target_values(state)
+    _write_one(session, ticket.id, columns, targets)
+    # The row now holds these values; telling the ORM so keeps it from writing them again.
+    for name, value in zip(TICKET_COLUMNS, columns, strict=True):
+        set_committed_value(ticket, name, value)
     return state
 
 
-def _ticket_columns(state: SlaState) -> dict[str, Any]:
-    """What the inbox needs without opening the ticket: the due times, and for the nearest
-    deadline its start (for the traffic light) or, when every clock is paused, what is left."""
-    earliest = state.earliest_due
-    nearest = next((t for t in state.targets if earliest and t.due_at == earliest), None)
-    paused = [t for t in state.targets if t.paused and t.remaining is not None]
-    remaining = min((t.remaining for t in paused), default=None) if earliest is None else None
-    return {
-        "sla_policy": state.policy,
-        "first_response_due_at": state.first_response_due,
-        "next_response_due_at": state.next_response_due,
-        "resolution_due_at": state.resolution_due,
-        "sla_due_at": earliest,
-        "sla_started_at": nearest.started_at if nearest else None,
-        "sla_paused_remaining_s": int(remaining.total_seconds()) if remaining is not None else None,
-    }
+def _read_one(session: Session, ticket: Ticket) -> tuple[list[TicketEvent], SlaRules, str | None]:
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    rows = connection.exec_driver_sql(
+        _ONE_TICKET_SQL.format(mark=mark), (ticket.id, ticket.id, ticket.department_id)
+    ).all()
+    read_time = _sqlite_time if sqlite else _postgres_time
+    happened: list[tuple[datetime, int, int, str]] = []
+    policies: list[tuple[int, str]] = []
+    calendars: list[tuple[int, str, str]] = []
+    department = None
+    for source, at, value, order, name in rows:
+        if source <= _STATUS_ROW:
+            happened.append((read_time(at), source, order, value))
+        elif source == _POLICY_ROW:
+            policies.append((order, value))
+        elif source == _CALENDAR_ROW:
+            calendars.append((order, name, value))
+        else:
+            department = value
+    created_at = as_utc(ticket.created_at, "created_at")
+    rules = _parsed_rules(
+        tuple((name, text) for _id, name, text in sorted(calendars)),
+        tuple(text for _position, text in sorted(policies)),
+    )
+    return _history(created_at, happened), rules, department
 
 
-def _target_rows(ticket_id: int, state: SlaState) -> list[dict[str, Any]]:
+# Row sources of _ONE_TICKET_SQL; messages and status changes also order ties in a history.
+_MESSAGE_ROW, _STATUS_ROW, _POLICY_ROW, _CALENDAR_ROW, _DEPARTMENT_ROW = 1, 2, 3, 4, 5
+_ONE_TICKET_SQL = (
+    "SELECT 1, created_at, direction, id, NULL FROM messages"
+    " WHERE ticket_id = {mark} AND direction <> 'note'"
+    " UNION ALL SELECT 2, at, new_value, id, NULL FROM audit_events"
+    " WHERE ticket_id = {mark} AND field = 'status'"
+    " UNION ALL SELECT 3, NULL, definition, position, NULL FROM sla_policies"
+    " UNION ALL SELECT 4, NULL, definition, id, name FROM sla_calendars"
+    " UNION ALL SELECT 5, NULL, name, id, NULL FROM departments WHERE id = {mark}"
+)
+
+
+def _write_one(
+    session: Session, ticket_id: int, columns: tuple[Any, ...], targets: list[tuple[Any, ...]]
+) -> None:
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        columns = _sqlite_values(columns, _COLUMN_STAMPS)
+        targets = [_sqlite_values(target, _TARGET_STAMPS) for target in targets]
+    mark = "?" if sqlite else "%s"
+    row_marks = "(" + ", ".join([mark] * len(TARGET_COLUMNS)) + ")"
+    upsert = (
+        f"INSERT INTO sla_targets ({', '.join(TARGET_COLUMNS)})"
+        f" VALUES {', '.join([row_marks] * len(targets))}"
+        f" ON CONFLICT (ticket_id, kind) DO UPDATE SET {_EXCLUDED_TARGET_VALUES}"
+    )
+    update = f"UPDATE tickets SET {', '.join(f'{c} = {mark}' for c in TICKET_COLUMNS)}"
+    update += f" WHERE id = {mark}"
+    upsert_values = [value for target in targets for value in (ticket_id, *target)]
+    if sqlite:  # no round trips to save in-process
+        connection.exec_driver_sql(upsert, tuple(upsert_values))
+        connection.exec_driver_sql(update, (*columns, ticket_id))
+    else:
+        connection.exec_driver_sql(
+            f"WITH targets AS ({upsert}) {update}", (*upsert_values, *columns, ticket_id)
+        )
+
+
+# Every target kind has a row (not_applicable ones too), so an upsert leaves no stale rows.
+_EXCLUDED_TARGET_VALUES = ", ".join(f"{c} = excluded.{c}" for c in TARGET_COLUMNS[2:])
+
+
+def _column_values(state: SlaState) -> tuple[Any, ...]:
+    """What the inbox needs without opening the ticket (TICKET_COLUMNS): the due times, and for
+    the nearest deadline its start (for the traffic light) or, when every clock is paused, what
+    is left."""
+    first, following, resolution = state.targets
+    dues = [t.due_at for t in state.targets if t.due_at is not None]
+    earliest = min(dues) if dues else None
+    started = None
+    remaining_s = None
+    if earliest is not None:
+        started = next(t.started_at for t in state.targets if t.due_at == earliest)
+    else:
+        left = [t.remaining for t in state.targets if t.paused and t.remaining is not None]
+        if left:
+            remaining_s = int(min(left).total_seconds())
+    return (
+        state.policy,
+        first.due_at,
+        following.due_at,
+        resolution.due_at,
+        earliest,
+        started,
+        remaining_s,
+    )
+
+
+def _target_values(state: SlaState) -> list[tuple[Any, ...]]:
+    """Each target as TARGET_COLUMNS without ticket_id, in kind order."""
     return [
-        {
-            "ticket_id": ticket_id,
-            "kind": target.kind.value,
-            "state": target.state.value,
-            "started_at": target.started_at,
-            "due_at": target.due_at,
-            "met_at": target.met_at,
-            "breached_at": target.breached_at,
-            "remaining_s": (
+        (
+            _VALUES[target.kind],
+            _VALUES[target.state],
+            target.started_at,
+            target.due_at,
+            target.met_at,
+            target.breached_at,
+            (
                 int(target.remaining.total_seconds())
                 if target.paused and target.remaining is not None
                 else None
             ),
-        }
+        )
         for target in state.targets
     ]
 
 
-def _ticket_facts(session: Session, ticket: Ticket) -> TicketFacts:
-    department = session.get(Department, ticket.department_id) if ticket.department_id else None
-    return _facts(ticket.priority, ticket.channel, department.name if department else None)
+# Enum values by dictionary: an enum member's .value is a slow property on Python 3.11.
+_VALUES: dict[Any, str] = {m: m.value for kind in (TargetKind, ClockState) for m in kind}
+
+
+def _sqlite_values(values: tuple[Any, ...], stamps: tuple[int, ...]) -> tuple[Any, ...]:
+    """Datetimes as the text SQLAlchemy stores for them on SQLite (UTC, microseconds)."""
+    converted = list(values)
+    for index in stamps:
+        value = converted[index]
+        if value is not None:
+            converted[index] = sqlite_text(value)
+    return tuple(converted)
+
+
+def _sqlite_times(values: tuple[Any, ...], stamps: tuple[int, ...]) -> tuple[Any, ...]:
+    """The reverse of _sqlite_values."""
+    converted = list(values)
+    for index in stamps:
+        value = converted[index]
+        if value is not None:
+            converted[index] = _sqlite_time(value)
+    return tuple(converted)
+
+
+def _sqlite_time(value: str) -> datetime:
+    # Several times faster than fromisoformat(value).replace(tzinfo=UTC), and the same instant.
+    return datetime.fromisoformat(value + "+00:00")
+
+
+def _postgres_time(value: datetime) -> datetime:
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def _facts(priority: str, channel: str, department: str | None) -> TicketFacts:
     return TicketFacts(department=department, priority=Priority(priority), channel=Channel(channel))
 
 
-def _histories(session: Session, ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
-    """Each ticket's SLA events in time order: creation, messages, status changes.
-
-    Read with plain SQL: a full recompute reads a million rows, and SQLAlchemy's per-value
-    result processing would cost more than the database's work."""
-    events: dict[int, list[TicketEvent]] = defaultdict(list)
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    read_time = sqlite_datetime if sqlite else (lambda value: value)
-    marks = ", ".join("?" if sqlite else "%s" for _ in ticket_ids)
-    ids = tuple(ticket_ids)
-
-    def rows(sql: str) -> Any:
-        return connection.exec_driver_sql(sql.format(ids=marks), ids)
-
-    for ticket_id, created_at in rows("SELECT id, created_at FROM tickets WHERE id IN ({ids})"):
-        events[ticket_id].append(TicketEvent(read_time(created_at), _CREATED, _NEW))
-    for ticket_id, direction, at in rows(
-        "SELECT ticket_id, direction, created_at FROM messages "
-        "WHERE ticket_id IN ({ids}) AND direction <> 'note' ORDER BY created_at, id"
-    ):
-        kind = _CUSTOMER_MESSAGE if direction == Direction.INBOUND else _AGENT_REPLY
-        events[ticket_id].append(TicketEvent(read_time(at), kind))
-    for ticket_id, at, new in rows(
-        "SELECT ticket_id, at, new_value FROM audit_events "
-        "WHERE ticket_id IN ({ids}) AND field = 'status' ORDER BY id"
-    ):
-        if new in _STATUSES:
-            events[ticket_id].append(TicketEvent(read_time(at), _STATUS_CHANGE, _STATUSES[new]))
-    for history in events.values():
-        history.sort(key=_AT)  # stable: ties keep creation order
+def _history(
+    created_at: datetime, happened: list[tuple[datetime, int, int, str]]
+) -> list[TicketEvent]:
+    """A ticket's SLA events in time order from its creation time and its (at, source, id,
+    value) rows of messages and status changes, in any order. Ties keep the order the replay
+    has always had: creation, then messages, then status changes, each by id."""
+    happened.sort()
+    events = [TicketEvent.trusted(created_at, _CREATED, _NEW)]
+    append = events.append
+    for at, source, _order, value in happened:
+        if source == _MESSAGE_ROW:
+            kind = _CUSTOMER_MESSAGE if value == _INBOUND else _AGENT_REPLY
+            append(TicketEvent.trusted(at, kind))
+        elif value in _STATUSES:
+            append(TicketEvent.trusted(at, _STATUS_CHANGE, _STATUSES[value]))
     return events
 
 
-_AT = attrgetter("at")
 _STATUSES = {status.value: status for status in Status}
 _NEW = Status.NEW
 _CREATED, _CUSTOMER_MESSAGE, _AGENT_REPLY, _STATUS_CHANGE = (
@@ -192,49 +330,307 @@ _CREATED, _CUSTOMER_MESSAGE, _AGENT_REPLY, _STATUS_CHANGE = (
     EventKind.AGENT_REPLY,
     EventKind.STATUS_CHANGE,
 )
+_INBOUND = Direction.INBOUND.value
 
 
 # --- many tickets -------------------------------------------------------------------------------
 
+# Below this many batches a worker process costs more to start than it saves.
+_MIN_BATCHES_PER_WORKER = 4
+_MAX_WORKERS = 4
 
-def recompute_all(db: Database, clock: Clock = utc_now, *, only_unsolved: bool = False) -> int:
-    """Recompute every ticket (after a policy or calendar change), in batches of one
-    transaction each. Returns how many tickets were recomputed."""
+
+@dataclass
+class _BatchOutcome:
+    """What recomputing one batch found to change, in the form the database stores. Plain
+    values only: a worker process sends it back to the process that writes."""
+
+    count: int
+    versions: dict[int, int] = field(default_factory=dict)  # changed ticket -> version read
+    column_updates: list[tuple[Any, ...]] = field(default_factory=list)  # values, then the id
+    target_tickets: list[int] = field(default_factory=list)
+    target_rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def recompute_all(
+    db: Database,
+    clock: Clock = utc_now,
+    *,
+    only_unsolved: bool = False,
+    workers: int | None = None,
+    batch_size: int = BATCH,
+) -> int:
+    """Recompute every ticket (after a policy or calendar change). Returns how many tickets
+    were recomputed.
+
+    Each batch is read and computed in a read transaction (one query per table), then only
+    the tickets whose stored values differ are written, in a short write transaction: after a
+    policy edit most tickets keep their due times, and writing costs more than comparing.
+    A ticket changed by a command in between is recomputed again under the write lock.
+
+    Large recomputes run the read-and-compute part in ``workers`` processes (default: one per
+    core, when there are enough batches); this process does all the writing."""
     now = clock()
+    spans = _batch_spans(db, only_unsolved, batch_size)
+    workers = _worker_count(workers, len(spans))
+    if workers > 1:
+        with db.read() as session:
+            load_rules(session)  # parsed once here; the forked workers inherit it
+        outcomes = _computed_in_workers(db.url, spans, now, only_unsolved, workers)
+    else:
+        outcomes = (_computed(db, span, now, only_unsolved) for span in spans)
     done = 0
-    last_id = 0
-    while True:
-        with db.write() as session:
-            query = select(Ticket.id).where(Ticket.id > last_id).order_by(Ticket.id).limit(BATCH)
-            if only_unsolved:
-                query = query.where(
-                    Ticket.status.notin_([Status.SOLVED.value, Status.CLOSED.value])
+    for outcome in outcomes:
+        _apply(db, outcome, now)
+        done += outcome.count
+    return done
+
+
+def _batch_spans(db: Database, only_unsolved: bool, size: int) -> list[tuple[int, int]]:
+    """The first and last ticket id of each batch of ``size`` tickets."""
+    unsolved = " WHERE status NOT IN ('solved', 'closed')" if only_unsolved else ""
+    with db.read() as session:
+        ids = [
+            row[0] for row in _raw_rows(session, f"SELECT id FROM tickets{unsolved} ORDER BY id")
+        ]
+    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+
+
+def _worker_count(requested: int | None, batches: int) -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if requested is not None:
+        return max(1, min(requested, batches))
+    # Forking a process that runs other threads can copy a lock some thread holds, so only a
+    # lone main thread forks unasked. Qt starts native threads that threading cannot count.
+    alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
+    if not alone or "PySide6.QtCore" in sys.modules:
+        return 1
+    return max(1, min(os.cpu_count() or 1, _MAX_WORKERS, batches // _MIN_BATCHES_PER_WORKER))
+
+
+def _computed(
+    db: Database, span: tuple[int, int], now: datetime, only_unsolved: bool
+) -> _BatchOutcome:
+    with db.read() as session:
+        return _compute_batch(session, span, now, only_unsolved)
+
+
+def _computed_in_workers(
+    url: str, spans: list[tuple[int, int]], now: datetime, only_unsolved: bool, workers: int
+) -> Iterator[_BatchOutcome]:
+    # Fork, not spawn: spawn imports the caller's main script again in every worker, which a
+    # script without a __main__ guard cannot survive. The workers open their own connections.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # A few batches ahead of the writer, not all: outcomes waiting to be written hold memory.
+        waiting = iter(spans)
+        running = deque(
+            pool.submit(_computed_in_worker, url, span, now, only_unsolved)
+            for span in islice(waiting, 2 * workers)
+        )
+        while running:
+            outcome = running.popleft().result()
+            for span in islice(waiting, 1):
+                running.append(pool.submit(_computed_in_worker, url, span, now, only_unsolved))
+            yield outcome
+
+
+def _computed_in_worker(
+    url: str, span: tuple[int, int], now: datetime, only_unsolved: bool
+) -> _BatchOutcome:
+    db = _WORKER_DATABASES.get(url)
+    if db is None:
+        db = _WORKER_DATABASES[url] = Database(url)
+    return _computed(db, span, now, only_unsolved)
+
+
+_WORKER_DATABASES: dict[str, Database] = {}
+
+
+def _raw_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples from the driver: a full recompute reads a million values, and
+    SQLAlchemy's per-row processing would cost more than the database's work."""
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(params))
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
+
+
+def _compute_batch(
+    session: Session,
+    span: tuple[int, int],
+    now: datetime,
+    only_unsolved: bool,
+    only_ids: frozenset[int] | None = None,
+) -> _BatchOutcome:
+    """Recompute the tickets with ids in ``span`` (inclusive; only ``only_ids`` among them when
+    given) and say what differs from what is stored."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    between = f"BETWEEN {mark} AND {mark}"
+    unsolved = " AND status NOT IN ('solved', 'closed')" if only_unsolved else ""
+    tickets = _raw_rows(
+        session,
+        f"SELECT id, version, priority, channel, department_id, created_at,"
+        f" {', '.join(TICKET_COLUMNS)} FROM tickets WHERE id {between}{unsolved}",
+        span,
+    )
+    if only_ids is not None:
+        tickets = [row for row in tickets if row[0] in only_ids]
+    read_time = _sqlite_time if sqlite else _postgres_time
+    happened: dict[int, list[tuple[datetime, int, int, str]]] = defaultdict(list)
+    for ticket_id, at, direction, message_id in _raw_rows(
+        session,
+        "SELECT ticket_id, created_at, direction, id FROM messages"
+        f" WHERE ticket_id {between} AND direction <> 'note'",
+        span,
+    ):
+        happened[ticket_id].append((read_time(at), _MESSAGE_ROW, message_id, direction))
+    for ticket_id, at, new, audit_id in _raw_rows(
+        session,
+        "SELECT ticket_id, at, new_value, id FROM audit_events"
+        f" WHERE ticket_id {between} AND field = 'status'",
+        span,
+    ):
+        happened[ticket_id].append((read_time(at), _STATUS_ROW, audit_id, new))
+    stored_targets: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in _raw_rows(
+        session,
+        f"SELECT {', '.join(TARGET_COLUMNS)} FROM sla_targets WHERE ticket_id {between}",
+        span,
+    ):
+        # SQLite holds text: compared as datetimes, which are cheaper to parse than to format.
+        stored_targets[row[0]].append(_sqlite_times(row[1:], _TARGET_STAMPS) if sqlite else row[1:])
+
+    rules = load_rules(session)
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    # Policies match on priority, channel and department only: decide once per combination.
+    deciders: dict[tuple[str, str, int | None], Any] = {}
+    outcome = _BatchOutcome(len(tickets))
+    for ticket_id, version, priority, channel, department_id, created_at, *stored in tickets:
+        decider = deciders.get((priority, channel, department_id))
+        if decider is None:
+            facts = _facts(priority, channel, departments.get(department_id))
+            policy = match_policy(rules.policies, facts)
+            calendar = resolve_calendar(policy, rules.calendars) if policy else None
+            decider = deciders[(priority, channel, department_id)] = (policy, calendar)
+        history = _history(read_time(created_at), happened.get(ticket_id, []))
+        state = compute_sla(decider[0], decider[1], history, now)
+        columns = _column_values(state)
+        targets = _target_values(state)
+        if columns != (_sqlite_times(tuple(stored), _COLUMN_STAMPS) if sqlite else tuple(stored)):
+            outcome.versions[ticket_id] = version
+            if sqlite:  # written as the text SQLite holds
+                columns = _sqlite_values(columns, _COLUMN_STAMPS)
+            outcome.column_updates.append((*columns, ticket_id))
+        if sorted(targets) != sorted(stored_targets.get(ticket_id, ())):
+            outcome.versions[ticket_id] = version
+            outcome.target_tickets.append(ticket_id)
+            for target in targets:
+                if sqlite:
+                    target = _sqlite_values(target, _TARGET_STAMPS)
+                outcome.target_rows.append((ticket_id, *target))
+    return outcome
+
+
+def _apply(db: Database, outcome: _BatchOutcome, now: datetime) -> None:
+    """Write one batch's changes. A ticket whose version moved since it was read was changed
+    by a command meanwhile; it is recomputed here, under the write lock, from what is stored
+    now (its command may have left its due times alone, as an assignee change does)."""
+    if not outcome.versions:
+        return
+    with db.write() as session:
+        changed = sorted(outcome.versions)
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        if sqlite:  # BEGIN IMMEDIATE already keeps every other writer out
+            marks = ", ".join("?" for _ in changed)
+            current = _raw_rows(
+                session, f"SELECT id, version FROM tickets WHERE id IN ({marks})", changed
+            )
+        else:
+            current = _raw_rows(
+                session,
+                "SELECT id, version FROM tickets WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                (changed,),
+            )
+        moved = frozenset(
+            ticket_id for ticket_id, version in current if outcome.versions[ticket_id] != version
+        )
+        gone = frozenset(changed) - {ticket_id for ticket_id, _version in current}
+        if moved or gone:
+            _write_batch(session, _without(outcome, moved | gone))
+            if moved:
+                _write_batch(
+                    session, _compute_batch(session, (min(moved), max(moved)), now, False, moved)
                 )
-            ids = list(session.scalars(query))
-            if not ids:
-                return done
-            rules = load_rules(session)
-            departments = dict(session.execute(select(Department.id, Department.name)).all())
-            histories = _histories(session, ids)
-            rows: list[dict[str, Any]] = []
-            updates: list[dict[str, Any]] = []
-            for ticket in session.execute(
-                select(Ticket.id, Ticket.priority, Ticket.channel, Ticket.department_id).where(
-                    Ticket.id.in_(ids)
-                )
-            ):
-                facts = _facts(
-                    ticket.priority, ticket.channel, departments.get(ticket.department_id)
-                )
-                state = rules.decide(facts, histories.get(ticket.id, []), now)
-                updates.append({"id": ticket.id, **_ticket_columns(state)})
-                rows.extend(_target_rows(ticket.id, state))
-            session.execute(delete(SlaTarget).where(SlaTarget.ticket_id.in_(ids)))
-            insert_rows(session, SlaTarget.__table__, rows)
-            update_rows(session, Ticket.__table__, "id", updates)
-            Journal(session, None, now).changed("sla", 0, "recompute")
-            done += len(ids)
-            last_id = ids[-1]
+        else:
+            _write_batch(session, outcome)
+        journal = Journal(session, None, now)
+        journal.changed("sla", 0, "recompute")
+        journal.finish()
+
+
+def _without(outcome: _BatchOutcome, ticket_ids: frozenset[int]) -> _BatchOutcome:
+    return _BatchOutcome(
+        outcome.count,
+        {k: v for k, v in outcome.versions.items() if k not in ticket_ids},
+        [row for row in outcome.column_updates if row[-1] not in ticket_ids],
+        [t for t in outcome.target_tickets if t not in ticket_ids],
+        [row for row in outcome.target_rows if row[0] not in ticket_ids],
+    )
+
+
+def _write_batch(session: Session, outcome: _BatchOutcome) -> None:
+    """Store new column values and replace the targets of outcome.target_tickets, in a few
+    statements whatever the batch's size."""
+    connection = session.connection()
+    column_updates, target_tickets = outcome.column_updates, outcome.target_tickets
+    if connection.dialect.name == "sqlite":
+        sets = ", ".join(f"{c} = ?" for c in TICKET_COLUMNS)
+        if column_updates:
+            connection.exec_driver_sql(f"UPDATE tickets SET {sets} WHERE id = ?", column_updates)
+        if target_tickets:
+            marks = ", ".join("?" for _ in target_tickets)
+            connection.exec_driver_sql(
+                f"DELETE FROM sla_targets WHERE ticket_id IN ({marks})", tuple(target_tickets)
+            )
+            connection.exec_driver_sql(
+                f"INSERT INTO sla_targets ({', '.join(TARGET_COLUMNS)})"
+                f" VALUES ({', '.join('?' for _ in TARGET_COLUMNS)})",
+                outcome.target_rows,
+            )
+        return
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if column_updates:
+        # One statement for the whole batch: the new values arrive as one array per column.
+        arrays = [list(column) for column in zip(*column_updates, strict=True)]
+        casts = [*_POSTGRES_COLUMN_TYPES, "bigint"]
+        sets = ", ".join(f"{c} = v.{c}" for c in TICKET_COLUMNS)
+        cursor.execute(
+            f"UPDATE tickets SET {sets} FROM unnest("
+            + ", ".join(f"%s::{cast}[]" for cast in casts)
+            + f") AS v({', '.join(TICKET_COLUMNS)}, id) WHERE tickets.id = v.id",
+            arrays,
+        )
+    if target_tickets:
+        cursor.execute("DELETE FROM sla_targets WHERE ticket_id = ANY(%s)", (target_tickets,))
+        with cursor.copy(f"COPY sla_targets ({', '.join(TARGET_COLUMNS)}) FROM STDIN") as copy:
+            for row in outcome.target_rows:
+                copy.write_row(row)
+
+
+_POSTGRES_COLUMN_TYPES = (
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "integer",
+)
 
 
 # --- policies and calendars -------------------------------------------------------------------
@@ -277,11 +673,18 @@ def _list(document: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 
 
 def import_rules(
-    db: Database, document: Mapping[str, Any], actor_id: int | None, clock: Clock = utc_now
+    db: Database,
+    document: Mapping[str, Any],
+    actor_id: int | None,
+    clock: Clock = utc_now,
+    *,
+    workers: int | None = None,
 ) -> dict[str, int]:
-    """Replace every calendar and policy (all or nothing), then recompute every ticket."""
+    """Replace every calendar and policy (all or nothing), then recompute every ticket
+    (``workers`` as for recompute_all)."""
     rules = parse_rules(document)
     with db.write() as session:
+        check_escalation_departments(session, rules)
         journal = Journal(session, actor_id, clock())
         session.execute(delete(SlaPolicyRow))
         session.execute(delete(SlaCalendar))
@@ -301,12 +704,32 @@ def import_rules(
         )
         journal.changed("sla", 0, "update")
         journal.finish()
-    recomputed = recompute_all(db, clock)
+    recomputed = recompute_all(db, clock, workers=workers)
     return {
         "calendars": len(rules.calendars),
         "policies": len(rules.policies),
         "tickets_recomputed": recomputed,
     }
+
+
+def check_escalation_departments(session: Session, rules: SlaRules) -> None:
+    """Refuse rules whose escalation moves tickets to a department that does not exist."""
+    wanted = {
+        (policy.name, policy.escalation.move_to)
+        for policy in rules.policies
+        if policy.escalation is not None and policy.escalation.move_to is not None
+    }
+    if not wanted:
+        return
+    names = {department for _policy, department in wanted}
+    found = set(session.scalars(select(Department.name).where(Department.name.in_(names))))
+    missing = sorted((policy, name) for policy, name in wanted if name not in found)
+    if missing:
+        policy, name = missing[0]
+        raise InvalidInput(
+            f"the SLA rules are not valid: policy {policy!r} escalates to department {name!r}, "
+            "which does not exist"
+        )
 
 
 def explain(db: Database, ticket_id: int, clock: Clock = utc_now) -> dict[str, Any]:
@@ -315,9 +738,9 @@ def explain(db: Database, ticket_id: int, clock: Clock = utc_now) -> dict[str, A
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")
-        facts = _ticket_facts(session, ticket)
-        history = _histories(session, [ticket.id])[ticket.id]
-        state = load_rules(session).decide(facts, history, clock())
+        history, rules, department = _read_one(session, ticket)
+        facts = _facts(ticket.priority, ticket.channel, department)
+        state = rules.decide(facts, history, clock())
         return {
             "ticket": ticket.id,
             "facts": {
@@ -381,11 +804,11 @@ def compliance_report(
             counts[0] += in_time
             counts[1] += breached
     report: dict[str, dict[str, dict[str, Any]]] = {"department": {}, "agent": {}}
-    for (dimension, name, kind), (met, breached) in sorted(groups.items()):
-        total = met + breached
+    for (dimension, name, kind), (met, missed) in sorted(groups.items()):
+        total = met + missed
         report[dimension].setdefault(name, {})[kind] = {
             "met": met,
-            "breached": breached,
+            "breached": missed,
             "compliance": round(met / total, 4) if total else None,
         }
     return {"since": since.isoformat(), "until": until.isoformat(), **report}

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, select, update
 
 from desk_app.core.errors import InvalidInput
 from desk_app.core.views import View, ViewKind
 from desk_app.store import Queries, Service
-from desk_app.store.sla_store import compliance_report, explain, export_rules, import_rules
+from desk_app.store.models import SlaTarget, Ticket
+from desk_app.store.sla_store import (
+    TICKET_COLUMNS,
+    _apply,
+    _computed,
+    compliance_report,
+    explain,
+    export_rules,
+    import_rules,
+    recompute_all,
+    recompute_ticket,
+)
+from tests.store.helpers import table_counts
 
 TOKYO_RULES = {
     "calendars": [
@@ -159,3 +173,188 @@ def test_inbox_rows_carry_what_the_countdown_needs(db, team, clock, rules):
     paused = Queries(db, None, clock).rows([created.ticket_id])[0]
     assert paused.sla_due_at is None
     assert paused.sla_paused_remaining_s == 90 * 60  # 90 of the 120 business minutes left
+
+
+# --- the batched recompute agrees with the per-ticket one ----------------------------------
+
+VARIED_RULES = {
+    "calendars": [
+        {
+            "name": "Tokyo office",
+            "timezone": "Asia/Tokyo",
+            "hours": {"mon-fri": "09:00-12:00, 13:00-18:00"},
+            "holidays": ["2026-11-03"],
+            "country": "JP",
+        },
+        {
+            # Split shifts across the night New York falls back (1 November 2026).
+            "name": "New York",
+            "timezone": "America/New_York",
+            "hours": {"mon-fri": "00:00-02:30, 08:00-17:00", "sat": "10:00-14:00"},
+        },
+        {"name": "24/7", "timezone": "UTC", "hours": {"mon-sun": "00:00-24:00"}},
+    ],
+    "policies": [
+        {
+            "name": "Urgent",
+            "priorities": ["urgent"],
+            "calendar": "24/7",
+            "targets": [
+                {"kind": "first_response", "minutes": 45, "business_hours": False},
+                {"kind": "resolution", "minutes": 300, "business_hours": False},
+            ],
+        },
+        {
+            "name": "Billing",
+            "departments": ["Billing"],
+            "calendar": "New York",
+            "pause_statuses": ["on_hold"],
+            "targets": [
+                {"kind": "first_response", "minutes": 90, "business_hours": True},
+                {"kind": "next_response", "minutes": 240, "business_hours": True},
+                {"kind": "resolution", "minutes": 1500, "business_hours": True},
+            ],
+        },
+        {
+            # Phone and chat tickets outside Billing match no policy at all.
+            "name": "E-mail",
+            "channels": ["email"],
+            "calendar": "Tokyo office",
+            "targets": [
+                {"kind": "first_response", "minutes": 120, "business_hours": True},
+                {"kind": "next_response", "minutes": 480, "business_hours": True},
+                {"kind": "resolution", "minutes": 2400, "business_hours": True},
+            ],
+        },
+    ],
+}
+
+
+def _varied_tickets(db, team, clock) -> list[int]:
+    """Forty tickets with random histories over three weeks: messages, replies, pauses,
+    reopenings, priority and department changes, each recomputed by its command."""
+    rng = random.Random(5)
+    system, lead = Service(db, None, clock), Service(db, team.lead, clock)
+    clock.now = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
+    ids = []
+    for number in range(40):
+        clock.advance(minutes=rng.randrange(5, 900))
+        ids.append(
+            system.create_ticket(
+                subject=f"Case {number}",
+                customer_email=f"c{number}@example.com",
+                body="Hello" if rng.random() < 0.9 else "",
+                department=rng.choice(["Support", "Billing", None]),
+                priority=rng.choice(["low", "normal", "normal", "high", "urgent"]),
+                channel=rng.choice(["email", "email", "phone", "chat"]),
+            ).ticket_id
+        )
+        for _ in range(rng.randrange(0, 7)):
+            clock.advance(minutes=rng.randrange(1, 2000))
+            ticket_id = rng.choice(ids)
+            action = rng.randrange(6)
+            try:
+                if action == 0:
+                    system.add_inbound_message(ticket_id, "More details")
+                elif action == 1:
+                    lead.reply(ticket_id, "Looking into it")
+                elif action == 2:
+                    lead.set_status(ticket_id, rng.choice(["pending", "on_hold", "open"]))
+                elif action == 3:
+                    lead.set_status(ticket_id, "solved")
+                elif action == 4:
+                    lead.set_priority(ticket_id, rng.choice(["low", "high", "urgent"]))
+                else:
+                    lead.assign(ticket_id, department=rng.choice(["Support", "Billing"]))
+            except InvalidInput:
+                pass  # e.g. a reply to a ticket that is closed: not part of this test
+    return ids
+
+
+def _stored_sla(db) -> tuple[list[tuple], list[tuple]]:
+    with db.read() as session:
+        tickets = session.execute(
+            select(Ticket.id, *(getattr(Ticket, c) for c in TICKET_COLUMNS)).order_by(Ticket.id)
+        ).all()
+        targets = session.execute(
+            select(SlaTarget.__table__).order_by(SlaTarget.ticket_id, SlaTarget.kind)
+        ).all()
+    return [tuple(row) for row in tickets], [tuple(row) for row in targets]
+
+
+def _scramble(db) -> None:
+    """Stored values a recompute must put right: stale columns and missing targets."""
+    with db.write() as session:
+        session.execute(update(Ticket).where(Ticket.id % 2 == 0).values(sla_policy="stale"))
+        session.execute(update(Ticket).where(Ticket.id % 3 == 0).values(sla_due_at=None))
+        session.execute(delete(SlaTarget).where(SlaTarget.ticket_id % 5 == 0))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_batched_recompute_stores_what_the_per_ticket_recompute_does(db, team, clock, workers):
+    import_rules(db, VARIED_RULES, team.admin, clock)
+    ids = _varied_tickets(db, team, clock)
+    now = clock.advance(hours=30)
+    with db.write() as session:
+        for ticket in session.scalars(select(Ticket)):
+            recompute_ticket(session, ticket, now)
+    expected = _stored_sla(db)
+    policies = {row[1] for row in expected[0]}
+    assert {"Urgent", "Billing", "E-mail", None} <= policies  # every kind of match is covered
+    assert {row[2] for row in expected[1]} >= {"running", "paused", "met", "breached"}
+
+    _scramble(db)
+    assert _stored_sla(db) != expected
+    assert recompute_all(db, lambda: now, workers=workers, batch_size=7) == len(ids)
+    assert _stored_sla(db) == expected
+
+    # Nothing differs now, so a second run writes nothing, not even a change-log row.
+    changes = table_counts(db)["change_log"]
+    assert recompute_all(db, lambda: now, workers=workers, batch_size=7) == len(ids)
+    assert table_counts(db)["change_log"] == changes and _stored_sla(db) == expected
+
+
+def test_a_reply_during_a_recompute_is_not_overwritten(db, team, clock, rules):
+    clock.now = jst(2026, 1, 14, 10, 0)
+    ticket_id = (
+        Service(db, None, clock)
+        .create_ticket(subject="Race", customer_email="r@example.com", body="?")
+        .ticket_id
+    )
+    with db.write() as session:
+        session.execute(update(Ticket).where(Ticket.id == ticket_id).values(sla_policy="stale"))
+    # A batch reads and computes the ticket (first response still running)...
+    computed = _computed(db, (ticket_id, ticket_id), clock.now, False)
+    assert ticket_id in computed.versions
+    # ...an agent replies before the batch writes...
+    clock.advance(minutes=20)
+    Service(db, team.lead, clock).reply(ticket_id, "On it")
+    _apply(db, computed, clock.now)
+    # ...and the batch recomputes that ticket instead of writing its stale outcome.
+    detail = Queries(db, None, clock).ticket(ticket_id)
+    assert detail.sla_policy == "Standard"
+    assert detail.first_response_due_at is None  # met by the reply
+
+
+def test_an_agent_change_keeps_due_times_and_a_department_change_rematches(db, team, clock):
+    import_rules(db, VARIED_RULES, team.admin, clock)
+    clock.now = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 10:00 in Tokyo
+    lead = Service(db, team.lead, clock)
+    ticket_id = (
+        Service(db, None, clock)
+        .create_ticket(
+            subject="Who?", customer_email="w@example.com", body="?", department="Support"
+        )
+        .ticket_id
+    )
+    lead.set_status(ticket_id, "open")
+    before = Queries(db, None, clock).ticket(ticket_id)
+    clock.advance(minutes=30)
+    lead.assign(ticket_id, agent="anna@desk.test")
+    after = Queries(db, None, clock).ticket(ticket_id)
+    assert after.assignee_id == team.anna and after.version == before.version + 1
+    assert (after.sla_policy, after.sla_due_at) == (before.sla_policy, before.sla_due_at)
+    lead.assign(ticket_id, department="Billing")
+    moved = Queries(db, None, clock).ticket(ticket_id)
+    assert (before.sla_policy, moved.sla_policy) == ("E-mail", "Billing")
+    assert moved.first_response_due_at != before.first_response_due_at
