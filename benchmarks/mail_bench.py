@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -89,6 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     replies = args.messages if args.replies is None else args.replies
 
+    # Timings on a shared machine mean little without the load they were taken under.
+    load_at_start = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="desk-mail-bench-"))
     imap = PymapProcess(workdir)
     imap.start()
@@ -155,6 +158,10 @@ def main() -> None:
         "send_seconds": round(send_seconds, 2),
         "send_per_second": round(report.sent / send_seconds, 1) if send_seconds else None,
         "peak_rss_mb": peak_rss_mb(),
+        "load_average": {
+            "start": [round(x, 2) for x in load_at_start],
+            "end": [round(x, 2) for x in os.getloadavg()],
+        },
         "goals": {"ingest_per_second": 200, "send_per_second": 100},
     }
     print(json.dumps(result))

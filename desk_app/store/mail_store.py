@@ -3,20 +3,30 @@
 Ingest stores one e-mail per transaction: the raw bytes, the parsed message, the customer and
 the threading decision, plus the folder position, so a crash at any point repeats work but never
 loses or duplicates a ticket message. Dedupe is on (account, folder, UIDVALIDITY, UID) and on the
-Message-ID. The worker flags or moves the message on the server only after this commits.
+Message-ID, or for mail without one on a hash of its headers and body (content_key). The worker
+flags or moves the message on the server only after this commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, lazyload
 
-from desk_app.core.enums import Channel, DeliveryState, Direction, Priority, Status
+from desk_app.core.enums import (
+    Channel,
+    DeliveryState,
+    Direction,
+    IdentityKind,
+    Priority,
+    Status,
+)
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
 from desk_app.core.threading_rules import normalise_message_id, normalise_subject
@@ -24,7 +34,9 @@ from desk_app.store import sla_store
 from desk_app.store.customer_commands import first_email
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
+    ChangeLogEntry,
     Customer,
+    CustomerIdentity,
     Department,
     Lease,
     MailAccount,
@@ -42,6 +54,33 @@ SECURITY = ("ssl", "starttls", "none")
 # closed, a reply starts a follow-up ticket.
 REOPEN_WINDOW = timedelta(days=14)
 UNKNOWN_SENDER = "unknown-sender@invalid.invalid"
+# Headers a mail server adds or rewrites when it stores or rebuilds a mailbox; the same e-mail
+# read again after a UIDVALIDITY change may differ in these and nothing else.
+_TRACE_HEADERS = re.compile(
+    rb"^(?:received|return-path|delivered-to|x-original-to|status|x-status|x-keywords|x-uid"
+    rb"|x-mozilla-status2?|content-length|lines):",
+    re.IGNORECASE,
+)
+
+
+def content_key(raw: bytes) -> str:
+    """What identifies an e-mail without a Message-ID: a hash of its headers and body, with
+    line endings and server-added trace headers left out. Stored in raw_mails'
+    header_message_id column; it cannot be mistaken for a Message-ID (no angle brackets)."""
+    text = raw.replace(b"\r\n", b"\n").rstrip()
+    head, separator, body = text.partition(b"\n\n")
+    kept: list[bytes] = []
+    skipping = False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):  # a folded continuation belongs to the header above
+            if not skipping:
+                kept.append(line)
+            continue
+        skipping = bool(_TRACE_HEADERS.match(line))
+        if not skipping:
+            kept.append(line)
+    digest = hashlib.sha256(b"\n".join(kept) + separator + body).hexdigest()
+    return f"content-sha256:{digest}"
 
 
 @dataclass(frozen=True)
@@ -92,6 +131,129 @@ class OutgoingMail:
     references: str | None
     attempts: int
     attachments: list[NewAttachment] = field(default_factory=list)
+
+
+# --- ingest's lookups, built once ---------------------------------------------------------
+# Ingest runs these for every e-mail. Built once on the tables (not the ORM classes) and run on
+# the session's connection, they cost a fraction of the ORM's select() per call.
+_raw = RawMail.__table__.c
+_messages = Message.__table__.c
+_tickets = Ticket.__table__.c
+_folders = MailFolderState.__table__.c
+_UID_STORED = select(_raw.id, _raw.message_id).where(
+    _raw.account_id == bindparam("account_id"),
+    _raw.folder == bindparam("folder"),
+    _raw.uidvalidity == bindparam("uidvalidity"),
+    _raw.uid == bindparam("uid"),
+)
+_KNOWN_BY_MESSAGE_ID = (
+    select(_messages.id, _messages.ticket_id)
+    .where(_messages.message_id == bindparam("key"), _messages.direction == Direction.INBOUND.value)
+    .limit(1)
+)
+_KNOWN_BY_CONTENT = (
+    select(_messages.id, _messages.ticket_id)
+    .join(RawMail.__table__, _raw.message_id == _messages.id)
+    .where(_raw.header_message_id == bindparam("key"))
+    .limit(1)
+)
+_ADVANCE_FOLDER = (
+    update(MailFolderState.__table__)
+    .where(
+        _folders.account_id == bindparam("f_account"),
+        _folders.folder == bindparam("f_folder"),
+        _folders.uidvalidity == bindparam("f_validity"),
+        _folders.last_uid < bindparam("f_uid"),
+    )
+    .values(last_uid=bindparam("f_new_uid"))
+)
+_ACCOUNT_DEPARTMENT = select(MailAccount.__table__.c.department_id).where(
+    MailAccount.__table__.c.id == bindparam("account_id")
+)
+_outbox = OutboxItem.__table__.c
+_OUTBOX_MESSAGE = (
+    select(_outbox.message_id, _messages.ticket_id, _outbox.next_attempt_at)
+    .join(Message.__table__, _messages.id == _outbox.message_id)
+    .where(_outbox.id == bindparam("outbox_id"))
+)
+_SETTLE_OUTBOX = (
+    update(OutboxItem.__table__)
+    .where(_outbox.id == bindparam("outbox_id"))
+    .values(
+        state=bindparam("new_state"),
+        last_error=bindparam("error"),
+        next_attempt_at=bindparam("next_at"),
+    )
+)
+_SETTLE_MESSAGE = (
+    update(Message.__table__)
+    .where(_messages.id == bindparam("message_row"))
+    .values(delivery_state=bindparam("new_state"), delivery_error=bindparam("error"))
+)
+_OPEN = [s.value for s in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)]
+_BY_SUBJECT = (
+    select(_tickets.id)
+    .where(
+        _tickets.customer_id == bindparam("customer_id"), _tickets.subject_key == bindparam("key")
+    )
+    .where(
+        or_(
+            _tickets.status.in_(_OPEN),
+            (_tickets.status == Status.SOLVED.value) & (_tickets.solved_at >= bindparam("since")),
+            _tickets.status == Status.CLOSED.value,
+        )
+    )
+    .order_by(_tickets.updated_at.desc())
+    .limit(1)
+)
+
+
+# A ticket's department, assignee and customer are loaded with it by default (for the views);
+# ingest and the outbox use only its columns.
+_NO_RELATIONS = lazyload("*")
+
+
+def _sending_account_id() -> ColumnElement[int]:
+    """In SQL, per outbox row joined to its ticket: the account MailStore._sending_account
+    picks (the ticket's own if active, else its department's, else the first active one)."""
+    account = aliased(MailAccount)
+    active = account.is_active.is_(True)
+    own = select(account.id).where(account.id == Ticket.mail_account_id, active)
+    department = select(func.min(account.id)).where(
+        account.department_id == Ticket.department_id, active
+    )
+    first = select(func.min(account.id)).where(active)
+    return func.coalesce(
+        own.scalar_subquery(), department.scalar_subquery(), first.scalar_subquery()
+    )
+
+
+class _DeferredJournal(Journal):
+    """A journal whose change-log rows are written with the transaction's other rows instead
+    of one flush each: ingest writes two or three per e-mail and needs none of their numbers
+    until finish()."""
+
+    def __init__(self, session: Session, actor_id: int | None, at: datetime) -> None:
+        super().__init__(session, actor_id, at)
+        self._entries: list[ChangeLogEntry] = []
+
+    def changed(self, entity: str, entity_id: int, op: str) -> None:
+        entry = ChangeLogEntry(
+            entity=entity,
+            entity_id=entity_id,
+            op=op,
+            actor_agent_id=self.actor_id,
+            at=self.at,
+            txid=self._txid(),
+        )
+        self.session.add(entry)
+        self._entries.append(entry)
+
+    def finish(self) -> int | None:
+        self.session.flush()
+        if self._entries:
+            self._last_seq = max(entry.seq for entry in self._entries)
+        return super().finish()
 
 
 class MailStore(Service):
@@ -208,12 +370,27 @@ class MailStore(Service):
     def ingest(
         self, account_id: int, folder: str, uidvalidity: int, uid: int, mail: InboundMail
     ) -> IngestResult:
-        try:
-            with self.db.write() as session:
-                return self._ingest(session, account_id, folder, uidvalidity, uid, mail)
-        except IntegrityError:
-            # Another worker stored the same UID a moment ago (the raw_mails unique key).
-            return IngestResult("duplicate", None, None, "stored by another worker")
+        # The second try is for a conflict on another unique key: on PostgreSQL another
+        # worker may have created the same new customer concurrently; now it is found.
+        for last_try in (False, True):
+            try:
+                with self.db.write() as session:
+                    return self._ingest(session, account_id, folder, uidvalidity, uid, mail)
+            except IntegrityError:
+                # Another worker stored this very UID a moment ago (raw_mails' unique key)?
+                # Only then is it a duplicate: unstored mail is never reported as stored.
+                if self._uid_stored(account_id, folder, uidvalidity, uid):
+                    return IngestResult("duplicate", None, None, "stored by another worker")
+                if last_try:
+                    raise
+        raise AssertionError("not reached: the last try returns or raises")
+
+    def _uid_stored(self, account_id: int, folder: str, uidvalidity: int, uid: int) -> bool:
+        with self.db.read() as session:
+            where = {"account_id": account_id, "folder": folder, "uidvalidity": uidvalidity}
+            return (
+                session.connection().execute(_UID_STORED, {**where, "uid": uid}).first() is not None
+            )
 
     def _ingest(
         self,
@@ -224,52 +401,67 @@ class MailStore(Service):
         uid: int,
         mail: InboundMail,
     ) -> IngestResult:
-        journal = self._journal(session)
-        account = session.get_one(MailAccount, account_id)
+        # Every lookup below reads committed rows only, so nothing needs flushing before it;
+        # rows are written in a few flushes where ids are needed (ticket, message) and at
+        # commit, instead of before every query.
+        with session.no_autoflush:
+            return self._ingest_unflushed(session, account_id, folder, uidvalidity, uid, mail)
+
+    def _ingest_unflushed(
+        self,
+        session: Session,
+        account_id: int,
+        folder: str,
+        uidvalidity: int,
+        uid: int,
+        mail: InboundMail,
+    ) -> IngestResult:
+        journal = _DeferredJournal(session, self.actor_id, self.clock())
         self._advance_folder(session, account_id, folder, uidvalidity, uid)
-        existing = session.scalar(
-            select(RawMail.message_id).where(
-                RawMail.account_id == account_id,
-                RawMail.folder == folder,
-                RawMail.uidvalidity == uidvalidity,
-                RawMail.uid == uid,
+        stored = (
+            session.connection()
+            .execute(
+                _UID_STORED,
+                {
+                    "account_id": account_id,
+                    "folder": folder,
+                    "uidvalidity": uidvalidity,
+                    "uid": uid,
+                },
             )
+            .first()
         )
-        if existing is not None:
-            return IngestResult("duplicate", None, existing, "this UID was stored before")
+        if stored is not None:
+            return IngestResult("duplicate", None, stored.message_id, "this UID was stored before")
+        identity = mail.message_id or content_key(mail.raw)
         raw = RawMail(
             account_id=account_id,
             folder=folder,
             uidvalidity=uidvalidity,
             uid=uid,
-            header_message_id=mail.message_id,
+            header_message_id=identity,
             parse_failed=mail.failed,
             received_at=journal.at,
             content=mail.raw,
         )
+        # Added without a flush: a concurrent worker's copy of this UID still fails the unique
+        # key at the next flush or at commit, inside this transaction (see ingest()).
         session.add(raw)
-        session.flush()
-        if mail.message_id:
-            known = session.scalars(
-                select(Message).where(
-                    Message.message_id == mail.message_id,
-                    Message.direction == Direction.INBOUND.value,
-                )
-            ).first()
-            if known is not None:
-                raw.message_id = known.id
-                return IngestResult(
-                    "duplicate", known.ticket_id, known.id, f"Message-ID {mail.message_id} known"
-                )
+        known = self._known_mail(session, mail.message_id, identity)
+        if known is not None:
+            known_id, known_ticket, why = known
+            raw.message_id = known_id
+            return IngestResult("duplicate", known_ticket, known_id, why)
         if mail.auto_kind == "bounce" and mail.bounced_message_id:
             bounced = self._bounce_note(session, journal, raw, mail)
             if bounced is not None:
                 return bounced
-        customer = self._find_or_create_customer(
-            session, journal, mail.from_name, mail.from_address or UNKNOWN_SENDER, None
-        )
+        customer = self._mail_customer(session, journal, mail)
         at = mail.date if mail.date and mail.date <= journal.at else journal.at
-        ticket, outcome, reason = self._thread(session, journal, account, customer, mail, at)
+        department_id = session.connection().scalar(_ACCOUNT_DEPARTMENT, {"account_id": account_id})
+        ticket, outcome, reason = self._thread(
+            session, journal, account_id, department_id, customer, mail, at
+        )
         warnings = list(mail.warnings)
         if mail.failed:
             warnings.insert(0, "This e-mail could not be read completely; the original is kept.")
@@ -301,24 +493,60 @@ class MailStore(Service):
             journal.finish()
         return IngestResult(outcome, ticket.id, message.id, reason)
 
+    def _known_mail(
+        self, session: Session, message_id: str | None, identity: str
+    ) -> tuple[int, int, str] | None:
+        """(message, ticket, why) if this e-mail is stored already under another UID: by its
+        Message-ID, or for mail without one, by the content key its raw copy was stored with."""
+        if message_id:
+            query, why = _KNOWN_BY_MESSAGE_ID, f"Message-ID {message_id} known"
+        else:
+            query, why = _KNOWN_BY_CONTENT, "the same e-mail (headers and body) was stored before"
+        found = session.connection().execute(query, {"key": identity}).first()
+        return (found.id, found.ticket_id, why) if found is not None else None
+
+    def _mail_customer(self, session: Session, journal: Journal, mail: InboundMail) -> Customer:
+        """The sender as a customer. The common case, a known address of a customer who has a
+        name, is one query; anything else goes through the full find-or-create."""
+        address = mail.from_address or UNKNOWN_SENDER
+        customer = session.scalars(
+            select(Customer)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+            .where(
+                CustomerIdentity.kind == IdentityKind.EMAIL.value,
+                CustomerIdentity.value == normalise_email(address),
+            )
+        ).first()
+        if customer is not None and (customer.name or not mail.from_name.strip()):
+            return customer
+        return self._find_or_create_customer(session, journal, mail.from_name, address, None)
+
     def _advance_folder(
         self, session: Session, account_id: int, folder: str, uidvalidity: int, uid: int
     ) -> None:
-        state = session.get(MailFolderState, (account_id, folder))
-        if state is None:
+        moved = session.connection().execute(
+            _ADVANCE_FOLDER,
+            {
+                "f_account": account_id,
+                "f_folder": folder,
+                "f_validity": uidvalidity,
+                "f_uid": uid,
+                "f_new_uid": uid,
+            },
+        )
+        if moved.rowcount == 0 and session.get(MailFolderState, (account_id, folder)) is None:
             session.add(
                 MailFolderState(
                     account_id=account_id, folder=folder, uidvalidity=uidvalidity, last_uid=uid
                 )
             )
-        elif state.uidvalidity == uidvalidity and uid > state.last_uid:
-            state.last_uid = uid
 
     def _thread(
         self,
         session: Session,
         journal: Journal,
-        account: MailAccount,
+        account_id: int,
+        department_id: int | None,
         customer: Customer,
         mail: InboundMail,
         at: datetime,
@@ -335,11 +563,11 @@ class MailStore(Service):
             journal,
             subject=mail.subject or "(no subject)",
             customer=customer,
-            department_id=account.department_id,
+            department_id=department_id,
             priority=Priority.NORMAL,
             channel=Channel.EMAIL,
             at=at,
-            mail_account_id=account.id,
+            mail_account_id=account_id,
             follow_up_of_id=follow_up_of,
         )
         if follow_up_of is not None:
@@ -360,7 +588,7 @@ class MailStore(Service):
                 header = (
                     "In-Reply-To" if message_id == ids[0] and mail.in_reply_to else "References"
                 )
-                ticket = session.get_one(Ticket, by_id[message_id])
+                ticket = session.get_one(Ticket, by_id[message_id], options=[_NO_RELATIONS])
                 return ticket, f"{header} {message_id}"
         return None, ""
 
@@ -370,24 +598,12 @@ class MailStore(Service):
         key = normalise_subject(mail.subject)[:500]
         if not key:
             return None, ""
-        ticket = session.scalars(
-            select(Ticket)
-            .where(Ticket.customer_id == customer.id, Ticket.subject_key == key)
-            .where(
-                or_(
-                    Ticket.status.in_(
-                        [s.value for s in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)]
-                    ),
-                    (Ticket.status == Status.SOLVED.value)
-                    & (Ticket.solved_at >= at - REOPEN_WINDOW),
-                    Ticket.status == Status.CLOSED.value,
-                )
-            )
-            .order_by(Ticket.updated_at.desc())
-            .limit(1)
-        ).first()
-        if ticket is None:
+        ticket_id = session.connection().scalar(
+            _BY_SUBJECT, {"customer_id": customer.id, "key": key, "since": at - REOPEN_WINDOW}
+        )
+        if ticket_id is None:
             return None, ""
+        ticket = session.get_one(Ticket, ticket_id, options=[_NO_RELATIONS])
         return ticket, "same customer and subject"
 
     def _bounce_note(
@@ -423,12 +639,18 @@ class MailStore(Service):
 
     # --- outbox -----------------------------------------------------------------------------
 
-    def claim_outgoing(self, limit: int = 20) -> list[OutgoingMail]:
+    def claim_outgoing(
+        self, limit: int = 20, *, account_ids: Collection[int] | None = None
+    ) -> list[OutgoingMail]:
         """Take due replies for sending. Each is marked 'sending' in this transaction, so two
-        workers never send the same reply; one that stalls is requeued by requeue_stalled."""
+        workers never send the same reply; one that stalls is requeued by requeue_stalled.
+
+        account_ids: only replies sent from these accounts (the ones whose lease the caller
+        holds), so workers on different accounts never send each other's mail. Replies with
+        no account to send from at all are taken by anyone, to be failed with the reason."""
         with self.db.write() as session:
             now = self.clock()
-            items = session.scalars(
+            query = (
                 select(OutboxItem)
                 .where(
                     OutboxItem.state == DeliveryState.QUEUED.value,
@@ -436,18 +658,45 @@ class MailStore(Service):
                 )
                 .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
                 .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
+                .with_for_update(of=OutboxItem, skip_locked=True)
+            )
+            if account_ids is not None:
+                sending = _sending_account_id()
+                query = (
+                    query.join(Message, Message.id == OutboxItem.message_id)
+                    .join(Ticket, Ticket.id == Message.ticket_id)
+                    .where(or_(sending.in_(list(account_ids)), sending.is_(None)))
+                )
+            items = session.scalars(query).all()
+            # One query each for the replies (with their attachments) and their tickets,
+            # instead of a few per reply.
+            messages = {
+                m.id: m
+                for m in session.scalars(
+                    select(Message).where(Message.id.in_([i.message_id for i in items]))
+                )
+            }
+            to_address = first_email(Ticket.customer_id).scalar_subquery()
+            tickets = {
+                ticket.id: (ticket, address)
+                for ticket, address in session.execute(
+                    select(Ticket, to_address)
+                    .where(Ticket.id.in_({m.ticket_id for m in messages.values()}))
+                    .options(_NO_RELATIONS)
+                )
+            }
             claimed = []
             for item in items:
-                mail = self._outgoing(session, item)
+                message = messages[item.message_id]
+                ticket, address = tickets[message.ticket_id]
+                mail = self._outgoing(session, item, message, ticket, address)
                 if isinstance(mail, str):
                     self._fail(session, item, mail, now)
                     continue
                 item.state = DeliveryState.SENDING.value
                 item.attempts += 1
                 item.claimed_at = now
-                session.get_one(Message, item.message_id).delivery_state = "sending"
+                message.delivery_state = DeliveryState.SENDING.value
                 claimed.append(mail)
             return claimed
 
@@ -498,20 +747,30 @@ class MailStore(Service):
     def _settle(
         self, outbox_id: int, state: DeliveryState, error: str | None, next_at: datetime | None
     ) -> None:
+        # Plain UPDATEs: the sender settles every reply in its own transaction right after the
+        # server answered, so this is on the sending path once per reply.
         with self.db.write() as session:
-            item = session.get(OutboxItem, outbox_id)
-            if item is None:
+            connection = session.connection()
+            found = connection.execute(_OUTBOX_MESSAGE, {"outbox_id": outbox_id}).first()
+            if found is None:
                 raise NotFound(f"outbox item {outbox_id} does not exist")
-            journal = self._journal(session)
-            item.state = state.value
-            item.last_error = error
-            if next_at is not None:
-                item.next_attempt_at = next_at
-            message = session.get_one(Message, item.message_id)
-            message.delivery_state = state.value
-            message.delivery_error = error
-            journal.changed("message", message.id, "update")
-            journal.changed("ticket", message.ticket_id, "update")
+            message_id, ticket_id, next_attempt_at = found
+            connection.execute(
+                _SETTLE_OUTBOX,
+                {
+                    "outbox_id": outbox_id,
+                    "new_state": state.value,
+                    "error": error,
+                    "next_at": next_at or next_attempt_at,
+                },
+            )
+            connection.execute(
+                _SETTLE_MESSAGE,
+                {"message_row": message_id, "new_state": state.value, "error": error},
+            )
+            journal = _DeferredJournal(session, self.actor_id, self.clock())
+            journal.changed("message", message_id, "update")
+            journal.changed("ticket", ticket_id, "update")
             journal.finish()
 
     def _fail(self, session: Session, item: OutboxItem, error: str, now: datetime) -> None:
@@ -524,14 +783,18 @@ class MailStore(Service):
         journal.changed("message", message.id, "update")
         journal.changed("ticket", message.ticket_id, "update")
 
-    def _outgoing(self, session: Session, item: OutboxItem) -> OutgoingMail | str:
+    def _outgoing(
+        self,
+        session: Session,
+        item: OutboxItem,
+        message: Message,
+        ticket: Ticket,
+        to_address: str | None,
+    ) -> OutgoingMail | str:
         """The reply as mail, or why it cannot be sent."""
-        message = session.get_one(Message, item.message_id)
-        ticket = session.get_one(Ticket, message.ticket_id)
         account = self._sending_account(session, ticket)
         if account is None:
             return "no active mail account to send from; add one with `desk account add`"
-        to_address = session.scalar(first_email(ticket.customer_id))
         if to_address is None or to_address == UNKNOWN_SENDER:
             return "the customer has no e-mail address"
         department = session.get(Department, ticket.department_id) if ticket.department_id else None
@@ -557,6 +820,7 @@ class MailStore(Service):
         )
 
     def _sending_account(self, session: Session, ticket: Ticket) -> MailAccount | None:
+        # The same choice as _sending_account_id() makes in SQL for claim_outgoing.
         if ticket.mail_account_id is not None:
             account = session.get(MailAccount, ticket.mail_account_id)
             if account is not None and account.is_active:
@@ -564,7 +828,9 @@ class MailStore(Service):
         query = select(MailAccount).where(MailAccount.is_active.is_(True))
         if ticket.department_id is not None:
             own = session.scalars(
-                query.where(MailAccount.department_id == ticket.department_id)
+                query.where(MailAccount.department_id == ticket.department_id).order_by(
+                    MailAccount.id
+                )
             ).first()
             if own is not None:
                 return own

@@ -3,8 +3,8 @@
 Order of events per message, and why it is crash-safe:
 1. fetch (BODY.PEEK[], nothing changes on the server);
 2. MailStore.ingest stores raw bytes, parsed message, customer, ticket decision and the new
-   folder position in ONE transaction (dedupe on UID and Message-ID);
-3. only then the after-import action (\\Seen or MOVE) runs on the server.
+   folder position in ONE transaction (dedupe on UID and Message-ID, or a content hash);
+3. only then the after-import action (\\Seen or MOVE) runs on the server, once per chunk.
 A crash before 2 repeats the fetch; a crash between 2 and 3 leaves a stored message without its
 flag or move, which the first pass of every new connection catches up on.
 """
@@ -12,6 +12,7 @@ flag or move, which the first pass of every new connection catches up on.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from desk_app.mail.imap import FETCH_CHUNK, ImapMailbox
@@ -20,9 +21,10 @@ from desk_app.store.mail_store import InboundMail, MailStore
 from desk_app.store.records import AccountRecord
 from desk_app.store.service import NewAttachment
 
-# After-import actions are sent in small groups: one round trip per group, and few messages
-# left unflagged if the worker dies before the group goes out.
-AFTER_IMPORT_BATCH = 50
+# After-import actions go out once per fetched chunk (when the prefetch of the next chunk has
+# returned and the connection is free), in groups of this many UIDs per command.
+AFTER_IMPORT_BATCH = 100
+FIRST_CHUNK = 50
 
 
 def to_inbound(raw: bytes, parsed: ParsedMessage) -> InboundMail:
@@ -90,46 +92,71 @@ class FolderIngest:
             self._catch_up(last_uid)
         self._caught_up_on = self.mailbox
         uids = self.mailbox.uids_after(last_uid)
-        for start in range(0, len(uids), self.chunk):
-            if self.should_stop():
-                break
-            self._ingest_chunk(uidvalidity, uids[start : start + self.chunk], report)
-        return report
-
-    def _ingest_chunk(self, uidvalidity: int, uids: Sequence[int], report: IngestReport) -> None:
-        raws = self.mailbox.fetch(uids)
-        committed: list[int] = []
-        try:
-            for uid in uids:
-                raw = raws.pop(uid, None)
-                if raw is None:
-                    continue  # expunged by someone else between SEARCH and FETCH
+        # A small first chunk: the first tickets appear at once, and the fetch of the next
+        # (full) chunk overlaps with storing them.
+        first = min(self.chunk, FIRST_CHUNK)
+        chunks = [uids[:first]] if uids else []
+        chunks += [uids[at : at + self.chunk] for at in range(first, len(uids), self.chunk)]
+        # The next chunk is fetched while this one is stored: the IMAP round trip and the
+        # server's work overlap with the database's. The connection is never used by both
+        # threads at once: the after-import flags wait until the prefetch has returned.
+        with ThreadPoolExecutor(1, thread_name_prefix="imap-prefetch") as prefetch:
+            pending: Future[dict[int, bytes]] | None = None
+            for n, chunk in enumerate(chunks):
                 if self.should_stop():
                     break
-                parsed = parse_message(raw)
-                result = self.store.ingest(
-                    self.account.id, self.folder, uidvalidity, uid, to_inbound(raw, parsed)
-                )
-                if result.outcome == "duplicate":
-                    report.duplicates += 1
-                else:
-                    report.stored += 1
-                    report.unreadable += parsed.failed
-                committed.append(uid)
-                if len(committed) >= AFTER_IMPORT_BATCH:
+                raws = pending.result() if pending is not None else self.mailbox.fetch(chunk)
+                more = n + 1 < len(chunks)
+                pending = prefetch.submit(self.mailbox.fetch, chunks[n + 1]) if more else None
+                committed: list[int] = []
+                try:
+                    self._store_chunk(uidvalidity, chunk, raws, report, committed)
+                finally:
+                    if pending is not None:
+                        # Let the fetch finish before the connection is used again; its
+                        # error, if any, surfaces on result() in the next round.
+                        wait([pending])
+                    # Whatever was committed gets its flag/move even if a later one failed.
                     self._after_import(committed)
-                    committed = []
-        finally:
-            # Whatever was committed gets its flag/move even if a later message failed.
-            if committed:
-                self._after_import(committed)
+            if pending is not None:
+                wait([pending])  # stopped early: do not leave the connection mid-command
+        return report
+
+    def _store_chunk(
+        self,
+        uidvalidity: int,
+        uids: Sequence[int],
+        raws: dict[int, bytes],
+        report: IngestReport,
+        committed: list[int],
+    ) -> None:
+        """Store each fetched message in its own transaction, adding each committed UID to
+        `committed` at once, so the caller flags them even when a later message fails."""
+        for uid in uids:
+            raw = raws.pop(uid, None)
+            if raw is None:
+                continue  # expunged by someone else between SEARCH and FETCH
+            if self.should_stop():
+                break
+            parsed = parse_message(raw)
+            result = self.store.ingest(
+                self.account.id, self.folder, uidvalidity, uid, to_inbound(raw, parsed)
+            )
+            if result.outcome == "duplicate":
+                report.duplicates += 1
+            else:
+                report.stored += 1
+                report.unreadable += parsed.failed
+            committed.append(uid)
 
     def _after_import(self, uids: Sequence[int]) -> None:
         action = self.account.after_import
-        if action == "seen":
-            self.mailbox.mark_seen(uids)
-        elif action.startswith("move:"):
-            self.mailbox.move(uids, action[5:])
+        for start in range(0, len(uids), AFTER_IMPORT_BATCH):
+            batch = uids[start : start + AFTER_IMPORT_BATCH]
+            if action == "seen":
+                self.mailbox.mark_seen(batch)
+            elif action.startswith("move:"):
+                self.mailbox.move(batch, action[5:])
 
     def _catch_up(self, last_uid: int) -> None:
         """Apply the after-import action to stored messages that missed it (a crash between

@@ -27,6 +27,7 @@ from desk_app.store import Database
 from desk_app.store.mail_store import MailStore
 from desk_app.store.records import AccountRecord
 from desk_app.worker import leases
+from desk_app.worker.escalation import EscalationReport, Escalator
 from desk_app.worker.imap_ingest import FolderIngest, IngestReport
 from desk_app.worker.smtp_sender import OutboxSender, SendReport
 
@@ -41,6 +42,7 @@ class WorkerOptions:
     lease_seconds: float = 30.0  # a dead worker's accounts are taken over after this
     renew_seconds: float = 10.0
     send_seconds: float = 5.0  # how often the continuous worker looks for due replies
+    escalate_seconds: float = 15.0  # how often it looks for SLA breaches to escalate
     stalled_after: timedelta = timedelta(minutes=5)
     requeue_seconds: float = 60.0
     ca_file: str | None = None
@@ -67,6 +69,8 @@ class PassSummary:
     failed: int = 0
     requeued: int = 0
     send_errors: list[str] = field(default_factory=list)
+    escalated: int = 0
+    escalation_errors: list[str] = field(default_factory=list)
 
 
 PasswordLookup = Callable[[str], str]
@@ -91,6 +95,9 @@ class MailWorker:
         self._stop = threading.Event()
         self._context = tls_context(self.options.ca_file)
         self.sender = OutboxSender(self.store, self.smtp_settings_for, clock)
+        self.escalator = Escalator(db, clock)
+        # Accounts whose lease this worker holds now: it sends replies for these only.
+        self._leased: set[int] = set()
 
     # --- control -------------------------------------------------------------------------
 
@@ -136,32 +143,44 @@ class MailWorker:
         summary.requeued = await asyncio.to_thread(
             self.store.requeue_stalled, self.options.stalled_after
         )
-        for account in await asyncio.to_thread(self.store.accounts):
-            if self.stopping:
-                break
-            summary.accounts.append(await self._ingest_once(account))
+        # Each lease is kept until sending is done as well: replies go out only from
+        # accounts whose lease this worker holds.
+        async with contextlib.AsyncExitStack() as held:
+            for account in await asyncio.to_thread(self.store.accounts):
+                if self.stopping:
+                    break
+                lost = await held.enter_async_context(self._lease(account))
+                summary.accounts.append(await self._ingest_once(account, lost))
+            if not self.stopping:
+                self._count_sends(summary, await self._send())
         if not self.stopping:
-            self._count_sends(summary, await self._send())
+            escalations = await self._escalate()
+            summary.escalated = len(escalations.escalated)
+            summary.escalation_errors = escalations.errors
         return summary
 
-    async def _ingest_once(self, account: AccountRecord) -> AccountPass:
+    async def _escalate(self) -> EscalationReport:
+        return await asyncio.to_thread(self.escalator.run_pass, lambda: self.stopping)
+
+    async def _ingest_once(
+        self, account: AccountRecord, lost: threading.Event | None
+    ) -> AccountPass:
         result = AccountPass(account.name)
-        async with self._lease(account) as lost:
-            if lost is None:
-                result.skipped = "another worker is working this account"
-                return result
-            mailbox: ImapMailbox | None = None
-            try:
-                mailbox = ImapMailbox(self.settings_for(account), account.folder)
-                ingest = self._ingest_for(account, mailbox, lost)
-                self._add(result, await asyncio.to_thread(ingest.run_pass))
-                await asyncio.to_thread(self.store.record_sync, account.id, None)
-            except DeskError as exc:
-                result.error = str(exc)
-                await asyncio.to_thread(self.store.record_sync, account.id, str(exc))
-            finally:
-                if mailbox is not None:
-                    await asyncio.to_thread(mailbox.close)
+        if lost is None:
+            result.skipped = "another worker is working this account"
+            return result
+        mailbox: ImapMailbox | None = None
+        try:
+            mailbox = ImapMailbox(self.settings_for(account), account.folder)
+            ingest = self._ingest_for(account, mailbox, lost)
+            self._add(result, await asyncio.to_thread(ingest.run_pass))
+            await asyncio.to_thread(self.store.record_sync, account.id, None)
+        except DeskError as exc:
+            result.error = str(exc)
+            await asyncio.to_thread(self.store.record_sync, account.id, str(exc))
+        finally:
+            if mailbox is not None:
+                await asyncio.to_thread(mailbox.close)
         return result
 
     def _ingest_for(
@@ -182,7 +201,7 @@ class MailWorker:
         result.unreadable += report.unreadable
 
     async def _send(self) -> SendReport:
-        return await self.sender.send_due(lambda: self.stopping)
+        return await self.sender.send_due(lambda: self.stopping, lambda: self._leased)
 
     @staticmethod
     def _count_sends(summary: PassSummary, report: SendReport) -> None:
@@ -204,17 +223,21 @@ class MailWorker:
             yield None
             return
         lost = threading.Event()
-        renewer = asyncio.create_task(self._renew(name, ttl, lost))
+        renewer = asyncio.create_task(self._renew(name, ttl, lost, account.id))
+        self._leased.add(account.id)
         try:
             yield lost
         finally:
+            self._leased.discard(account.id)
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
             with contextlib.suppress(DeskError):
                 await asyncio.to_thread(self.store.release_lease, name, self.holder)
 
-    async def _renew(self, name: str, ttl: timedelta, lost: threading.Event) -> None:
+    async def _renew(
+        self, name: str, ttl: timedelta, lost: threading.Event, account_id: int
+    ) -> None:
         while True:
             await asyncio.sleep(self.options.renew_seconds)
             try:
@@ -224,6 +247,7 @@ class MailWorker:
                 continue
             if not still:
                 log.warning("lease %s was taken over; stopping work on it", name)
+                self._leased.discard(account_id)
                 lost.set()
                 return
 
@@ -233,6 +257,7 @@ class MailWorker:
         """Work all active accounts until stop(); new and removed accounts are noticed."""
         loops: dict[int, asyncio.Task[None]] = {}
         sender = asyncio.create_task(self._send_loop())
+        escalator = asyncio.create_task(self._escalate_loop())
         try:
             while not self.stopping:
                 try:
@@ -247,7 +272,15 @@ class MailWorker:
                 await self._sleep(max(self.options.poll_seconds, 5.0))
         finally:
             self.stop()
-            await asyncio.gather(sender, *loops.values(), return_exceptions=True)
+            await asyncio.gather(sender, escalator, *loops.values(), return_exceptions=True)
+
+    async def _escalate_loop(self) -> None:
+        while not self.stopping:
+            try:
+                await self._escalate()
+            except DeskError as exc:
+                log.warning("escalation pass failed: %s", exc)
+            await self._sleep(self.options.escalate_seconds)
 
     async def _account_loop(self, account_id: int) -> None:
         while not self.stopping:

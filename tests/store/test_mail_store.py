@@ -194,3 +194,102 @@ def test_account_validation(store, account):
     assert [a.name for a in store.accounts()] == ["support"]
     store.remove_account("support")
     assert store.accounts() == []
+
+
+def no_message_id(body: str, *, trace: bytes = b"") -> InboundMail:
+    """Mail as some scanners and scripts send it: no Message-ID header at all."""
+    raw = (
+        trace + b"From: Scanner <scanner@example.ru>\r\nTo: support@desk.test\r\n"
+        b"Subject: Scan\r\nDate: Mon, 23 Nov 2026 08:00:00 +0000\r\n\r\n" + body.encode() + b"\r\n"
+    )
+    return InboundMail(
+        raw=raw,
+        message_id=None,
+        in_reply_to=None,
+        references=(),
+        subject="Scan",
+        from_name="Scanner",
+        from_address="scanner@example.ru",
+        date=None,
+        text=body,
+        html=None,
+    )
+
+
+def test_mail_without_a_message_id_is_deduped_by_its_content(store, account, db):
+    first = store.ingest(account, "INBOX", 7, 101, no_message_id("page 1"))
+    assert first.outcome == "new_ticket"
+    # The mailbox is rebuilt (new UIDVALIDITY); the server added a trace header on the way.
+    store.start_folder(account, "INBOX", 8)
+    again = store.ingest(
+        account, "INBOX", 8, 1, no_message_id("page 1", trace=b"Received: from mx by imap\r\n")
+    )
+    assert (again.outcome, again.message_id) == ("duplicate", first.message_id)
+    assert "headers and body" in again.reason
+    # Another e-mail without a Message-ID, differing only in its body, is new.
+    other = store.ingest(account, "INBOX", 8, 2, no_message_id("page 2"))
+    assert other.outcome != "duplicate" and other.message_id != first.message_id
+    assert Queries(db, None).stats()["messages"] == 2
+
+
+def test_content_key_ignores_line_endings_and_trace_headers_only():
+    from desk_app.store.mail_store import content_key
+
+    crlf = b"Received: from a\r\n\tby b\r\nSubject: Hi\r\nX-Mailer: m\r\n\r\nbody\r\n"
+    lf = b"Subject: Hi\nX-Mailer: m\nReturn-Path: <x@y>\n\nbody\n"
+    assert content_key(crlf) == content_key(lf)
+    assert content_key(crlf).startswith("content-sha256:")
+    assert content_key(lf) != content_key(lf.replace(b"body", b"Body"))
+    assert content_key(lf) != content_key(lf.replace(b"X-Mailer: m", b"X-Mailer: n"))
+
+
+def test_claim_takes_only_replies_of_the_given_accounts(store, account, db, team, clock):
+    billing = store.add_account(
+        "billing",
+        address="billing@desk.test",
+        username="billing",
+        imap_host="127.0.0.1",
+        smtp_host="127.0.0.1",
+        security="none",
+        department="Billing",
+    )
+    support_ticket = store.ingest(account, "INBOX", 7, 101, mail(1)).ticket_id
+    billing_ticket = store.ingest(billing, "INBOX", 3, 5, mail(2, "Invoice", "ivan@x.ru")).ticket_id
+    anna = Service(db, team.anna, clock)
+    anna.reply(support_ticket, "From support")
+    Service(db, team.lead, clock).reply(billing_ticket, "From billing")
+    assert store.claim_outgoing(account_ids=[]) == []
+    [ours] = store.claim_outgoing(account_ids=[billing])
+    assert (ours.account_id, ours.ticket_id) == (billing, billing_ticket)
+    assert store.claim_outgoing(account_ids=[billing]) == []
+    # The support reply waited, queued, for the worker that holds the support account.
+    [theirs] = store.claim_outgoing(account_ids=[account, billing])
+    assert (theirs.account_id, theirs.ticket_id) == (account, support_ticket)
+
+
+def test_claim_follows_the_fallback_account_and_fails_replies_with_none(
+    store, account, db, team, clock
+):
+    ticket = store.ingest(account, "INBOX", 7, 101, mail(1)).ticket_id
+    anna = Service(db, team.anna, clock)
+    anna.reply(ticket, "First")
+    backup = store.add_account(
+        "backup",
+        address="backup@desk.test",
+        username="backup",
+        imap_host="127.0.0.1",
+        smtp_host="127.0.0.1",
+        security="none",
+        department="Support",
+    )
+    store.remove_account("support")  # the ticket's own account is gone; its department's next
+    assert store.claim_outgoing(account_ids=[account]) == []
+    [claimed] = store.claim_outgoing(account_ids=[backup])
+    assert claimed.account_id == backup and claimed.from_address == "backup@desk.test"
+    store.mark_sent(claimed.outbox_id)
+    store.remove_account("backup")  # now no account at all can send the next reply
+    anna.reply(ticket, "Second")
+    assert store.claim_outgoing(account_ids=[12345]) == []  # taken, and failed with the reason
+    message = Queries(db, None).ticket(ticket).messages[-1]
+    assert message.delivery_state == "failed"
+    assert "no active mail account" in (message.delivery_error or "")

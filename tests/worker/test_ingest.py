@@ -128,3 +128,25 @@ def test_unreadable_mail_is_stored_with_a_warning(db, account_id, worker, imap_s
     summary = run_once(worker)
     assert summary.accounts[0].stored == 1
     assert count(db, RawMail) == 1 and count(db, Message) == 1
+
+
+def test_mail_without_message_id_survives_a_uidvalidity_change_without_duplicates(
+    db, store, account_id, worker, imap_server
+):
+    def without_id(n: int) -> bytes:
+        return (
+            f"From: Scanner <scanner@example.com>\r\nTo: support@desk.test\r\n"
+            f"Subject: Scan {n}\r\nDate: Mon, 23 Nov 2026 08:0{n}:00 +0000\r\n\r\n"
+            f"Scanned page {n}\r\n"
+        ).encode()
+
+    imap_server.append_many(without_id(n) for n in range(3))
+    assert run_once(worker).accounts[0].stored == 3
+    imap_server.change_uid_validity("INBOX")
+    imap_server.append(without_id(3))
+    summary = run_once(worker)
+    assert (summary.accounts[0].stored, summary.accounts[0].duplicates) == (1, 3)
+    assert count(db, Message) == 4
+    with db.read() as session:
+        keys = session.scalars(sa.select(RawMail.header_message_id)).all()
+    assert len(keys) == 7 and all(key.startswith("content-sha256:") for key in keys)

@@ -169,3 +169,47 @@ def _inbound():
 
     raw, _ = simple()
     return to_inbound(raw, parse_message(raw))
+
+
+def test_two_workers_on_different_accounts_never_send_each_others_mail(
+    db, team, clock, store, imap_server, smtp_server, smtp_server_factory
+):
+    from desk_app.mail.parse import parse_message
+    from desk_app.worker import leases
+    from desk_app.worker.imap_ingest import to_inbound
+    from desk_app.worker.runner import MailWorker
+    from tests.worker.conftest import FAST, add_account
+
+    billing_smtp = smtp_server_factory()
+    support = add_account(store, imap_server, smtp_server)
+    billing = add_account(
+        store, imap_server, billing_smtp, name="billing", address="billing@desk.test",
+        department="Billing",
+    )  # fmt: skip
+    tickets = {}
+    for account, subject in ((support, "Parcel"), (billing, "Invoice")):
+        raw, _ = simple(subject, sender=f"{subject.lower()}@example.ru")
+        tickets[account] = store.ingest(
+            account, "INBOX", 1, 1, to_inbound(raw, parse_message(raw))
+        ).ticket_id
+    reply(db, team, clock, tickets[support], "from support")
+    Service(db, team.lead, clock).reply(tickets[billing], "from billing")
+
+    def worker_as(holder: str) -> MailWorker:
+        password = imap_server.password
+        return MailWorker(db, FAST, clock=clock, password_for=lambda _n: password, holder=holder)
+
+    # Another machine's worker holds the billing account (and is alive: its lease is fresh).
+    elsewhere = "other-host:4242:abcdef"
+    ttl = timedelta(seconds=30)
+    assert store.acquire_lease(leases.lease_name(billing), elsewhere, ttl)
+    summary = run_once(worker_as("this-host:1:aaaaaa"))
+    assert summary.sent == 1 and [a.skipped is None for a in summary.accounts] == [False, True]
+    assert [m.rcpt_tos for m in smtp_server.messages] == [("parcel@example.ru",)]
+    assert billing_smtp.messages == []
+    assert [item.state for item in outbox(db)] == ["sent", "queued"]
+    # The billing reply goes out with the worker that holds the billing lease.
+    assert run_once(worker_as(elsewhere)).sent == 1
+    assert [m.rcpt_tos for m in billing_smtp.messages] == [("invoice@example.ru",)]
+    assert len(smtp_server.messages) == 1
+    assert [item.state for item in outbox(db)] == ["sent", "sent"]
