@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-
 from desk_app.core.errors import InvalidInput
 
 # Deliberately permissive: the mail server already accepted the address; we only refuse what
@@ -31,6 +29,9 @@ def normalise_email(address: str) -> str:
 
 def normalise_phone(number: str, default_region: str | None = None) -> str:
     """Return the number in E.164 (+81312345678); raise InvalidInput if it is not a number."""
+    # Imported on first use: its metadata costs start-up time for every e-mail-only customer.
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(number, default_region)
     except phonenumbers.NumberParseException as exc:

@@ -7,8 +7,10 @@ PostgreSQL: psycopg 3, pool pre-ping so a restarted server costs one retry, not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +26,10 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version"
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_CACHE_MB = 64
 _WRITE = "desk_write"
 
 
@@ -41,7 +46,7 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, cache_mb: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
@@ -51,7 +56,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute(f"PRAGMA cache_size={-1024 * cache_mb}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -60,7 +65,7 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, *, sqlite_cache_mb: int = SQLITE_CACHE_MB) -> Engine:
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -68,7 +73,7 @@ def create_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_cache_mb)
         return engine
     return sa.create_engine(
         url,
@@ -82,9 +87,11 @@ def create_engine(url: str) -> Engine:
 class Database:
     """One database: its engine, sessions for reading and writing, and its schema state."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, sqlite_cache_mb: int = SQLITE_CACHE_MB) -> None:
+        """`sqlite_cache_mb`: SQLite's page cache per connection. Imports and reports gain
+        from a large one; the desktop, which reads pages of 100 rows, keeps its memory."""
         self.url = normalise_url(url)
-        self.engine = create_engine(self.url)
+        self.engine = create_engine(self.url, sqlite_cache_mb=sqlite_cache_mb)
         self.backend = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -146,16 +153,31 @@ class Database:
         return head
 
     def current_revision(self) -> str | None:
-        from alembic.runtime.migration import MigrationContext
-
+        # Read straight from Alembic's table: every start-up asks, and Alembic itself is only
+        # needed when there is something to upgrade.
         with _unavailable_on_connection_errors(self), self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not sa.inspect(connection).has_table(VERSION_TABLE):
+                return None
+            stored = sorted(
+                connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalars()
+            )
+        # Several rows would mean branches this Desk never made: a revision it does not know.
+        return ",".join(stored) if stored else None
 
     def schema_state(self) -> str:
         """'current', 'empty', 'outdated' or 'newer' (written by a later Desk than this one)."""
         current = self.current_revision()
         if current is None:
             return "empty"
+        known, head = migration_revisions()
+        if head is None:
+            return self._schema_state_by_alembic(current)
+        if current == head:
+            return "current"
+        return "outdated" if current in known else "newer"
+
+    def _schema_state_by_alembic(self, current: str) -> str:
+        """For a history the quick scan does not follow (a merge of two branches)."""
         if current == self.head_revision():
             return "current"
         from alembic.script import ScriptDirectory
@@ -199,6 +221,21 @@ class Database:
             f"{self.current_revision()}); this Desk knows up to {self.head_revision()}. "
             "Install the newer Desk to use it."
         )
+
+
+@cache
+def migration_revisions() -> tuple[frozenset[str], str | None]:
+    """(every revision this Desk ships, the newest one), read from the migration files' own
+    `revision = ...` lines: a few small files instead of importing Alembic (and Mako) on
+    every start. The newest is None unless there is exactly one (then Alembic decides).
+    tests/ui/test_start_up.py checks that Alembic agrees."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for kind, value in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else parents).add(value)
+    heads = revisions - parents
+    return frozenset(revisions), (next(iter(heads)) if len(heads) == 1 else None)
 
 
 @contextmanager

@@ -112,24 +112,31 @@ class Queries:
             return and_(_SOLVED, Ticket.solved_at >= now - RECENTLY_SOLVED_WINDOW)
         raise ValueError(f"unknown view {kind}")
 
-    def view_page(self, view: View, page: Page | None = None) -> list[TicketRow]:
-        page = page or Page()
+    def _ordering(
+        self, view: View, page: Page
+    ) -> tuple[SortKey, bool, ColumnElement[object], list[ColumnElement[object]]]:
+        """(sort key, descending, sort column, ORDER BY terms) of a page of this view."""
         key, descending = (page.sort, page.descending) if page.sort else view.default_sort
         if key is SortKey.UPDATED and view.kind is ViewKind.SOLVED_RECENTLY:
             order_column: ColumnElement[object] = Ticket.solved_at  # type: ignore[assignment]
         else:
             order_column = _SORT_COLUMNS[key]
-        keyset = (
-            page.after_id is not None
-            and key in _KEYSET_SORTS
-            and (view.kind is not ViewKind.SOLVED_RECENTLY or key is not SortKey.UPDATED)
-        )
         primary = order_column.desc() if descending else order_column.asc()
         if key is SortKey.DUE and view.kind not in (ViewKind.DUE_SOON, ViewKind.BREACHED):
             # Tickets without a deadline go last. Only here: the explicit NULLS clause would
             # keep PostgreSQL from reading the other views' order straight off their index.
             primary = primary.nulls_last()
         ordering = [primary, Ticket.id.desc() if descending else Ticket.id.asc()]
+        return key, descending, order_column, ordering  # type: ignore[return-value]
+
+    def view_page(self, view: View, page: Page | None = None) -> list[TicketRow]:
+        page = page or Page()
+        key, descending, order_column, ordering = self._ordering(view, page)
+        keyset = (
+            page.after_id is not None
+            and key in _KEYSET_SORTS
+            and (view.kind is not ViewKind.SOLVED_RECENTLY or key is not SortKey.UPDATED)
+        )
         with self.db.read() as session:
             ids = select(Ticket.id).where(self.view_condition(view, self.clock()))
             if keyset:
@@ -145,6 +152,25 @@ class Queries:
             if not keyset:
                 ids = ids.offset(page.offset)
             return self._rows(session, list(session.scalars(ids)))
+
+    def in_view(self, view: View, ticket_ids: list[int]) -> set[int]:
+        """Which of these tickets belong to the view now (live updates of an open list)."""
+        if not ticket_ids:
+            return set()
+        condition = self.view_condition(view, self.clock())
+        with self.db.read() as session:
+            query = select(Ticket.id).where(condition, Ticket.id.in_(ticket_ids))
+            return set(session.scalars(query))
+
+    def view_order(self, view: View, page: Page, ticket_ids: list[int]) -> list[int]:
+        """These tickets in the order a page of the view lists them, whether or not they
+        belong to it: tells where a ticket that joined the view goes among rows on screen."""
+        if not ticket_ids:
+            return []
+        ordering = self._ordering(view, page)[3]
+        with self.db.read() as session:
+            query = select(Ticket.id).where(Ticket.id.in_(ticket_ids)).order_by(*ordering)
+            return list(session.scalars(query))
 
     def view_count(self, view: View) -> int:
         with self.db.read() as session:

@@ -1,14 +1,24 @@
-"""The inbox table model: ticket ids plus a row cache, filled a page at a time off the GUI thread.
+"""The inbox table model: ticket ids for every loaded row, row data in a bounded cache.
 
 Sorting happens in SQL (Page.sort); a QSortFilterProxyModel over 100k rows would take seconds.
 fetchMore only asks the task runner for the next page and returns at once; the rows arrive with
 beginInsertRows when the worker is done, so scrolling never waits for the database.
+
+Only ids are kept for every row (scrolling to the end of 100k tickets keeps 100k ints); the
+rows' text lives in an LRU cache of ROW_CACHE rows. A row evicted and scrolled back into view
+paints blank for a moment while its page of PAGE_SIZE rows is read again, by id, in one query.
+
+Changes made elsewhere (live sync, the ticket pane) go through refresh_tickets: rows still in
+the view repaint in place; tickets that joined the view are inserted at their sorted place if
+that place is within the rows loaded so far; rows that left the view are removed, except those
+the agent has selected (a line vanishing under the cursor is worse than a stale one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
@@ -17,11 +27,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QFont
 
 from desk_app.core.views import Page, SortKey, View
+from desk_app.store.queries import Queries
 from desk_app.store.records import TicketRow
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import Countdown, countdown, relative_time
@@ -29,6 +41,11 @@ from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200
+# Rows whose data is kept: many screens' worth, a few MB, however far the agent scrolled.
+ROW_CACHE = 20 * PAGE_SIZE
+# Finding where a new ticket goes among the loaded rows: the database orders this many loaded
+# rows and the new ticket at a time, so 100k loaded rows take three small queries.
+PLACEMENT_PROBES = 64
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -75,6 +92,64 @@ SORT_KEYS: dict[Column, SortKey] = {
 Loader = Callable[[Page], list[TicketRow]]
 
 
+@dataclass(frozen=True)
+class ViewChanges:
+    """What changed tickets mean for the open view, worked out on the worker thread."""
+
+    rows: list[TicketRow]  # fresh data for the changed tickets loaded or joining
+    left: set[int]  # loaded tickets that no longer belong to the view
+    # Tickets that joined the view, each with the loaded ticket it goes before (None: after
+    # the last loaded row).
+    joined: list[tuple[int, int | None]]
+
+
+def view_changes(
+    queries: Queries,
+    view: View,
+    page: Page,
+    loaded: list[int],
+    changed: list[int],
+    *,
+    complete: bool,
+) -> ViewChanges:
+    """Which changed tickets joined or left `view`, and where joiners go among `loaded` (a
+    snapshot of the model's ids). A joiner whose place is after the last loaded row is left
+    to fetchMore unless the list is `complete`."""
+    loaded_set = set(loaded)
+    members = queries.in_view(view, changed)
+    left = {i for i in changed if i in loaded_set and i not in members}
+    joined: list[tuple[int, int | None]] = []
+    for ticket_id in sorted(members - loaded_set):
+        place = _place(queries, view, page, loaded, ticket_id)
+        if place < len(loaded):
+            joined.append((ticket_id, loaded[place]))
+        elif complete:
+            joined.append((ticket_id, None))
+    # Rows that left are read too: the selected ones stay, showing their new state.
+    wanted = [i for i in changed if i in loaded_set]
+    wanted += [ticket_id for ticket_id, _anchor in joined]
+    return ViewChanges(queries.rows(wanted) if wanted else [], left, joined)
+
+
+def _place(queries: Queries, view: View, page: Page, loaded: list[int], ticket_id: int) -> int:
+    """The position among `loaded` where `ticket_id` sorts: a search that narrows the range by
+    asking the database to order a few evenly spread loaded rows together with the ticket.
+    Rows updated in place may be out of order; the search then settles near them, which is as
+    good as any place."""
+    low, high = 0, len(loaded)
+    while low < high:
+        step = max(1, (high - low) // PLACEMENT_PROBES)
+        probes = list(range(low, high, step))
+        ordered = queries.view_order(view, page, [ticket_id, *(loaded[i] for i in probes)])
+        before = ordered.index(ticket_id) if ticket_id in ordered else len(ordered)
+        if step == 1:
+            return low + before
+        # Between the last probe that sorts before the ticket and the first one after it.
+        low = probes[before - 1] + 1 if before > 0 else low
+        high = probes[before] if before < len(probes) else high
+    return low
+
+
 class InboxModel(QAbstractTableModel):
     loaded = Signal()  # a page arrived (tests and the screenshot wait for it)
 
@@ -82,9 +157,29 @@ class InboxModel(QAbstractTableModel):
         super().__init__()
         self._ctx = ctx
         self._ids: list[int] = []
-        self._rows: dict[int, TicketRow] = {}
+        # id -> position, rebuilt lazily after a row was inserted or removed in the middle.
+        self._positions: dict[int, int] | None = {}
+        self._cache: OrderedDict[int, TicketRow] = OrderedDict()
+        # Evicted rows scrolled back into view, waiting for (or in) one query by id.
+        self._wanted: set[int] = set()
+        self._in_flight: set[int] = set()
+        self._refetch = QTimer(self)
+        self._refetch.setSingleShot(True)
+        self._refetch.setInterval(0)
+        self._refetch.timeout.connect(self._fetch_wanted)
+        # Rows that left the view but stay because the agent has them selected.
+        self._stale: set[int] = set()
+        # The selected tickets, which refresh_tickets keeps even when they left the view (the
+        # inbox view provides it; a bare model has no selection).
+        self.pinned: Callable[[], Iterable[int]] = lambda: ()
         # Countdowns worked out this tick, with the row they were worked out for.
         self._countdowns: dict[int, tuple[TicketRow, Countdown | None]] = {}
+        # Colleagues on tickets (presence): ticket id -> (short mark, sentence for the tooltip).
+        self._presence: dict[int, tuple[str, str]] = {}
+        # One font and one colour per kind, made once: data() is called per cell and role.
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._light_colours = {light: QColor(colour) for light, colour in LIGHT_COLOURS.items()}
         self._loader: Loader | None = None
         self._paged = True
         self._exhausted = True
@@ -115,24 +210,32 @@ class InboxModel(QAbstractTableModel):
     def _start(self, loader: Loader, *, paged: bool) -> None:
         self.beginResetModel()
         self._generation += 1
-        self._ids, self._rows = [], {}
+        self._ids, self._positions = [], {}
+        self._cache.clear()
+        self._countdowns.clear()
+        self._wanted.clear()
+        self._in_flight.clear()
+        self._stale.clear()
         self._loader, self._paged = loader, paged
         self._exhausted, self._loading = False, False
         self.endResetModel()
         self._request_page()
 
-    def _request_page(self) -> None:
-        if self._loader is None or self._loading or self._exhausted:
-            return
-        self._loading = True
-        generation, loader = self._generation, self._loader
-        page = Page(
+    def _page(self) -> Page:
+        return Page(
             limit=PAGE_SIZE,
-            offset=len(self._ids),
+            # Offset paging (sort orders without a keyset) counts rows still in the view.
+            offset=len(self._ids) - len(self._stale),
             sort=self.sort_key,
             descending=self.descending,
             after_id=self._ids[-1] if self._ids else None,
         )
+
+    def _request_page(self) -> None:
+        if self._loader is None or self._loading or self._exhausted:
+            return
+        self._loading = True
+        generation, loader, page = self._generation, self._loader, self._page()
         self._ctx.runner.run(
             lambda: loader(page),
             lambda rows: self._page_arrived(generation, rows),
@@ -143,13 +246,18 @@ class InboxModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._loading = False
-        fresh = [row for row in rows if row.id not in self._rows]
+        # A ticket that joined the view live may come again with its page.
+        fresh = [row for row in rows if self.row_of(row.id) is None]
         self._exhausted = not self._paged or len(rows) < PAGE_SIZE
         if fresh:
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._ids.extend(row.id for row in fresh)
-            self._rows.update((row.id, row) for row in fresh)
+            positions = self._positions
+            for offset, row in enumerate(fresh):
+                self._ids.append(row.id)
+                if positions is not None:
+                    positions[row.id] = first + offset
+            self._store(fresh)
             self.endInsertRows()
         self.loaded.emit()
 
@@ -163,6 +271,78 @@ class InboxModel(QAbstractTableModel):
     def is_loading(self) -> bool:
         return self._loading
 
+    # --- the row cache ----------------------------------------------------------------------
+
+    def _store(self, rows: Iterable[TicketRow]) -> None:
+        cache = self._cache
+        for row in rows:
+            cache[row.id] = row
+            cache.move_to_end(row.id)
+        while len(cache) > ROW_CACHE:
+            evicted, _row = cache.popitem(last=False)
+            self._countdowns.pop(evicted, None)
+
+    def _row(self, position: int) -> TicketRow | None:
+        """The row at `position`, or None while it is being read again (then it is asked for,
+        with the rest of its page, in one query)."""
+        ticket_id = self._ids[position]
+        row = self._cache.get(ticket_id)
+        if row is not None:
+            self._cache.move_to_end(ticket_id)
+            return row
+        if ticket_id not in self._in_flight and ticket_id not in self._wanted:
+            start = position - position % PAGE_SIZE
+            for block_id in self._ids[start : start + PAGE_SIZE]:
+                if block_id in self._cache:
+                    # Its neighbours are coming back: keep the page whole in the cache.
+                    self._cache.move_to_end(block_id)
+                elif block_id not in self._in_flight:
+                    self._wanted.add(block_id)
+            self._refetch.start()
+        return None
+
+    def _fetch_wanted(self) -> None:
+        wanted = [i for i in self._wanted if self.row_of(i) is not None]
+        self._wanted.clear()
+        if not wanted:
+            return
+        self._in_flight.update(wanted)
+        generation, queries = self._generation, self._ctx.queries
+        self._ctx.runner.run(
+            lambda: queries.rows(wanted),
+            lambda rows: self._refetched(generation, wanted, rows),
+            lambda error: self._refetch_failed(generation, wanted, error),
+        )
+
+    def _refetched(self, generation: int, asked: list[int], rows: list[TicketRow]) -> None:
+        if generation != self._generation:
+            return
+        self._in_flight.difference_update(asked)
+        present = [row for row in rows if self.row_of(row.id) is not None]
+        self._store(present)
+        self._repaint(row.id for row in present)
+        # A ticket that no longer exists (merged away) would otherwise be asked for forever.
+        self._remove(set(asked) - {row.id for row in rows})
+
+    def _refetch_failed(self, generation: int, asked: list[int], error: BaseException) -> None:
+        if generation == self._generation:
+            self._in_flight.difference_update(asked)
+        self._ctx.runner.report(error)
+
+    def _repaint(self, ticket_ids: Iterable[int]) -> None:
+        """dataChanged for these tickets' rows, one signal per run of neighbouring rows."""
+        positions = sorted(p for p in map(self.row_of, ticket_ids) if p is not None)
+        last_column = self.columnCount() - 1
+        run_start = previous = None
+        for position in [*positions, None]:
+            if previous is not None and (position is None or position != previous + 1):
+                assert run_start is not None
+                self.dataChanged.emit(self.index(run_start, 0), self.index(previous, last_column))
+                run_start = None
+            if run_start is None:
+                run_start = position
+            previous = position
+
     # --- lazy paging ------------------------------------------------------------------------
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
@@ -172,40 +352,83 @@ class InboxModel(QAbstractTableModel):
         if not parent.isValid():
             self._request_page()
 
-    # --- in-place refresh -------------------------------------------------------------------
+    # --- changes made elsewhere -------------------------------------------------------------
 
     def refresh_tickets(self, ticket_ids: Sequence[int]) -> None:
-        """Re-read rows that changed elsewhere and repaint them where they are, so selection and
-        scroll position survive. Rows that no longer match the view stay until the next reload:
-        a line vanishing under the agent's cursor is worse than a slightly stale list."""
-        shown = [i for i in dict.fromkeys(ticket_ids) if i in self._rows]
-        if not shown:
+        """These tickets changed (here or on another desktop): repaint those still in the view
+        where they are, insert those that joined it, remove those that left it. Selection and
+        scroll position survive (QItemSelectionModel follows inserted and removed rows)."""
+        changed = list(dict.fromkeys(ticket_ids))
+        if not changed or self._loader is None:
             return
-        generation, queries = self._generation, self._ctx.queries
+        generation, queries, view = self._generation, self._ctx.queries, self.view
+        if view is None or not self._paged:
+            # Search results are a fixed list: refresh the rows shown, nothing joins or leaves.
+            shown = [i for i in changed if i in self._cache]
+            if shown:
+                self._ctx.runner.run(
+                    lambda: queries.rows(shown),
+                    lambda rows: self._apply(generation, ViewChanges(rows, set(), [])),
+                )
+            return
+        loaded, page, complete = list(self._ids), self._page(), self._exhausted
         self._ctx.runner.run(
-            lambda: queries.rows(shown), lambda rows: self._rows_arrived(generation, rows)
+            lambda: view_changes(queries, view, page, loaded, changed, complete=complete),
+            lambda changes: self._apply(generation, changes),
         )
 
-    def _rows_arrived(self, generation: int, rows: list[TicketRow]) -> None:
+    def _apply(self, generation: int, changes: ViewChanges) -> None:
         if generation != self._generation:
             return
-        last = self.columnCount() - 1
-        for row in rows:
-            if row.id not in self._rows:
-                continue
-            self._rows[row.id] = row
-            position = self._ids.index(row.id)
-            self.dataChanged.emit(self.index(position, 0), self.index(position, last))
+        rows = {row.id: row for row in changes.rows}
+        pinned = set(self.pinned())
+        self._stale |= changes.left & pinned
+        self._remove(changes.left - pinned)
+        for ticket_id, anchor in changes.joined:
+            row = rows.get(ticket_id)
+            if row is None or self.row_of(ticket_id) is not None:
+                continue  # gone meanwhile, or its page brought it already
+            if anchor is None:
+                position = len(self._ids) if self._exhausted else None
+            else:
+                position = self.row_of(anchor)
+            if position is None:
+                continue  # its neighbour left the list meanwhile: the next reload places it
+            self.beginInsertRows(QModelIndex(), position, position)
+            self._ids.insert(position, ticket_id)
+            self._positions = None
+            self._store([row])
+            self.endInsertRows()
+        refreshed = [row for row in changes.rows if self.row_of(row.id) is not None]
+        for row in refreshed:
+            self._countdowns.pop(row.id, None)
+        # A kept row that came back into the view is an ordinary row again.
+        self._stale -= {row.id for row in refreshed} - changes.left
+        self._store(refreshed)
+        self._repaint(row.id for row in refreshed)
+        if changes.left or changes.joined:
+            self.loaded.emit()  # the window shows or hides its "nothing here" line
+
+    def _remove(self, ticket_ids: set[int]) -> None:
+        positions = sorted((p for p in map(self.row_of, ticket_ids) if p is not None), reverse=True)
+        for position in positions:
+            ticket_id = self._ids[position]
+            self.beginRemoveRows(QModelIndex(), position, position)
+            del self._ids[position]
+            self._positions = None
+            self._cache.pop(ticket_id, None)
+            self._countdowns.pop(ticket_id, None)
+            self._stale.discard(ticket_id)
+            self.endRemoveRows()
 
     def mark_read(self, ticket_id: int) -> None:
         """Drop the unread mark at once, before the store confirms; refresh_tickets brings the
         stored truth a moment later."""
-        row = self._rows.get(ticket_id)
+        row = self._cache.get(ticket_id)
         if row is None or not row.unread:
             return
-        self._rows[ticket_id] = replace(row, unread=False)
-        position = self._ids.index(ticket_id)
-        self.dataChanged.emit(self.index(position, 0), self.index(position, self.columnCount() - 1))
+        self._cache[ticket_id] = replace(row, unread=False)
+        self._repaint([ticket_id])
 
     def tick(self, first: int = 0, last: int | None = None, *, ages: bool = False) -> None:
         """SLA countdowns age: repaint the SLA cells of rows first..last (the rows on screen),
@@ -217,7 +440,9 @@ class InboxModel(QAbstractTableModel):
         roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole]
         # Countdowns read in minutes, so most seconds no cell changes and nothing is repainted.
         for position in range(first, last + 1):
-            row = self._rows[self._ids[position]]
+            row = self._cache.get(self._ids[position])
+            if row is None:
+                continue  # being read again; it is painted when it arrives
             before = self._countdowns.pop(row.id, None)
             if before is None or before[0] is not row or self._countdown(row) != before[1]:
                 index = self.index(position, Column.SLA)
@@ -244,15 +469,35 @@ class InboxModel(QAbstractTableModel):
     def ticket_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
+    def set_presence(self, marks: Mapping[int, Sequence[tuple[str, str]]]) -> None:
+        """Who else is on the tickets just asked about: (name, activity) pairs per ticket, for
+        the rows asked about; tickets not in `marks` had nobody. Repaints only what changed."""
+        changed = set()
+        for ticket_id in list(self._presence):
+            if ticket_id not in marks:
+                del self._presence[ticket_id]
+                changed.add(ticket_id)
+        for ticket_id, people in marks.items():
+            mark = presence_mark(people)
+            if self._presence.get(ticket_id) != mark:
+                self._presence[ticket_id] = mark
+                changed.add(ticket_id)
+        if changed:
+            self._repaint(changed)
+
     def row_of(self, ticket_id: int) -> int | None:
-        try:
-            return self._ids.index(ticket_id)
-        except ValueError:
-            return None
+        if self._positions is None:
+            self._positions = {ticket_id: position for position, ticket_id in enumerate(self._ids)}
+        return self._positions.get(ticket_id)
 
     def ticket_row(self, row: int) -> TicketRow | None:
+        """The row's data if it is cached (rows far from the screen may not be)."""
         ticket_id = self.ticket_id(row)
-        return self._rows.get(ticket_id) if ticket_id is not None else None
+        return self._cache.get(ticket_id) if ticket_id is not None else None
+
+    @property
+    def cached_rows(self) -> int:
+        return len(self._cache)
 
     # --- QAbstractTableModel ----------------------------------------------------------------
 
@@ -292,14 +537,16 @@ class InboxModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
-        row = self._rows[self._ids[index.row()]]
+        if role == TICKET_ID_ROLE:
+            return self._ids[index.row()]
+        row = self._row(index.row())
+        if row is None:
+            return None
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == ROW_ROLE:
             return row
-        if role == TICKET_ID_ROLE:
-            return row.id
         if role == PREVIEW_ROLE:
             return row.preview if column == Column.SUBJECT else None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -308,9 +555,7 @@ class InboxModel(QAbstractTableModel):
             return row.unread
         if role == Qt.ItemDataRole.FontRole and row.unread and column == Column.SUBJECT:
             # The customer wrote since this agent last looked: it stands out, like unread mail.
-            font = QFont()
-            font.setBold(True)
-            return font
+            return self._bold
         if column == Column.SLA and role in (
             Qt.ItemDataRole.ForegroundRole,
             Qt.ItemDataRole.FontRole,
@@ -323,11 +568,9 @@ class InboxModel(QAbstractTableModel):
         if shown is None:
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QColor(LIGHT_COLOURS[shown.light])
+            return self._light_colours[shown.light]
         if shown.light in ("amber", "red"):
-            font = QFont()
-            font.setBold(True)  # the two lights that ask for action stand out in shape too
-            return font
+            return self._bold  # the two lights that ask for action stand out in shape too
         return None
 
     def _display(self, row: TicketRow, column: Column) -> str | None:
@@ -347,7 +590,9 @@ class InboxModel(QAbstractTableModel):
             case Column.DEPARTMENT:
                 return row.department or "—"
             case Column.ASSIGNEE:
-                return row.assignee or "Unassigned"
+                assignee = row.assignee or "Unassigned"
+                mark = self._presence.get(row.id)
+                return f"{assignee}  ·  {mark[0]}" if mark else assignee
             case Column.STATUS:
                 return STATUS_LABELS.get(row.status, row.status)
             case Column.UPDATED:
@@ -366,4 +611,15 @@ class InboxModel(QAbstractTableModel):
                 return row.channel.capitalize()
             case Column.UPDATED:
                 return row.updated_at.isoformat(" ", "minutes")
+            case Column.ASSIGNEE if row.id in self._presence:
+                return self._presence[row.id][1]
         return None
+
+
+def presence_mark(people: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """[("Anna Ivanova", "replying")] -> ("Anna ✎", "Anna Ivanova is replying"): first names in
+    the cell, a pen for whoever is writing, the whole sentence in the tooltip."""
+    short = ", ".join(
+        f"{name.split()[0]}{' ✎' if activity == 'replying' else ''}" for name, activity in people
+    )
+    return short, "\n".join(f"{name} is {activity}" for name, activity in people)

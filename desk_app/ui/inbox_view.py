@@ -4,6 +4,8 @@ view never measures 100k rows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QItemSelectionModel,
@@ -73,7 +75,48 @@ STATUS_TINTS: dict[str, str] = {
 Index = QModelIndex | QPersistentModelIndex
 
 
+@dataclass(frozen=True)
+class SubjectFonts:
+    """The fonts of the two-line subject cell and their metrics, made once per base font
+    instead of once per painted cell."""
+
+    title: QFont
+    title_metrics: QFontMetrics
+    unread: QFont
+    unread_metrics: QFontMetrics
+    snippet: QFont
+    snippet_metrics: QFontMetrics
+
+    @classmethod
+    def of(cls, base: QFont) -> SubjectFonts:
+        title, unread = QFont(base), QFont(base)
+        title.setBold(False)
+        unread.setBold(True)
+        snippet = snippet_font(base)
+        return cls(
+            title,
+            QFontMetrics(title),
+            unread,
+            QFontMetrics(unread),
+            snippet,
+            QFontMetrics(snippet),
+        )
+
+
 class InboxDelegate(QStyledItemDelegate):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._fonts: dict[str, SubjectFonts] = {}
+        self._tints = {status: QColor(tint) for status, tint in STATUS_TINTS.items()}
+        self._priority_colours = {p: QColor(c) for p, c in PRIORITY_COLOURS.items()}
+
+    def _subject_fonts(self, base: QFont) -> SubjectFonts:
+        key = base.key()
+        fonts = self._fonts.get(key)
+        if fonts is None:
+            fonts = self._fonts[key] = SubjectFonts.of(base)
+        return fonts
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         row = index.data(ROW_ROLE)
         column = Column(index.column())
@@ -114,7 +157,7 @@ class InboxDelegate(QStyledItemDelegate):
         painter.restore()
 
     def _paint_priority(self, painter: QPainter, rect: QRect, row: TicketRow) -> None:
-        colour = QColor(PRIORITY_COLOURS.get(row.priority, "#8d96a0"))
+        colour = self._priority_colours.get(row.priority) or QColor("#8d96a0")
         bar = QRect(0, 0, 6, rect.height() - 14)
         bar.moveCenter(rect.center())
         painter.setPen(Qt.PenStyle.NoPen)
@@ -129,9 +172,9 @@ class InboxDelegate(QStyledItemDelegate):
         text_colour = item_text_colour(palette, selected, active)
         # A gutter for the unread dot on every row, so subjects line up whether or not it shows.
         inner = opt.rect.adjusted(UNREAD_GUTTER, ROW_PADDING, -6, -ROW_PADDING)
-        title_font = QFont(opt.font)
-        title_font.setBold(row.unread)
-        title_metrics = QFontMetrics(title_font)
+        fonts = self._subject_fonts(opt.font)
+        title_font = fonts.unread if row.unread else fonts.title
+        title_metrics = fonts.unread_metrics if row.unread else fonts.title_metrics
         line = title_metrics.height()
         if row.unread:
             self._paint_unread_dot(painter, opt, inner.top() + line // 2, selected, active)
@@ -143,7 +186,7 @@ class InboxDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             title,
         )
-        small = snippet_font(opt.font)
+        small = fonts.snippet
         painter.setFont(small)
         snippet_colour = (
             mix(text_colour, palette.color(QPalette.ColorRole.Highlight), 0.3)
@@ -152,7 +195,7 @@ class InboxDelegate(QStyledItemDelegate):
         )
         painter.setPen(snippet_colour)
         snippet = " ".join(row.preview.split())
-        snippet = QFontMetrics(small).elidedText(
+        snippet = fonts.snippet_metrics.elidedText(
             snippet, Qt.TextElideMode.ElideRight, inner.width()
         )
         painter.drawText(
@@ -179,7 +222,7 @@ class InboxDelegate(QStyledItemDelegate):
 
     def _paint_status(self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow) -> None:
         text = str(opt.index.data()) if opt.index.isValid() else row.status
-        tint = QColor(STATUS_TINTS.get(row.status, "#8d96a0"))
+        tint = self._tints.get(row.status) or QColor("#8d96a0")
         metrics = QFontMetrics(opt.font)
         pill = QRect(0, 0, metrics.horizontalAdvance(text) + 14, metrics.height() + 4)
         pill.moveCenter(opt.rect.center())
@@ -234,9 +277,16 @@ class InboxView(QTableView):
         header.setMinimumSectionSize(24)
         header.sortIndicatorChanged.connect(self._sort_requested)
         self.doubleClicked.connect(self._activate)
+        self._top_row = -1  # the first visible row just before rows are inserted or removed
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         super().setModel(model)
+        if isinstance(model, InboxModel):
+            model.pinned = self.selected_ticket_ids
+            model.rowsAboutToBeInserted.connect(self._remember_top_row)
+            model.rowsAboutToBeRemoved.connect(self._remember_top_row)
+            model.rowsInserted.connect(self._rows_inserted)
+            model.rowsRemoved.connect(self._rows_removed)
         header = self.horizontalHeader()
         for column, width in DEFAULT_WIDTHS.items():
             header.resizeSection(column, width)
@@ -246,6 +296,34 @@ class InboxView(QTableView):
         selection = self.selectionModel()
         if selection is not None:
             selection.currentRowChanged.connect(self._current_changed)
+
+    # --- keeping the scroll position when rows come and go above it ----------------------
+    # With per-pixel scrolling the scroll bar keeps its value, so a row inserted above the
+    # first visible one would push everything on screen down a line (and a removed one pull
+    # it up). Live changes must not move what the agent is reading: the value is shifted by
+    # the rows that came or went above. At the very top a new ticket simply appears there.
+
+    def _remember_top_row(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        self._top_row = self.rowAt(0)
+
+    def _shift_scroll(self, first: int, count: int) -> None:
+        top, self._top_row = self._top_row, -1
+        bar = self.verticalScrollBar()
+        if top < 0 or first > top or bar.value() == 0:
+            return
+        self.updateGeometries()  # the new range, so the shifted value is not clamped
+        bar.setValue(bar.value() + count * self.verticalHeader().defaultSectionSize())
+
+    def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._shift_scroll(first, last - first + 1)
+
+    def _rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        top = self._top_row
+        # Only the removed rows above the first visible one moved it.
+        above = min(last, top - 1) - first + 1 if top >= 0 else 0
+        if above > 0:
+            self._shift_scroll(first, -above)
+        self._top_row = -1
 
     def inbox(self) -> InboxModel:
         model = self.model()

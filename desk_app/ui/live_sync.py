@@ -8,12 +8,17 @@ bulk action of 200 tickets costs a handful of queries, not 200.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desk_app.store.change_feed import Change, ChangeReader
-from desk_app.sync import ChangeListener, SyncStatus
+from desk_app.sync import SyncStatus
 from desk_app.sync.summary import ChangeSummary
 from desk_app.ui.context import DeskContext
+
+if TYPE_CHECKING:
+    from desk_app.sync.listener import ChangeListener
 
 ROWS_MS = 50
 COUNTS_MS = 250  # at most four recounts a second
@@ -64,9 +69,20 @@ class LiveSync(QObject):
         )
 
     def _start_listener(self, reader: ChangeReader | None) -> None:
+        # The listener's module (psycopg with it) is imported on the task runner, queued behind
+        # the first page: the reader already fixed where the feed starts, so nothing is missed
+        # while the inbox paints first.
+        def load() -> type[ChangeListener]:
+            from desk_app.sync.listener import ChangeListener
+
+            return ChangeListener
+
+        self._ctx.runner.run(load, lambda listener: self._listen(listener, reader))
+
+    def _listen(self, listener: type[ChangeListener], reader: ChangeReader | None) -> None:
         if self._stopped or self._listener is not None:
             return
-        self._listener = ChangeListener(
+        self._listener = listener(
             self._ctx.queries.db,
             self._batch.emit,
             on_status=self._status.emit,

@@ -158,3 +158,64 @@ def test_a_live_reload_keeps_the_reading_position(qtbot, db, clock, team, ctx, o
     qtbot.wait(50)
     assert bar.value() == 100
     assert window.ticket_pane.composer.text() == "Still typing"
+
+
+def test_a_ticket_created_elsewhere_joins_the_list_without_moving_what_is_on_screen(
+    qtbot, db, clock, team, ctx, other_desktop, open_window
+):
+    system = Service(db, None, clock)
+    ids = []
+    for n in range(40):
+        clock.advance(minutes=1)
+        ids.append(new_ticket(system, f"Ticket {n:02d}", f"c{n}@example.com"))
+    anna = open_window(ctx, view="all_open")
+    qtbot.waitUntil(lambda: _live(anna), timeout=5000)
+    inbox, model = anna.inbox, anna.model
+    # Anna has scrolled down a little and works on a ticket further down the list.
+    _open(qtbot, anna, ids[20])
+    bar = inbox.verticalScrollBar()
+    bar.setValue(5 * inbox.verticalHeader().defaultSectionSize() + 7)
+    top_ticket = model.ticket_id(inbox.rowAt(0))
+    top_offset = inbox.rowViewportPosition(inbox.rowAt(0))
+    rows = model.rowCount()
+
+    # The mail worker (or a colleague) creates a ticket: it joins "All open" at the top.
+    clock.advance(minutes=1)
+    created = new_ticket(Service(db, team.lead, clock), "Brand new", "new@example.com")
+    qtbot.waitUntil(lambda: model.row_of(created) == 0, timeout=5000)
+    settle(qtbot, anna)
+    assert model.rowCount() == rows + 1
+    assert anna.inbox.selected_ticket_ids() == [ids[20]]
+    assert anna.ticket_pane.ticket_id == ids[20]
+    # What Anna was looking at has not moved.
+    assert model.ticket_id(inbox.rowAt(0)) == top_ticket
+    assert inbox.rowViewportPosition(inbox.rowAt(0)) == top_offset
+
+    # A colleague solves a ticket above the screen: it leaves, the screen still does not move.
+    Service(db, team.lead, clock).set_status(ids[39], "solved")
+    qtbot.waitUntil(lambda: model.row_of(ids[39]) is None, timeout=5000)
+    settle(qtbot, anna)
+    assert model.rowCount() == rows
+    assert model.ticket_id(inbox.rowAt(0)) == top_ticket
+    assert inbox.rowViewportPosition(inbox.rowAt(0)) == top_offset
+    assert anna.inbox.selected_ticket_ids() == [ids[20]]
+
+    # The ticket Anna has selected is solved elsewhere: it stays under her cursor, marked solved.
+    Service(db, team.lead, clock).set_status(ids[20], "solved")
+    qtbot.waitUntil(lambda: _row_status(anna, ids[20]) == "solved", timeout=5000)
+    assert anna.inbox.selected_ticket_ids() == [ids[20]]
+
+
+def test_a_new_ticket_appears_at_the_top_when_the_list_is_at_the_top(
+    qtbot, db, clock, team, ctx, open_window
+):
+    system = Service(db, None, clock)
+    first = new_ticket(system, "Older", "o@example.com")
+    window = open_window(ctx, view="all_open")
+    qtbot.waitUntil(lambda: _live(window), timeout=5000)
+    clock.advance(minutes=1)
+    created = new_ticket(system, "Just arrived", "j@example.com")
+    qtbot.waitUntil(lambda: window.model.row_of(created) == 0, timeout=5000)
+    assert window.inbox.verticalScrollBar().value() == 0
+    assert window.inbox.rowAt(0) == 0
+    assert window.model.row_of(first) == 1
