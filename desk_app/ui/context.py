@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from desk_app.config import paths
 from desk_app.core.clock import Clock, utc_now
 from desk_app.store import Queries, Service
 from desk_app.store.records import AgentRecord, DepartmentRecord
+from desk_app.sync.local_drafts import LocalDrafts, database_key
 from desk_app.ui.messages import MessageBridge
 from desk_app.ui.tasks import TaskRunner
 
@@ -28,6 +30,11 @@ class DeskContext:
     # Filled once at start-up by the main window; pickers read them without a round trip.
     agents: list[AgentRecord] = field(default_factory=list)
     departments: list[DepartmentRecord] = field(default_factory=list)
+    # Drafts on this computer until the database confirms them (see sync.local_drafts).
+    local_drafts: LocalDrafts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.local_drafts = LocalDrafts(paths().data, database_key(self.queries.db.url))
 
     def now(self) -> datetime:
         return self.clock()

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.errors import DeskError, Unavailable
-from desk_app.core.views import View
+from desk_app.core.views import View, ViewKind
+from desk_app.store.presence import Colleague
 from desk_app.store.records import AgentRecord, CustomerRecord, DepartmentRecord
 from desk_app.sync.summary import ChangeSummary
 from desk_app.ui.actions import WindowActions
@@ -34,9 +35,12 @@ from desk_app.ui.inbox_model import InboxModel
 from desk_app.ui.inbox_view import InboxView
 from desk_app.ui.live_sync import LiveSync
 from desk_app.ui.navigation import SEARCH_KEY, NavigationPane, view_key
+from desk_app.ui.offline import OfflineController
+from desk_app.ui.presence import PresenceController
 from desk_app.ui.search_box import SearchBox
 from desk_app.ui.settings import ui_settings
 from desk_app.ui.shortcuts import ShortcutSheet
+from desk_app.ui.sla_alerts import SlaAlerts
 from desk_app.ui.sync_status import SyncStatusLabels
 from desk_app.ui.ticket_pane import TicketPane
 from desk_app.ui.window_menus import build_menus
@@ -45,6 +49,16 @@ from desk_app.ui.window_menus import build_menus
 # stays as a fallback for what the feed cannot see: views whose membership depends on the clock
 # (an SLA about to breach) rather than on a change. It is one indexed COUNT per view.
 POLL_MS = 20_000
+# Commands that need the database: switched off, with the reason, while it is away.
+SERVER_ACTIONS = (
+    "assign",
+    "status",
+    "priority",
+    "take",
+    "solve",
+    "edit_customer",
+    "merge_customer",
+)
 # SLA countdowns tick once a second; repainting is limited to the rows on screen.
 TICK_MS = 1_000
 OPEN_DELAY_MS = 60  # collapses key-repeat on j/k into one ticket load
@@ -86,6 +100,8 @@ class MainWindow(QMainWindow):
         self.inbox.current_ticket_changed.connect(self._cursor_moved)
         self.inbox.ticket_activated.connect(self.focus_ticket)
         self.banner = Banner()
+        # Deadline alerts: a tray message, or this strip where there is no system tray.
+        self.sla_alerts = SlaAlerts(ctx, self.open_ticket, self)
         self.empty_label = QLabel("")
         self.empty_label.setObjectName("muted")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -103,7 +119,11 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(inbox_column)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        self.offline_banner = Banner()
+        self.offline_banner.setObjectName("banner")
+        column.addWidget(self.offline_banner)
         column.addWidget(self.banner)
+        column.addWidget(self.sla_alerts.notice)
         column.addWidget(self.inbox, 1)
         column.addWidget(self.empty_label)
         self.work_splitter = QSplitter(Qt.Orientation.Vertical)
@@ -155,6 +175,17 @@ class MainWindow(QMainWindow):
         self.live.changed.connect(self.apply_changes)
         self.live.counts_due.connect(self.refresh_counts)
         self.live.status_changed.connect(self._sync_status_changed)
+        self.presence = PresenceController(
+            ctx, self.ticket_pane, self._visible_ticket_ids, self._show_presence, self
+        )
+        self.offline = OfflineController(
+            ctx,
+            self.offline_banner,
+            self.ticket_pane,
+            [self.window_actions[name] for name in SERVER_ACTIONS],
+            self._reconnected,
+            self,
+        )
         self._restore_layout()
 
     def _tick_countdowns(self) -> None:
@@ -165,6 +196,7 @@ class MainWindow(QMainWindow):
         self.model.tick(first, last if last >= 0 else None, ages=self._ticks % 60 == 0)
         self.ticket_pane.header.tick(self.ctx.now())
         self.sync_labels.tick(self.live.status, self.ctx.now())
+        self.offline.tick(self.ctx.now())
 
     # --- building ---------------------------------------------------------------------------
 
@@ -209,9 +241,18 @@ class MainWindow(QMainWindow):
 
         # First on the runner: the feed's starting point must not come after the first loads.
         self.live.start()
+        # The first page comes next, before the people, views and counts: what the agent
+        # waits for. A view named by key needs no lookup; one named by department waits.
+        first = view_from_key(wanted)
+        if first is not None:
+            self.model.show_view(first)
         self.ctx.runner.run(work, lambda result: self._started(wanted, *result))
         self._poll.start()
         self._tick.start()
+        self.sla_alerts.start()
+        self.presence.start()
+        # Drafts typed during an outage that ended with the app closed (or crashed).
+        self.offline.push_local_drafts()
 
     def _started(
         self,
@@ -232,7 +273,7 @@ class MainWindow(QMainWindow):
                 action.setShortcut(f"Ctrl+{number + 1}")
                 self.addAction(action)
         key = self._resolve_view_key(wanted, departments)
-        self.show_view(key)
+        self.show_view(key, reload=self.model.view != view_from_key(key))
         if self._pending_ticket is not None:
             self.ticket_pane.open_ticket(self._pending_ticket)
         self.refresh_counts()
@@ -248,7 +289,7 @@ class MainWindow(QMainWindow):
 
     # --- views and search -------------------------------------------------------------------
 
-    def show_view(self, key: str) -> None:
+    def show_view(self, key: str, *, reload: bool = True) -> None:
         if key == SEARCH_KEY:
             text = self.search.text().strip()
             if text:
@@ -262,7 +303,8 @@ class MainWindow(QMainWindow):
             return
         self._current_key = self._last_view_key = key
         self.navigation.select_key(key)
-        self.model.show_view(entry.view)
+        if reload:
+            self.model.show_view(entry.view)
         self.refresh_counts()
 
     def run_search(self, text: str) -> None:
@@ -347,6 +389,8 @@ class MainWindow(QMainWindow):
             self.sidebar.load(customer.id)
         if summary.people:
             self._reload_people()
+        if summary.presence_ticket_ids:
+            self.presence.changed(summary.presence_ticket_ids)
 
     def _reload_open_ticket(self, ticket_id: int) -> None:
         """Reload without touching the composer (its text stays; drafts are not re-read), and
@@ -376,14 +420,33 @@ class MainWindow(QMainWindow):
 
     def _sync_status_changed(self, _status: object) -> None:
         self.sync_labels.show(self.live.status, self.ctx.now())
+        self.offline.status_changed(self.live.status)
+
+    def _reconnected(self) -> None:
+        """Back online: the feed has caught up; reload what may have failed meanwhile."""
+        self.banner.hide()
+        self._refresh_visible_rows()
+        self.ticket_pane.reload()
+        self.refresh_counts()
+
+    def _show_presence(self, found: dict[int, list[Colleague]]) -> None:
+        self.model.set_presence(
+            {ticket: [(c.name, c.activity) for c in people] for ticket, people in found.items()}
+        )
+
+    def _visible_ticket_ids(self) -> list[int]:
+        first = self.inbox.rowAt(0)
+        if first < 0:
+            return []
+        last = self.inbox.rowAt(self.inbox.viewport().height() - 1)
+        last = last if last >= 0 else self.model.rowCount() - 1
+        ids = (self.model.ticket_id(row) for row in range(first, last + 1))
+        return [i for i in ids if i is not None]
 
     def _refresh_visible_rows(self) -> None:
-        first = self.inbox.rowAt(0)
-        last = self.inbox.rowAt(self.inbox.viewport().height() - 1)
-        if first >= 0:
-            last = last if last >= 0 else self.model.rowCount() - 1
-            ids = [self.model.ticket_id(r) for r in range(first, last + 1)]
-            self.model.refresh_tickets([i for i in ids if i is not None])
+        ids = self._visible_ticket_ids()
+        if ids:
+            self.model.refresh_tickets(ids)
 
     def _read_marked(self, ticket_id: int) -> None:
         self.model.mark_read(ticket_id)
@@ -566,11 +629,13 @@ class MainWindow(QMainWindow):
             self._closed = True
             self._poll.stop()
             self._tick.stop()
+            self.sla_alerts.stop()
             # Joined here: the listener's thread must not outlive the window it reports to.
             self.live.stop()
             self.save_layout()
             # Queue the last draft, then let the worker finish everything already queued.
             self.ticket_pane.flush_draft_now()
+            self.presence.stop()
             self.ctx.runner.shutdown()
             self.ctx.network.shutdown(wait=False)
         super().closeEvent(event)
@@ -582,6 +647,18 @@ class MainWindow(QMainWindow):
     def is_settled(self) -> bool:
         """No database work queued or about to be: for screenshots and tests."""
         return self.ctx.runner.pending == 0 and not self._open_timer.isActive()
+
+
+def view_from_key(key: str) -> View | None:
+    """The view a key names ("mine", "department:3"), or None for anything else (a
+    department's name, which needs the departments to resolve)."""
+    kind, _, department = key.partition(":")
+    try:
+        if kind == ViewKind.DEPARTMENT:
+            return View(ViewKind.DEPARTMENT, int(department))
+        return View(ViewKind(kind)) if not department else None
+    except ValueError:
+        return None
 
 
 __all__ = ["MainWindow", "view_key"]

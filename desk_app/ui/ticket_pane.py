@@ -24,12 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.enums import DraftKind
-from desk_app.core.errors import ConflictError, DeskError
+from desk_app.core.errors import CollisionError, ConflictError, DeskError, Unavailable
 from desk_app.store.records import DraftRecord, OpResult, TicketDetail
+from desk_app.sync.local_drafts import LocalDraft
 from desk_app.ui.banner import Banner
+from desk_app.ui.collision_bar import CollisionBar
 from desk_app.ui.composer import Composer
 from desk_app.ui.context import DeskContext
 from desk_app.ui.conversation import ConversationView
+from desk_app.ui.template_picker import TicketTemplates
 from desk_app.ui.ticket_header import UNASSIGNED, TicketHeader
 
 FIELD_NAMES = {
@@ -45,6 +48,7 @@ class TicketPane(QWidget):
     customer_shown = Signal(object)  # CustomerRecord of the open ticket, or None
     loaded = Signal(int)
     read_marked = Signal(int)  # the store now records that this agent has seen the ticket
+    activity_changed = Signal()  # what the agent does here changed (for presence)
 
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +57,9 @@ class TicketPane(QWidget):
         self._ticket_id: int | None = None
         self._detail: TicketDetail | None = None
         self._busy = False
+        self._offline: str | None = None  # why commands are off, while the database is away
+        # The newest message the agent was shown a collision for: sending again means "anyway".
+        self._acknowledged_message_id = 0
         self._files = Path(tempfile.mkdtemp(prefix="desk-attachments-"))
 
         self.banner = Banner()
@@ -63,6 +70,14 @@ class TicketPane(QWidget):
         self.composer = Composer()
         self.composer.send_requested.connect(self._send)
         self.composer.draft_changed.connect(self._save_draft)
+        self.composer.use_templates(TicketTemplates(ctx, lambda: self._ticket_id))
+        self.collision = CollisionBar()
+        self.collision.send_anyway.connect(self._send_anyway)
+        self.collision.edit.connect(self.composer.editor.setFocus)
+        self.collision.discard.connect(self._discard_after_collision)
+        self.presence_label = QLabel("")
+        self.presence_label.setObjectName("presence")
+        self.presence_label.hide()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("conversationSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -76,8 +91,10 @@ class TicketPane(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.header)
+        column.addWidget(self.presence_label)
         column.addWidget(self.banner)
         column.addWidget(self.splitter, 1)
+        column.addWidget(self.collision)
         self.placeholder = QLabel("Select a ticket to read the conversation.")
         self.placeholder.setObjectName("muted")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -106,7 +123,11 @@ class TicketPane(QWidget):
             return
         self.composer.flush_draft()
         self.banner.hide()
+        self.collision.hide()
+        self.show_presence([])
+        self._acknowledged_message_id = 0
         self._ticket_id = ticket_id
+        self.activity_changed.emit()
         if ticket_id is None:
             self._detail = None
             self.stack.setCurrentIndex(0)
@@ -154,7 +175,7 @@ class TicketPane(QWidget):
         self.conversation.show_ticket(detail, self._ctx.time_zone, now)
         if restore:
             name = detail.customer.name or (detail.customer.emails or [""])[0]
-            self.composer.load(name, {d.kind: d.body for d in drafts})
+            self.composer.load(name, self._with_local_drafts(detail.id, drafts))
         self.stack.setCurrentIndex(1)
         self.customer_shown.emit(detail.customer)
         self.loaded.emit(detail.id)
@@ -175,6 +196,7 @@ class TicketPane(QWidget):
         work: Callable[[], OpResult],
         done: Callable[[OpResult], None] | None = None,
         failed: Callable[[], None] | None = None,
+        collided: Callable[[CollisionError], None] | None = None,
     ) -> None:
         """Run a ticket command; whatever happens, show the ticket as it now is."""
         ticket_id = self._ticket_id
@@ -194,7 +216,9 @@ class TicketPane(QWidget):
             self._set_busy(False)
             if failed is not None:
                 failed()
-            if isinstance(error, ConflictError):
+            if isinstance(error, CollisionError) and collided is not None:
+                collided(error)
+            elif isinstance(error, ConflictError):
                 self.banner.show_message(
                     "warning", f"Could not {what}: someone else changed this ticket first. {error}"
                 )
@@ -210,12 +234,42 @@ class TicketPane(QWidget):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.header.set_editable(not busy)
+        self.header.set_editable(not busy and self._offline is None)
         self.composer.set_busy(busy)
+        if not busy and self._offline is not None:
+            self.composer.send_button.setEnabled(False)
+
+    def set_offline(self, reason: str | None) -> None:
+        """While the database is away: reading and typing go on, commands wait with a reason."""
+        self._offline = reason
+        self.header.set_editable(reason is None and not self._busy)
+        self.header.setToolTip(reason or "")
+        self.composer.send_button.setEnabled(reason is None and not self._busy)
+        self.composer.send_button.setToolTip(reason or "Send (Ctrl+Enter)")
+        if reason is not None:
+            self.composer.draft_state.setText("Drafts are kept on this computer while offline")
+
+    # --- presence ---------------------------------------------------------------------------
+
+    def activity(self) -> str | None:
+        """What to tell colleagues: replying once a reply has text, else viewing."""
+        if self._ticket_id is None:
+            return None
+        replying = self.composer.kind == DraftKind.REPLY and self.composer.text().strip()
+        return "replying" if replying else "viewing"
+
+    def show_presence(self, phrases: list[str]) -> None:
+        """'Anna Ivanova is replying' above the conversation, or nothing."""
+        self.presence_label.setText(" · ".join(phrases))
+        self.presence_label.setVisible(bool(phrases))
 
     def _field_changed(self, field: str, value: object) -> None:
         detail = self._detail
         if detail is None:
+            return
+        if self._offline is not None:
+            self.banner.show_message("warning", self._offline)
+            self.header.show_ticket(detail, self._ctx.time_zone, self._ctx.now())
             return
         service, version, ticket_id = self._ctx.service, detail.version, detail.id
         current = {
@@ -255,31 +309,105 @@ class TicketPane(QWidget):
         detail = self._detail
         if detail is None or self._busy:
             return
-        service, version, ticket_id = self._ctx.service, detail.version, detail.id
+        if self._offline is not None:
+            # The text stays in the composer and on disk until the server is back.
+            self._save_draft(kind, body)
+            self.banner.show_message("warning", f"Not sent: {self._offline}")
+            return
+        service, ticket_id = self._ctx.service, detail.id
+        # Not the ticket version: a colleague changing the priority must not block a reply;
+        # a message added since the agent last looked must (see Service.reply).
+        seen = max([m.id for m in detail.messages] + [self._acknowledged_message_id])
         after = str(status_after) if status_after else None
         if kind == DraftKind.NOTE:
             work: Callable[[], OpResult] = lambda: service.add_note(  # noqa: E731
-                ticket_id, body, expected_version=version
+                ticket_id, body, seen_message_id=seen
             )
         else:
+            template_ids = self.composer.template_ids(kind)
             work = lambda: service.reply(  # noqa: E731
-                ticket_id, body, expected_version=version, status_after=after
+                ticket_id,
+                body,
+                status_after=after,
+                seen_message_id=seen,
+                template_ids=template_ids,
             )
+        self.collision.hide()
         # Show it at once; the stored message replaces it when the reload arrives.
         self.conversation.add_pending(kind, body)
+        agent = self._ctx.agent
+
+        def sent(_result: OpResult) -> None:
+            self.composer.clear_sent(kind)
+            if agent is not None:
+                self._ctx.local_drafts.forget(ticket_id, agent.id, kind)
+            self.activity_changed.emit()
+
         self._run_command(
             "add the note" if kind == DraftKind.NOTE else "send the reply",
             work,
-            done=lambda _result: self.composer.clear_sent(kind),
-            failed=self.conversation.drop_pending,
+            done=sent,
+            # Whatever went wrong, the text is kept: the composer still shows it and it is saved
+            # as the draft (the send had stopped the draft timer).
+            failed=lambda: (self.conversation.drop_pending(), self._save_draft(kind, body)),
+            collided=lambda error: self._collided(kind, after, error),
         )
 
+    def _collided(self, kind: str, status_after: str | None, error: CollisionError) -> None:
+        """Something new arrived while the agent wrote: the reload (already under way) shows
+        it; the text stays in the composer until they choose."""
+        self._acknowledged_message_id = max(error.new_message_ids)
+        self.collision.ask(kind, status_after, str(error))
+
+    def _send_anyway(self, kind: str, status_after: object) -> None:
+        self.composer.set_mode(kind)
+        self.composer.send(str(status_after) if status_after else None)
+
+    def _discard_after_collision(self, kind: str) -> None:
+        ticket_id, agent = self._ticket_id, self._ctx.agent
+        self.composer.clear_sent(kind)
+        if ticket_id is not None and agent is not None:
+            self._ctx.local_drafts.forget(ticket_id, agent.id, kind)
+            service = self._ctx.service
+            self._ctx.runner.run(lambda: service.discard_draft(ticket_id, kind))
+        self.activity_changed.emit()
+
+    # --- drafts -----------------------------------------------------------------------------
+
+    def _with_local_drafts(self, ticket_id: int, stored: list[DraftRecord]) -> dict[str, str]:
+        """The database's drafts, overridden by any this computer holds that it never got."""
+        drafts = {d.kind: d.body for d in stored}
+        if self._ctx.agent is not None:
+            for kind in (DraftKind.REPLY.value, DraftKind.NOTE.value):
+                local = self._ctx.local_drafts.get(ticket_id, self._ctx.agent.id, kind)
+                if local is not None:
+                    drafts[kind] = local.body
+        return drafts
+
     def _save_draft(self, kind: str, body: str) -> None:
-        ticket_id = self._ticket_id
-        if ticket_id is None or self._ctx.agent is None:
+        """On disk here first, then in the database; the local copy goes once the database
+        has the same text. Offline, the local copy is what survives."""
+        ticket_id, agent = self._ticket_id, self._ctx.agent
+        if ticket_id is None or agent is None:
             return
+        local = self._ctx.local_drafts
+        local.save(LocalDraft(ticket_id, agent.id, kind, body, self._ctx.now()))
+        self.activity_changed.emit()
         service = self._ctx.service
-        self._ctx.runner.run(lambda: service.save_draft(ticket_id, kind, body))
+
+        def work() -> None:
+            service.save_draft(ticket_id, kind, body)
+            local.confirmed(ticket_id, agent.id, kind, body)
+
+        def kept_locally(error: BaseException) -> None:
+            if isinstance(error, Unavailable):
+                self.composer.draft_state.setText("Draft kept on this computer (offline)")
+            elif isinstance(error, DeskError):
+                self.banner.show_message("error", f"Could not save the draft: {error}")
+            else:
+                self._ctx.runner.report(error)
+
+        self._ctx.runner.run(work, failed=kept_locally)
 
     def flush_draft_now(self) -> None:
         """On close: the draft must be in the database before the process ends."""

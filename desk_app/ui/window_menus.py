@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from desk_app.ui.actions import add_action
+from desk_app.ui.sla_admin import open_sla_admin
+from desk_app.ui.sla_report import open_sla_report
+from desk_app.ui.template_manager import open_template_manager
 
 if TYPE_CHECKING:
     from desk_app.ui.main_window import MainWindow
@@ -58,6 +61,23 @@ def build_menus(window: MainWindow) -> None:
         window.ticket_pane.composer.send,
         ("Ctrl+Return", "Ctrl+Enter"),
     )
+    add_action(
+        a,
+        window,
+        ticket,
+        "insert_template",
+        "Insert &template…",
+        window.ticket_pane.composer.open_templates,
+        ("Ctrl+T",),
+    )
+    add_action(
+        a,
+        window,
+        ticket,
+        "manage_templates",
+        "Mana&ge templates…",
+        lambda: open_template_manager(window.ctx, window, window.ticket_pane.ticket_id),
+    )
     ticket.addSeparator()
     add_action(
         a, window, ticket, "take", "Assign selected to &me", window.take_selected, ("Ctrl+M",)
@@ -86,6 +106,24 @@ def build_menus(window: MainWindow) -> None:
         "Ticket pane &beside the list",
         window.toggle_orientation,
         ("Ctrl+L",),
+    )
+
+    sla = bar.addMenu("&SLA")
+    add_action(
+        a,
+        window,
+        sla,
+        "sla_report",
+        "Compliance &report…",
+        lambda: open_sla_report(window.ctx, window),
+    )
+    add_action(
+        a,
+        window,
+        sla,
+        "sla_rules",
+        "Calendars and &policies…",
+        lambda: open_sla_admin(window.ctx, window),
     )
 
     help_menu = bar.addMenu("&Help")
