@@ -4,11 +4,13 @@ and how a verb is registered. Verb modules (cli.py, cli_mail.py) build on this."
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from desk_app.config import configured_agent_email, resolve_database_url
-from desk_app.core.errors import UsageError
+from desk_app.core.errors import InvalidInput, UsageError
 from desk_app.store import Database, Queries, Service
 
 Handler = Callable[[argparse.Namespace, "Context"], Any]
@@ -64,3 +66,29 @@ def verb(group: Any, name: str, handler: Handler, help_text: str) -> argparse.Ar
     sub: argparse.ArgumentParser = group.add_parser(name, parents=[_COMMON], help=help_text)
     sub.set_defaults(handler=handler)
     return sub
+
+
+def read_document(path: str) -> Any:
+    """A YAML or JSON file (by extension; YAML is a superset of JSON), for the import verbs."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from exc
+
+
+def write_document(path: str, document: Any) -> None:
+    """JSON or YAML by the file's extension, for the export verbs; Unicode kept readable."""
+    import yaml
+
+    text = (
+        json.dumps(document, ensure_ascii=False, indent=2)
+        if path.endswith(".json")
+        else yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    )
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc}") from exc

@@ -131,51 +131,36 @@ def apply_routing(
     if rule is None:
         return Routed(None, ticket.department_id, ticket.assignee_id)
     why = decision.describe()
-    if rule.department is not None:
-        department = session.scalars(
-            select(Department).where(Department.name == rule.department)
-        ).first()
-        if department is not None and department.id != ticket.department_id:
-            journal.audit(
-                "ticket",
-                ticket.id,
-                "route",
-                ticket_id=ticket.id,
-                ticket_version=ticket.version,
-                field="department",
-                old=None,
-                new=department.name,
-                reason=why,
-            )
-            ticket.department_id = department.id
-    if rule.priority is not None and rule.priority.value != ticket.priority:
+
+    def changed(field: str, old: str | None, new: str) -> None:
         journal.audit(
             "ticket",
             ticket.id,
             "route",
             ticket_id=ticket.id,
             ticket_version=ticket.version,
-            field="priority",
-            old=ticket.priority,
-            new=rule.priority.value,
+            field=field,
+            old=old,
+            new=new,
             reason=why,
         )
+
+    if rule.department is not None:
+        department = session.scalars(
+            select(Department).where(Department.name == rule.department)
+        ).first()
+        if department is not None and department.id != ticket.department_id:
+            changed("department", None, department.name)
+            ticket.department_id = department.id
+    if rule.priority is not None and rule.priority.value != ticket.priority:
+        changed("priority", ticket.priority, rule.priority.value)
         ticket.priority = rule.priority.value
     if rule.tags:
         ticket.tags = normalise_tags(sorted(tag_set(ticket.tags) | set(rule.tags)))
     if rule.assign_by is not AssignBy.NOBODY and ticket.department_id is not None:
         chosen = _choose(session, rule.assign_by, ticket.department_id, on_duty)
         if chosen is not None:
-            journal.audit(
-                "ticket",
-                ticket.id,
-                "route",
-                ticket_id=ticket.id,
-                ticket_version=ticket.version,
-                field="assignee",
-                new=session.get_one(Agent, chosen).display_name,
-                reason=why,
-            )
+            changed("assignee", None, session.get_one(Agent, chosen).display_name)
             ticket.assignee_id = chosen
             _remember_last(session, ticket.department_id, chosen)
     return Routed(rule.name, ticket.department_id, ticket.assignee_id)

@@ -100,9 +100,7 @@ def test_ticket_lifecycle_through_the_cli(desk, tmp_path):
     assert code == 0 and assigned["version"] == 2
 
     reply = write(tmp_path, "reply.txt", "Здравствуйте! Проверяем доставку.")
-    code, _, _ = desk(
-        "tickets", "reply", number, "--body-file", reply, "--as", "anna@desk.test"
-    )
+    code, _, _ = desk("tickets", "reply", number, "--body-file", reply, "--as", "anna@desk.test")
     assert code == 0
     note = write(tmp_path, "note.txt", "Courier says tomorrow")
     assert desk("tickets", "note", number, "--body-file", note, "--as", "anna@desk.test")[0] == 0
@@ -158,6 +156,42 @@ def test_stale_if_version_exits_3_and_names_the_change(desk):
     assert "Anna" in stderr
     code, shown, _ = desk("tickets", "show", number)
     assert shown["department"] == "Support"  # nothing was overwritten
+
+
+def test_reply_with_a_stale_if_seen_exits_3_and_names_the_new_message(desk, tmp_path):
+    body = write(tmp_path, "body.txt", "Where is my parcel?")
+    code, created, _ = desk(
+        "tickets",
+        "create",
+        "--subject",
+        "Parcel",
+        "--customer-email",
+        "p@example.com",
+        "--body-file",
+        body,
+    )
+    number = str(created["ticket_id"])
+    code, shown, _ = desk("tickets", "show", number)
+    seen = str(shown["messages"][-1]["id"])
+    note = write(tmp_path, "note.txt", "Courier called")
+    assert desk("tickets", "note", number, "--body-file", note, "--as", "lena@desk.test")[0] == 0
+
+    reply = write(tmp_path, "reply.txt", "On its way")
+    code, error, _ = desk(
+        "tickets",
+        "reply",
+        number,
+        "--body-file",
+        reply,
+        "--as",
+        "anna@desk.test",
+        "--if-seen",
+        seen,
+    )
+    assert code == 3 and error["error"] == "collision"
+    assert "added an internal note" in error["message"]
+    code, shown, _ = desk("tickets", "show", number)
+    assert [m["direction"] for m in shown["messages"]] == ["inbound", "note"]
 
 
 def test_not_found_exits_4(desk):
