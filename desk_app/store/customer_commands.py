@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.orm import Session
 
-from desk_app.core.enums import IdentityKind
+from desk_app.core.enums import UNSOLVED_STATUSES, IdentityKind
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email, normalise_identity, normalise_phone
 from desk_app.core.tags import normalise_language, normalise_tags
-from desk_app.store import search
+from desk_app.store import search, sla_store
 from desk_app.store.command_base import CommandBase
 from desk_app.store.journal import Journal
 from desk_app.store.models import Customer, CustomerIdentity, Message, Ticket
@@ -77,6 +77,8 @@ class CustomerCommands(CommandBase):
                     "customer", customer.id, "edit", field="tags", old=customer.tags, new=new_tags
                 )
                 customer.tags = new_tags
+                # Policies match on customer tags: this customer's open clocks may move.
+                self._recompute_open_tickets(session, customer.id, journal)
             if new_language is not None and (customer.language or "") != new_language:
                 journal.audit(
                     "customer",
@@ -107,6 +109,18 @@ class CustomerCommands(CommandBase):
             journal.changed("customer", customer.id, "update")
             seq = journal.finish()
             return OpResult(customer_id=customer.id, version=customer.version, change_seq=seq)
+
+    def _recompute_open_tickets(self, session: Session, customer_id: int, journal: Journal) -> None:
+        session.flush()
+        tickets = session.scalars(
+            select(Ticket).where(
+                Ticket.customer_id == customer_id,
+                Ticket.status.in_([status.value for status in UNSOLVED_STATUSES]),
+            )
+        )
+        for ticket in tickets:
+            sla_store.recompute_ticket(session, ticket, journal.at)
+            journal.changed("ticket", ticket.id, "update")
 
     def merge_customers(self, source_id: int, target_id: int) -> OpResult:
         """Move every identity and ticket of source to target; source stays as a tombstone."""

@@ -42,6 +42,7 @@ from desk_app.core.sla import (
     resolve_calendar,
     validate_policy_set,
 )
+from desk_app.core.tags import tag_set
 from desk_app.store.database import Database
 from desk_app.store.fast_rows import sqlite_text
 from desk_app.store.journal import Journal
@@ -136,8 +137,7 @@ def recompute_ticket(session: Session, ticket: Ticket, now: datetime) -> SlaStat
     PostgreSQL as a single statement). Commands run this on every ticket change, so each round
     trip saved shows in every click's latency."""
     session.flush()  # the history must include what this command has just added
-    history, rules, department = _read_one(session, ticket)
-    facts = _facts(ticket.priority, ticket.channel, department)
+    history, rules, facts = _read_one(session, ticket)
     state = rules.decide(facts, history, now)
     columns = _column_values(state)
     targets = _target_values(state)
@@ -148,18 +148,20 @@ def recompute_ticket(session: Session, ticket: Ticket, now: datetime) -> SlaStat
     return state
 
 
-def _read_one(session: Session, ticket: Ticket) -> tuple[list[TicketEvent], SlaRules, str | None]:
+def _read_one(session: Session, ticket: Ticket) -> tuple[list[TicketEvent], SlaRules, TicketFacts]:
+    """The ticket's history, the rules, and what a policy matches on, in one query."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
     rows = connection.exec_driver_sql(
-        _ONE_TICKET_SQL.format(mark=mark), (ticket.id, ticket.id, ticket.department_id)
+        _ONE_TICKET_SQL.format(mark=mark),
+        (ticket.id, ticket.id, ticket.department_id, ticket.customer_id),
     ).all()
     read_time = _sqlite_time if sqlite else _postgres_time
     happened: list[tuple[datetime, int, int, str]] = []
     policies: list[tuple[int, str]] = []
     calendars: list[tuple[int, str, str]] = []
-    department = None
+    department, tags = None, ""
     for source, at, value, order, name in rows:
         if source <= _STATUS_ROW:
             happened.append((read_time(at), source, order, value))
@@ -167,6 +169,8 @@ def _read_one(session: Session, ticket: Ticket) -> tuple[list[TicketEvent], SlaR
             policies.append((order, value))
         elif source == _CALENDAR_ROW:
             calendars.append((order, name, value))
+        elif source == _TAGS_ROW:
+            tags = value or ""
         else:
             department = value
     created_at = as_utc(ticket.created_at, "created_at")
@@ -174,11 +178,20 @@ def _read_one(session: Session, ticket: Ticket) -> tuple[list[TicketEvent], SlaR
         tuple((name, text) for _id, name, text in sorted(calendars)),
         tuple(text for _position, text in sorted(policies)),
     )
-    return _history(created_at, happened), rules, department
+    return (
+        _history(created_at, happened),
+        rules,
+        TicketFacts(
+            department=department,
+            priority=Priority(ticket.priority),
+            channel=Channel(ticket.channel),
+            customer_tags=tag_set(tags),
+        ),
+    )
 
 
 # Row sources of _ONE_TICKET_SQL; messages and status changes also order ties in a history.
-_MESSAGE_ROW, _STATUS_ROW, _POLICY_ROW, _CALENDAR_ROW, _DEPARTMENT_ROW = 1, 2, 3, 4, 5
+_MESSAGE_ROW, _STATUS_ROW, _POLICY_ROW, _CALENDAR_ROW, _DEPARTMENT_ROW, _TAGS_ROW = 1, 2, 3, 4, 5, 6
 _ONE_TICKET_SQL = (
     "SELECT 1, created_at, direction, id, NULL FROM messages"
     " WHERE ticket_id = {mark} AND direction <> 'note'"
@@ -187,6 +200,7 @@ _ONE_TICKET_SQL = (
     " UNION ALL SELECT 3, NULL, definition, position, NULL FROM sla_policies"
     " UNION ALL SELECT 4, NULL, definition, id, name FROM sla_calendars"
     " UNION ALL SELECT 5, NULL, name, id, NULL FROM departments WHERE id = {mark}"
+    " UNION ALL SELECT 6, NULL, tags, id, NULL FROM customers WHERE id = {mark}"
 )
 
 
@@ -300,8 +314,13 @@ def _postgres_time(value: datetime) -> datetime:
     return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
-def _facts(priority: str, channel: str, department: str | None) -> TicketFacts:
-    return TicketFacts(department=department, priority=Priority(priority), channel=Channel(channel))
+def _facts(priority: str, channel: str, department: str | None, tags: str | None) -> TicketFacts:
+    return TicketFacts(
+        department=department,
+        priority=Priority(priority),
+        channel=Channel(channel),
+        customer_tags=tag_set(tags),
+    )
 
 
 def _history(
@@ -474,8 +493,10 @@ def _compute_batch(
     unsolved = " AND status NOT IN ('solved', 'closed')" if only_unsolved else ""
     tickets = _raw_rows(
         session,
-        f"SELECT id, version, priority, channel, department_id, created_at,"
-        f" {', '.join(TICKET_COLUMNS)} FROM tickets WHERE id {between}{unsolved}",
+        f"SELECT t.id, t.version, t.priority, t.channel, t.department_id, t.created_at, c.tags,"
+        f" {', '.join('t.' + column for column in TICKET_COLUMNS)}"
+        f" FROM tickets t JOIN customers c ON c.id = t.customer_id"
+        f" WHERE t.id {between}{unsolved.replace('status', 't.status')}",
         span,
     )
     if only_ids is not None:
@@ -507,16 +528,18 @@ def _compute_batch(
 
     rules = load_rules(session)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    # Policies match on priority, channel and department only: decide once per combination.
-    deciders: dict[tuple[str, str, int | None], Any] = {}
+    # Policies match on priority, channel, department and customer tags: decide once per
+    # combination (most customers have no tags, so there are few).
+    deciders: dict[tuple[str, str, int | None, str], Any] = {}
     outcome = _BatchOutcome(len(tickets))
-    for ticket_id, version, priority, channel, department_id, created_at, *stored in tickets:
-        decider = deciders.get((priority, channel, department_id))
+    for ticket_id, version, priority, channel, department_id, created_at, tags, *stored in tickets:
+        key = (priority, channel, department_id, tags or "")
+        decider = deciders.get(key)
         if decider is None:
-            facts = _facts(priority, channel, departments.get(department_id))
+            facts = _facts(priority, channel, departments.get(department_id), tags)
             policy = match_policy(rules.policies, facts)
             calendar = resolve_calendar(policy, rules.calendars) if policy else None
-            decider = deciders[(priority, channel, department_id)] = (policy, calendar)
+            decider = deciders[key] = (policy, calendar)
         history = _history(read_time(created_at), happened.get(ticket_id, []))
         state = compute_sla(decider[0], decider[1], history, now)
         columns = _column_values(state)
@@ -738,8 +761,7 @@ def explain(db: Database, ticket_id: int, clock: Clock = utc_now) -> dict[str, A
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")
-        history, rules, department = _read_one(session, ticket)
-        facts = _facts(ticket.priority, ticket.channel, department)
+        history, rules, facts = _read_one(session, ticket)
         state = rules.decide(facts, history, clock())
         return {
             "ticket": ticket.id,

@@ -358,3 +358,39 @@ def test_an_agent_change_keeps_due_times_and_a_department_change_rematches(db, t
     moved = Queries(db, None, clock).ticket(ticket_id)
     assert (before.sla_policy, moved.sla_policy) == ("E-mail", "Billing")
     assert moved.first_response_due_at != before.first_response_due_at
+
+
+def test_policies_match_on_customer_tags_and_a_tag_change_recomputes(db, team, system, anna, clock):
+    """A VIP policy applies to tagged customers only; tagging a customer moves their clocks."""
+    from desk_app.store import sla_store
+
+    document = {
+        "calendars": [],
+        "policies": [
+            {
+                "name": "VIP",
+                "customer_tags": ["vip"],
+                "targets": [{"kind": "first_response", "minutes": 30, "business_hours": False}],
+            },
+            {
+                "name": "Standard",
+                "targets": [{"kind": "first_response", "minutes": 240, "business_hours": False}],
+            },
+        ],
+    }
+    sla_store.import_rules(db, document, None, clock)
+    created = system.create_ticket(subject="Hi", customer_email="v@example.com", body="hello")
+    ticket = _ticket(db, created.ticket_id)
+    assert ticket.sla_policy == "Standard"
+    anna.edit_customer(created.customer_id, tags="VIP")
+    ticket = _ticket(db, created.ticket_id)
+    assert ticket.sla_policy == "VIP"
+    assert ticket.first_response_due_at == clock() + timedelta(minutes=30)
+    # The batch recompute agrees with the per-ticket one.
+    sla_store.recompute_all(db, clock)
+    assert _ticket(db, created.ticket_id).sla_policy == "VIP"
+
+
+def _ticket(db, ticket_id: int) -> Ticket:
+    with db.read() as session:
+        return session.get_one(Ticket, ticket_id)
