@@ -26,6 +26,9 @@ class Journal:
         self.at = at
         self._last_seq: int | None = None
         self._transaction_id: int | None = None
+        # Change-log rows go to the database with the command's other rows, not one flush
+        # each: a command writes several and needs none of their numbers until finish().
+        self._entries: list[ChangeLogEntry] = []
 
     def audit(
         self,
@@ -66,8 +69,7 @@ class Journal:
             txid=self._txid(),
         )
         self.session.add(entry)
-        self.session.flush()
-        self._last_seq = entry.seq
+        self._entries.append(entry)
 
     def _txid(self) -> int | None:
         # Asking for the id also assigns one, before the change row takes its sequence number,
@@ -79,6 +81,8 @@ class Journal:
     def finish(self) -> int | None:
         """Wake other desktops (PostgreSQL); returns the newest change sequence number."""
         self.session.flush()
+        if self._entries:
+            self._last_seq = max(entry.seq for entry in self._entries)
         if self._last_seq is not None and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(
                 text("SELECT pg_notify(:channel, :payload)"),

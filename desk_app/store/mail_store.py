@@ -34,7 +34,6 @@ from desk_app.store import sla_store
 from desk_app.store.customer_commands import first_email
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
-    ChangeLogEntry,
     Customer,
     CustomerIdentity,
     Department,
@@ -228,34 +227,6 @@ def _sending_account_id() -> ColumnElement[int]:
     )
 
 
-class _DeferredJournal(Journal):
-    """A journal whose change-log rows are written with the transaction's other rows instead
-    of one flush each: ingest writes two or three per e-mail and needs none of their numbers
-    until finish()."""
-
-    def __init__(self, session: Session, actor_id: int | None, at: datetime) -> None:
-        super().__init__(session, actor_id, at)
-        self._entries: list[ChangeLogEntry] = []
-
-    def changed(self, entity: str, entity_id: int, op: str) -> None:
-        entry = ChangeLogEntry(
-            entity=entity,
-            entity_id=entity_id,
-            op=op,
-            actor_agent_id=self.actor_id,
-            at=self.at,
-            txid=self._txid(),
-        )
-        self.session.add(entry)
-        self._entries.append(entry)
-
-    def finish(self) -> int | None:
-        self.session.flush()
-        if self._entries:
-            self._last_seq = max(entry.seq for entry in self._entries)
-        return super().finish()
-
-
 class MailStore(Service):
     # --- accounts ---------------------------------------------------------------------------
 
@@ -416,7 +387,7 @@ class MailStore(Service):
         uid: int,
         mail: InboundMail,
     ) -> IngestResult:
-        journal = _DeferredJournal(session, self.actor_id, self.clock())
+        journal = Journal(session, self.actor_id, self.clock())
         self._advance_folder(session, account_id, folder, uidvalidity, uid)
         stored = (
             session.connection()
@@ -768,7 +739,7 @@ class MailStore(Service):
                 _SETTLE_MESSAGE,
                 {"message_row": message_id, "new_state": state.value, "error": error},
             )
-            journal = _DeferredJournal(session, self.actor_id, self.clock())
+            journal = Journal(session, self.actor_id, self.clock())
             journal.changed("message", message_id, "update")
             journal.changed("ticket", ticket_id, "update")
             journal.finish()
