@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -77,6 +78,12 @@ class Agent(Base):
     # Appended by templates ({{ agent.signature }}); plain text.
     signature: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The agent's own "I am away" switch: routing and the reassignment dialog skip them.
+    available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # On PostgreSQL each agent signs in with their own database role; this maps it back.
+    db_user: Mapped[str | None] = mapped_column(String(63), unique=True)
+    # Where pages go when they are on call and away from the desk (their phone's mail).
+    personal_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     departments: Mapped[list[Department]] = relationship(
@@ -614,3 +621,75 @@ class OncallOverride(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Notification(Base):
+    """Something an agent (or everyone in a department) should see: a ticket moved to them,
+    a page while on call. The desktop shows unread ones as they arrive."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_agent", "agent_id", "read_at"),
+        Index("ix_notifications_department", "department_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="CASCADE")
+    )
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Page(Base):
+    """An urgent after-hours ticket paging the person on call, repeated until acknowledged and
+    escalated along the rotation when nobody answers. One per ticket."""
+
+    __tablename__ = "pages"
+    __table_args__ = (Index("ix_pages_open", "acknowledged_at", "next_send_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), unique=True
+    )
+    rotation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oncall_rotations.id", ondelete="SET NULL")
+    )
+    # Who is being paged now; step counts escalations along the rotation (0: the one on call).
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sends: Mapped[int] = mapped_column(Integer, default=0)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    escalate_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL")
+    )
+
+
+class AutoReply(Base):
+    """An automatic answer we sent (the after-hours acknowledgement): one per ticket and kind,
+    and the record behind "at most one per customer per window"."""
+
+    __tablename__ = "auto_replies"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind"),
+        Index("ix_auto_replies_customer", "customer_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(320))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
