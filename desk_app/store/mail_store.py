@@ -46,6 +46,7 @@ from desk_app.store.models import (
     Ticket,
 )
 from desk_app.store.records import AccountRecord
+from desk_app.store.routing_store import route_new_mail
 from desk_app.store.service import NewAttachment, Service
 
 SECURITY = ("ssl", "starttls", "none")
@@ -433,6 +434,18 @@ class MailStore(Service):
         ticket, outcome, reason = self._thread(
             session, journal, account_id, department_id, customer, mail, at
         )
+        if outcome != "threaded":
+            # Routing rules (issue #8) take every new ticket in this same transaction.
+            route_new_mail(
+                session,
+                journal,
+                ticket,
+                account_id=account_id,
+                sender=mail.from_address,
+                subject=mail.subject,
+                body=mail.text,
+                customer_tags=customer.tags,
+            )
         warnings = list(mail.warnings)
         if mail.failed:
             warnings.insert(0, "This e-mail could not be read completely; the original is kept.")

@@ -149,6 +149,15 @@ class OncallStore:
             )
 
 
+def on_call_ids(session: Session, department: str | None, at: datetime) -> set[int]:
+    """Who is on call at `at` for a department (its own rotations, else the team-wide ones),
+    inside the caller's transaction: routing asks while it creates a ticket."""
+    rotations = _rotations(session)
+    chosen = [(i, r) for i, r in rotations if r.department == department and department]
+    chosen = chosen or [(i, r) for i, r in rotations if r.department is None]
+    return {on_call(r, at, _overrides(session, i, at, at)).agent_id for i, r in chosen}
+
+
 def _rotations(session: Session) -> list[tuple[int, Rotation]]:
     rows = session.scalars(select(OncallRotation).order_by(OncallRotation.name))
     return [(row.id, Rotation.from_dict(json.loads(row.definition))) for row in rows]

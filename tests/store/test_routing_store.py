@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from desk_app.core.enums import Priority
-from desk_app.core.errors import InvalidInput
+from desk_app.core.errors import ConflictError, InvalidInput
 from desk_app.core.routing import AssignBy, Incoming, RoutingRule
 from desk_app.store.journal import Journal
-from desk_app.store.models import Ticket
+from desk_app.store.models import Agent, Ticket
 from desk_app.store.routing_store import (
     FORMAT,
     apply_routing,
     export_rules,
     import_rules,
+    load_rules,
+    load_snapshot,
     save_rules,
     try_rules,
 )
@@ -86,7 +89,7 @@ def test_applying_sets_department_priority_tags_and_a_fair_assignee(db, team, sy
         assert (ticket.priority, ticket.tags) == ("high", "refund")
     reasons = {e.field: e.reason for e in audit_rows(db, ticket_id=tickets[0], action="route")}
     assert reasons["department"] == "rule 'Refunds': mentions '返金'"
-    assert set(reasons) == {"department", "priority", "assignee"}
+    assert set(reasons) == {"routing_rule", "department", "priority", "tags", "assignee"}
 
 
 def test_only_agents_on_duty_are_chosen_and_nobody_means_unassigned(db, team, system, clock):
@@ -109,3 +112,49 @@ def test_least_loaded_goes_to_the_emptier_queue(db, team, system, lena, clock):
         lena.assign(_new(system, f"busy {n}"), department="Billing", agent=team.boris)
     ticket = _new(system, "invoice")
     assert _route(db, clock, ticket, Incoming(subject="invoice")).assignee_id == team.lead
+
+
+def test_a_save_based_on_an_old_version_is_refused_naming_who_changed_it(db, team, clock):
+    first = load_snapshot(db)
+    assert (first.version, first.rules, first.changed_by) == (0, [], None)
+    save_rules(db, RULES, team.lead, clock, expected_version=first.version)
+    now = load_snapshot(db)
+    assert (now.version, now.changed_by, now.changed_at) == (1, "Lena Lead", clock())
+    assert [r.name for r in now.rules] == ["Refunds", "Everything else"]
+    # A second editor still holding version 0 tries to save: nothing is overwritten.
+    with pytest.raises(ConflictError, match=r"changed by Lena Lead at 2026-11-23 09:00 UTC"):
+        save_rules(db, RULES[1:], team.admin, clock, expected_version=first.version)
+    assert [r.name for r in load_snapshot(db).rules] == ["Refunds", "Everything else"]
+    save_rules(db, RULES[1:], team.admin, clock, expected_version=1)
+    assert (load_snapshot(db).version, load_snapshot(db).changed_by) == (2, "Ada Admin")
+
+
+def test_the_rule_that_fired_is_recorded_even_when_it_changes_nothing(db, team, system, clock):
+    save_rules(db, [RoutingRule("Support stays", department="Support")], team.lead, clock)
+    ticket = system.create_ticket(
+        subject="Hi", customer_email="x@example.com", body="hi", department="Support"
+    ).ticket_id
+    assert _route(db, clock, ticket, Incoming(subject="Hi")).rule == "Support stays"
+    events = audit_rows(db, ticket_id=ticket, action="route")
+    assert [(e.field, e.new_value, e.reason) for e in events] == [
+        ("routing_rule", "Support stays", "rule 'Support stays': it matches everything")
+    ]
+
+
+def test_unavailable_agents_are_skipped_when_duty_is_asked(db, team, system, clock):
+    save_rules(db, RULES, team.lead, clock)
+    with db.write() as session:
+        session.execute(sa.update(Agent).where(Agent.id == team.boris).values(available=False))
+    tickets = [_new(system, f"refund {n}") for n in range(3)]
+    routed = [_route(db, clock, t, Incoming(body="refund")) for t in tickets]
+    assert [r.assignee_id for r in routed] == [team.lead] * 3
+
+
+def test_parsed_rules_are_reused_until_the_stored_text_changes(db, team, clock):
+    save_rules(db, RULES, team.lead, clock)
+    with db.read() as session:
+        first, again = load_rules(session), load_rules(session)
+    assert first[0] is again[0]
+    save_rules(db, [RULES[1]], team.lead, clock)
+    with db.read() as session:
+        assert [r.name for r in load_rules(session)] == ["Everything else"]
