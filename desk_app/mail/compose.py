@@ -44,6 +44,9 @@ def build_message(mail: OutgoingMail, now: datetime) -> EmailMessage:
         message["In-Reply-To"] = mail.in_reply_to
     if mail.references:
         message["References"] = mail.references
+    if mail.auto_submitted:  # RFC 3834; the second header is what Exchange listens to
+        message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "All"
     message.set_content(mail.body_text or "")
     message.add_alternative(mail.body_html or text_to_html(mail.body_text or ""), subtype="html")
     for attachment in mail.attachments:

@@ -131,6 +131,9 @@ class OutgoingMail:
     references: str | None
     attempts: int
     attachments: list[NewAttachment] = field(default_factory=list)
+    # An automatic answer (the after-hours acknowledgement): sent with Auto-Submitted, so
+    # the customer's own autoresponder does not answer it and start a loop.
+    auto_submitted: bool = False
 
 
 # --- ingest's lookups, built once ---------------------------------------------------------
@@ -801,6 +804,7 @@ class MailStore(Service):
                 NewAttachment(a.filename, a.content_type, a.content, a.content_id)
                 for a in message.attachments
             ],
+            auto_submitted=message.auto_kind is not None,
         )
 
     def _sending_account(self, session: Session, ticket: Ticket) -> MailAccount | None:

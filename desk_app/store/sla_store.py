@@ -195,6 +195,9 @@ _MESSAGE_ROW, _STATUS_ROW, _POLICY_ROW, _CALENDAR_ROW, _DEPARTMENT_ROW, _TAGS_RO
 _ONE_TICKET_SQL = (
     "SELECT 1, created_at, direction, id, NULL FROM messages"
     " WHERE ticket_id = {mark} AND direction <> 'note'"
+    # An automatic answer of ours (the after-hours acknowledgement) is no reply by a person:
+    # the customer still waits for one, so it must not meet the first-response target.
+    " AND (direction = 'inbound' OR auto_kind IS NULL)"
     " UNION ALL SELECT 2, at, new_value, id, NULL FROM audit_events"
     " WHERE ticket_id = {mark} AND field = 'status'"
     " UNION ALL SELECT 3, NULL, definition, position, NULL FROM sla_policies"
@@ -506,7 +509,8 @@ def _compute_batch(
     for ticket_id, at, direction, message_id in _raw_rows(
         session,
         "SELECT ticket_id, created_at, direction, id FROM messages"
-        f" WHERE ticket_id {between} AND direction <> 'note'",
+        f" WHERE ticket_id {between} AND direction <> 'note'"
+        " AND (direction = 'inbound' OR auto_kind IS NULL)",  # as in _ONE_TICKET_SQL
         span,
     ):
         happened[ticket_id].append((read_time(at), _MESSAGE_ROW, message_id, direction))
