@@ -10,6 +10,8 @@ from enum import StrEnum
 DUE_SOON_WINDOW = timedelta(hours=2)
 # "Recently solved" looks back this far.
 RECENTLY_SOLVED_WINDOW = timedelta(days=7)
+# Narrowing a view to NOBODY keeps the tickets without a department, or without an assignee.
+NOBODY = 0
 
 
 class ViewKind(StrEnum):
@@ -36,10 +38,23 @@ class SortKey(StrEnum):
 class View:
     kind: ViewKind
     department_id: int | None = None
+    # A view narrowed to one department's or one agent's tickets: the workload board's
+    # drill-downs ("Billing's breached tickets", "Anna's open tickets"). Not in the navigation
+    # pane; the window shows them under their wider view with a note saying so.
+    only_department: int | None = None
+    only_assignee: int | None = None
 
     def __post_init__(self) -> None:
         if (self.kind is ViewKind.DEPARTMENT) != (self.department_id is not None):
             raise ValueError("a department view needs a department, and only it")
+
+    @property
+    def is_narrowed(self) -> bool:
+        return self.only_department is not None or self.only_assignee is not None
+
+    def widened(self) -> View:
+        """The view without its narrowing: the one the navigation pane lists."""
+        return View(self.kind, self.department_id)
 
     @property
     def default_sort(self) -> tuple[SortKey, bool]:

@@ -18,6 +18,7 @@ from desk_app.core.identities import normalise_identity
 from desk_app.core.tags import tag_set
 from desk_app.core.views import (
     DUE_SOON_WINDOW,
+    NOBODY,
     RECENTLY_SOLVED_WINDOW,
     Page,
     SortKey,
@@ -91,6 +92,17 @@ class Queries:
     # --- views ------------------------------------------------------------------------------
 
     def view_condition(self, view: View, now: datetime) -> ColumnElement[bool]:
+        condition = self._kind_condition(view, now)
+        # Narrowing adds to the view's own terms, which keep matching its partial index.
+        for column, only in (
+            (Ticket.department_id, view.only_department),
+            (Ticket.assignee_id, view.only_assignee),
+        ):
+            if only is not None:
+                condition = and_(condition, column.is_(None) if only == NOBODY else column == only)
+        return condition
+
+    def _kind_condition(self, view: View, now: datetime) -> ColumnElement[bool]:
         kind = view.kind
         if kind is ViewKind.MINE:
             return and_(_UNSOLVED, Ticket.assignee_id == (self.viewer_id or -1))

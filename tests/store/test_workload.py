@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
+from desk_app.core.errors import PermissionDenied
 from desk_app.store.models import Ticket
 from desk_app.store.workload import Workload
 
@@ -79,3 +81,10 @@ def test_today_is_the_viewers_calendar_day(db, team, system, clock):
     }
     assert tokyo["Support"].new_today == 0
     assert honolulu["Support"].new_today == 1
+
+
+def test_the_board_is_for_leads_and_admins(db, team, clock):
+    assert Workload(db, clock, viewer_id=team.lead).board(UTC).departments
+    assert Workload(db, clock, viewer_id=team.admin).board(UTC).agents
+    with pytest.raises(PermissionDenied, match="an agent may not see the workload board"):
+        Workload(db, clock, viewer_id=team.anna).board(UTC)
