@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from desk_app.core.after_hours import HELP_CENTRE_URL
 from desk_app.store import Database
 from desk_app.store.template_store import COMPANY_NAME, TemplateStore
 
 DEMO_COMPANY = "Northwind Goods"
+DEMO_HELP_CENTRE = "https://help.northwind.example"
 
 _SIGN_EN = "{{ agent.signature | default(agent.name) }}"
 _SIGN_JA = "{{ company.name }} カスタマーサポート\n{{ agent.signature | default(agent.name) }}"
@@ -18,6 +20,21 @@ _HELLO_EN = "Hello {{ customer.first_name | default('there') }},"
 _HELLO_JA = (
     "{{ customer.name | default('お客') }}様\n\n"
     "いつも{{ company.name }}をご利用いただき、ありがとうございます。"
+)
+# The self-service link of the after-hours acknowledgement (team setting help_centre_url);
+# the worker fills it in, and without the setting the sentence is left out.
+_IF_HELP = "{% if after_hours is defined and after_hours.help_centre %}"
+_HELP_EN = (
+    _IF_HELP + "\nMany questions are answered in our help centre: "
+    "{{ after_hours.help_centre }}\n{% endif %}"
+)
+_HELP_JA = (
+    _IF_HELP + "\nよくあるご質問はヘルプセンターをご覧ください: "
+    "{{ after_hours.help_centre }}\n{% endif %}"
+)
+_HELP_RU = (
+    _IF_HELP + "\nОтветы на многие вопросы есть в справочном центре: "
+    "{{ after_hours.help_centre }}\n{% endif %}"
 )
 _HELLO_RU = "Здравствуйте{{ (', ' ~ customer.first_name) if customer.first_name else '' }}!"
 
@@ -85,10 +102,11 @@ DEMO_TEMPLATES: list[dict[str, Any]] = [
         "afterhours",
         "en",
         "acknowledge after-hours night weekend",
-        f"{_HELLO_EN}\n\nThank you for your message. Our team is away right now; a member of "
-        "the {{ ticket.department | default('support') }} team will answer "
-        "{{ sla.expected_response | default('on the next business day') }}.\n\n"
-        "Your ticket number is #{{ ticket.number }}.\n\nBest regards,\n{{ company.name }}",
+        f"{_HELLO_EN}\n\nThank you for your message: we have received it. Our team is away "
+        "right now; a member of the {{ ticket.department | default('support') }} team will "
+        "answer {{ sla.expected_response | default('on the next business day') }}.\n\n"
+        "There is no need to write again or to quote a number: just reply to this e-mail if "
+        "you want to add anything.\n" + _HELP_EN + "\nBest regards,\n{{ company.name }}",
     ),
     _t(
         "Follow-up",
@@ -152,9 +170,10 @@ DEMO_TEMPLATES: list[dict[str, Any]] = [
         "afterhours-ja",
         "ja",
         "acknowledge after-hours 時間外",
-        f"{_HELLO_JA}\n\nただいま営業時間外のため、"
+        f"{_HELLO_JA}\n\nお問い合わせを受け付けました。ただいま営業時間外のため、"
         "{{ sla.expected_response | default('翌営業日に') }}担当者よりご回答いたします。"
-        "\n受付番号: {{ ticket.number }}\n\n{{ company.name }} カスタマーサポート",
+        "\n追加のご連絡は、このメールにご返信いただくだけで結構です"
+        "（受付番号の記載は不要です）。\n" + _HELP_JA + "\n{{ company.name }} カスタマーサポート",
     ),
     _t(
         "その後のご確認",
@@ -217,9 +236,10 @@ DEMO_TEMPLATES: list[dict[str, Any]] = [
         "afterhours-ru",
         "ru",
         "acknowledge after-hours нерабочее",
-        f"{_HELLO_RU}\n\nСейчас нерабочее время. Специалист ответит вам "
-        "{{ sla.expected_response | default('в следующий рабочий день') }}. Номер обращения: "
-        "{{ ticket.number }}.\n\n{{ company.name }}",
+        f"{_HELLO_RU}\n\nМы получили ваше сообщение. Сейчас нерабочее время; специалист "
+        "ответит вам {{ sla.expected_response | default('в следующий рабочий день') }}.\n\n"
+        "Писать ещё раз или указывать номер обращения не нужно: если хотите что-то добавить, "
+        "просто ответьте на это письмо.\n" + _HELP_RU + "\n{{ company.name }}",
     ),
     _t(
         "Уточнение после ответа",
@@ -246,6 +266,7 @@ def install_demo_templates(db: Database, agents: list[tuple[str, str]]) -> dict[
     Running it again changes nothing (templates are matched by shortcut)."""
     store = TemplateStore(db, None)
     store.set_team_setting(COMPANY_NAME, DEMO_COMPANY)
+    store.set_team_setting(HELP_CENTRE_URL, DEMO_HELP_CENTRE)
     for name, email in agents:
         store.set_signature(f"{name}\n{DEMO_COMPANY} support", email)
     return store.import_library({"templates": DEMO_TEMPLATES})

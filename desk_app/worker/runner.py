@@ -27,6 +27,7 @@ from desk_app.store import Database
 from desk_app.store.mail_store import MailStore
 from desk_app.store.records import AccountRecord
 from desk_app.worker import leases
+from desk_app.worker.after_hours import Acknowledger
 from desk_app.worker.escalation import EscalationReport, Escalator
 from desk_app.worker.imap_ingest import FolderIngest, IngestReport
 from desk_app.worker.smtp_sender import OutboxSender, SendReport
@@ -43,6 +44,7 @@ class WorkerOptions:
     renew_seconds: float = 10.0
     send_seconds: float = 5.0  # how often the continuous worker looks for due replies
     escalate_seconds: float = 15.0  # how often it looks for SLA breaches to escalate
+    oncall_seconds: float = 30.0  # how often: after-hours acknowledgements, pages
     stalled_after: timedelta = timedelta(minutes=5)
     requeue_seconds: float = 60.0
     ca_file: str | None = None
@@ -71,6 +73,8 @@ class PassSummary:
     send_errors: list[str] = field(default_factory=list)
     escalated: int = 0
     escalation_errors: list[str] = field(default_factory=list)
+    acknowledged: int = 0  # after-hours acknowledgements queued
+    oncall_errors: list[str] = field(default_factory=list)
 
 
 PasswordLookup = Callable[[str], str]
@@ -96,6 +100,7 @@ class MailWorker:
         self._context = tls_context(self.options.ca_file)
         self.sender = OutboxSender(self.store, self.smtp_settings_for, clock)
         self.escalator = Escalator(db, clock)
+        self.acknowledger = Acknowledger(db, clock)
         # Accounts whose lease this worker holds now: it sends replies for these only.
         self._leased: set[int] = set()
 
@@ -152,12 +157,19 @@ class MailWorker:
                 lost = await held.enter_async_context(self._lease(account))
                 summary.accounts.append(await self._ingest_once(account, lost))
             if not self.stopping:
+                # Before sending: an acknowledgement queued now goes out in this same pass.
+                await self._acknowledge(summary)
                 self._count_sends(summary, await self._send())
         if not self.stopping:
             escalations = await self._escalate()
             summary.escalated = len(escalations.escalated)
             summary.escalation_errors = escalations.errors
         return summary
+
+    async def _acknowledge(self, summary: PassSummary) -> None:
+        report = await asyncio.to_thread(self.acknowledger.run_pass, lambda: self.stopping)
+        summary.acknowledged += len(report.sent)
+        summary.oncall_errors += report.errors
 
     async def _escalate(self) -> EscalationReport:
         return await asyncio.to_thread(self.escalator.run_pass, lambda: self.stopping)
@@ -258,6 +270,7 @@ class MailWorker:
         loops: dict[int, asyncio.Task[None]] = {}
         sender = asyncio.create_task(self._send_loop())
         escalator = asyncio.create_task(self._escalate_loop())
+        oncall = asyncio.create_task(self._oncall_loop())
         try:
             while not self.stopping:
                 try:
@@ -272,7 +285,7 @@ class MailWorker:
                 await self._sleep(max(self.options.poll_seconds, 5.0))
         finally:
             self.stop()
-            await asyncio.gather(sender, escalator, *loops.values(), return_exceptions=True)
+            await asyncio.gather(sender, escalator, oncall, *loops.values(), return_exceptions=True)
 
     async def _escalate_loop(self) -> None:
         while not self.stopping:
@@ -281,6 +294,14 @@ class MailWorker:
             except DeskError as exc:
                 log.warning("escalation pass failed: %s", exc)
             await self._sleep(self.options.escalate_seconds)
+
+    async def _oncall_loop(self) -> None:
+        while not self.stopping:
+            try:
+                await self._acknowledge(PassSummary())
+            except DeskError as exc:
+                log.warning("after-hours pass failed: %s", exc)
+            await self._sleep(self.options.oncall_seconds)
 
     async def _account_loop(self, account_id: int) -> None:
         while not self.stopping:
