@@ -158,6 +158,38 @@ def on_call_ids(session: Session, department: str | None, at: datetime) -> set[i
     return {on_call(r, at, _overrides(session, i, at, at)).agent_id for i, r in chosen}
 
 
+@dataclass(frozen=True)
+class OnCallChoice:
+    """The rotation that covers a department and who is on it at one instant."""
+
+    rotation_id: int
+    rotation: Rotation
+    shift: Shift
+
+
+def on_call_for(session: Session, department_id: int | None, at: datetime) -> OnCallChoice | None:
+    """Who covers this department at `at`: its own rotation, else a team-wide one (the first
+    by name, as `desk oncall now` lists them). None: nobody is on call for it."""
+    rows = session.execute(
+        select(OncallRotation.id, OncallRotation.department_id, OncallRotation.definition)
+        .where(
+            (OncallRotation.department_id == department_id) | OncallRotation.department_id.is_(None)
+        )
+        .order_by(OncallRotation.department_id.is_(None), OncallRotation.name)
+    ).all()
+    if not rows:
+        return None
+    rotation_id, _department, definition = rows[0]
+    rotation = Rotation.from_dict(json.loads(definition))
+    shift = on_call(rotation, at, _overrides(session, rotation_id, at, at))
+    return OnCallChoice(rotation_id, rotation, shift)
+
+
+def rotation_by_id(session: Session, rotation_id: int) -> Rotation | None:
+    row = session.get(OncallRotation, rotation_id)
+    return Rotation.from_dict(json.loads(row.definition)) if row is not None else None
+
+
 def _rotations(session: Session) -> list[tuple[int, Rotation]]:
     rows = session.scalars(select(OncallRotation).order_by(OncallRotation.name))
     return [(row.id, Rotation.from_dict(json.loads(row.definition))) for row in rows]

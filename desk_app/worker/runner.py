@@ -30,6 +30,7 @@ from desk_app.worker import leases
 from desk_app.worker.after_hours import Acknowledger
 from desk_app.worker.escalation import EscalationReport, Escalator
 from desk_app.worker.imap_ingest import FolderIngest, IngestReport
+from desk_app.worker.paging import Pager
 from desk_app.worker.smtp_sender import OutboxSender, SendReport
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class PassSummary:
     escalated: int = 0
     escalation_errors: list[str] = field(default_factory=list)
     acknowledged: int = 0  # after-hours acknowledgements queued
+    paged: int = 0  # page e-mails sent
     oncall_errors: list[str] = field(default_factory=list)
 
 
@@ -101,6 +103,7 @@ class MailWorker:
         self.sender = OutboxSender(self.store, self.smtp_settings_for, clock)
         self.escalator = Escalator(db, clock)
         self.acknowledger = Acknowledger(db, clock)
+        self.pager = Pager(db, self.smtp_settings_for, clock)
         # Accounts whose lease this worker holds now: it sends replies for these only.
         self._leased: set[int] = set()
 
@@ -164,11 +167,18 @@ class MailWorker:
             escalations = await self._escalate()
             summary.escalated = len(escalations.escalated)
             summary.escalation_errors = escalations.errors
+        if not self.stopping:
+            await self._page(summary)
         return summary
 
     async def _acknowledge(self, summary: PassSummary) -> None:
         report = await asyncio.to_thread(self.acknowledger.run_pass, lambda: self.stopping)
         summary.acknowledged += len(report.sent)
+        summary.oncall_errors += report.errors
+
+    async def _page(self, summary: PassSummary) -> None:
+        report = await self.pager.run_pass(lambda: self.stopping)
+        summary.paged += report.emailed
         summary.oncall_errors += report.errors
 
     async def _escalate(self) -> EscalationReport:
@@ -299,6 +309,7 @@ class MailWorker:
         while not self.stopping:
             try:
                 await self._acknowledge(PassSummary())
+                await self._page(PassSummary())
             except DeskError as exc:
                 log.warning("after-hours pass failed: %s", exc)
             await self._sleep(self.options.oncall_seconds)
