@@ -22,7 +22,7 @@ from desk_app.core.errors import Unavailable
 SERVICE = "desk"
 
 NO_BACKEND = (
-    "no usable keyring to store the mail password in. Desk keeps passwords only in the OS "
+    "no usable keyring to store the password in. Desk keeps passwords only in the OS "
     "keyring. Either run a Secret Service (gnome-keyring or KWallet) in your session, or choose "
     "a file backend from keyrings.alt explicitly: "
     "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring (asks for a keyring password) "

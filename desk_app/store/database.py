@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk_app.core.errors import InvalidInput, Unavailable
+from desk_app.core.errors import InvalidInput, PermissionDenied, Unavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -31,6 +31,7 @@ _REVISION_LINE = re.compile(r"^(down_revision|revision)\s*=\s*['\"]([^'\"]+)['\"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_CACHE_MB = 64
 _WRITE = "desk_write"
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def normalise_url(url: str) -> str:
@@ -75,13 +76,18 @@ def create_engine(url: str, *, sqlite_cache_mb: int = SQLITE_CACHE_MB) -> Engine
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine, sqlite_cache_mb)
         return engine
-    return sa.create_engine(
+    engine = sa.create_engine(
         url,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
         connect_args={"connect_timeout": 5, "application_name": "desk"},
     )
+    # Each agent signs in with their own role; the password comes from the keyring.
+    from desk_app.store import credentials
+
+    credentials.attach(engine)
+    return engine
 
 
 class Database:
@@ -249,6 +255,14 @@ def _unavailable_on_connection_errors(db: Database) -> Iterator[None]:
         raise
     except sa.exc.InterfaceError as exc:
         raise Unavailable(f"lost the connection to the {db.describe()}") from exc
+    except sa.exc.ProgrammingError as exc:
+        # A hardened team database (`desk db harden`) refusing this agent's role: a missing
+        # privilege or a row-level security policy. That is a known "not allowed", not a bug.
+        if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            raise PermissionDenied(
+                f"not allowed by the {db.describe()}: {_first_line(exc)}"
+            ) from exc
+        raise
 
 
 def _is_connection_problem(exc: sa.exc.OperationalError) -> bool:
