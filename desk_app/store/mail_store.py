@@ -14,10 +14,11 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, lazyload
+from sqlalchemy.orm import Session, aliased, lazyload, make_transient_to_detached
 
 from desk_app.core.enums import (
     Channel,
@@ -29,11 +30,14 @@ from desk_app.core.enums import (
 )
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
+from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_message_id, normalise_subject
-from desk_app.store import sla_store
+from desk_app.store import search, sla_store
+from desk_app.store.command_base import MAX_SUBJECT
 from desk_app.store.customer_commands import first_email
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
+    Attachment,
     Customer,
     CustomerIdentity,
     Department,
@@ -102,6 +106,18 @@ class InboundMail:
     bounced_message_id: str | None = None
     warnings: Sequence[str] = ()
     failed: bool = False
+    # search.message_words(text), when worked out beforehand (off the write path, with the
+    # parsing); None: the store works it out.
+    search_words: str | None = None
+
+
+@dataclass(frozen=True)
+class _Sender:
+    """The customer an e-mail is from, as ingest needs them (no ORM object to load)."""
+
+    id: int
+    tags: str
+    search_parts: tuple[str, ...]  # search.customer_parts: name, organisation, identities
 
 
 @dataclass(frozen=True)
@@ -169,6 +185,26 @@ _ADVANCE_FOLDER = (
         _folders.last_uid < bindparam("f_uid"),
     )
     .values(last_uid=bindparam("f_new_uid"))
+)
+_INSERT_RAW = RawMail.__table__.insert()
+_INSERT_MESSAGE = Message.__table__.insert()
+_INSERT_ATTACHMENT = Attachment.__table__.insert()
+_INSERT_TICKET = Ticket.__table__.insert()
+_identities = CustomerIdentity.__table__
+_address = _identities.alias("address")
+_listed = _identities.alias("listed")
+_customers = Customer.__table__.c
+# The customer with this e-mail address, one row per identity of theirs (in the order
+# search.customer_parts lists them).
+_SENDER = (
+    select(
+        _customers.id, _customers.name, _customers.organisation, _customers.tags, _listed.c.value
+    )
+    .select_from(_address)
+    .join(Customer.__table__, _customers.id == _address.c.customer_id)
+    .join(_listed, _listed.c.customer_id == _customers.id)
+    .where(_address.c.kind == IdentityKind.EMAIL.value, _address.c.value == bindparam("address"))
+    .order_by(_listed.c.id)
 )
 _ACCOUNT_DEPARTMENT = select(MailAccount.__table__.c.department_id).where(
     MailAccount.__table__.c.id == bindparam("account_id")
@@ -393,47 +429,40 @@ class MailStore(Service):
     ) -> IngestResult:
         journal = Journal(session, self.actor_id, self.clock())
         self._advance_folder(session, account_id, folder, uidvalidity, uid)
-        stored = (
-            session.connection()
-            .execute(
-                _UID_STORED,
-                {
-                    "account_id": account_id,
-                    "folder": folder,
-                    "uidvalidity": uidvalidity,
-                    "uid": uid,
-                },
-            )
-            .first()
-        )
+        connection = session.connection()
+        stored = connection.execute(
+            _UID_STORED,
+            {"account_id": account_id, "folder": folder, "uidvalidity": uidvalidity, "uid": uid},
+        ).first()
         if stored is not None:
             return IngestResult("duplicate", None, stored.message_id, "this UID was stored before")
         identity = mail.message_id or content_key(mail.raw)
-        raw = RawMail(
-            account_id=account_id,
-            folder=folder,
-            uidvalidity=uidvalidity,
-            uid=uid,
-            header_message_id=identity,
-            parse_failed=mail.failed,
-            received_at=journal.at,
-            content=mail.raw,
-        )
-        # Added without a flush: a concurrent worker's copy of this UID still fails the unique
-        # key at the next flush or at commit, inside this transaction (see ingest()).
-        session.add(raw)
+        # The raw copy is written last, when the message row it points to exists (one INSERT
+        # instead of an INSERT and an UPDATE). A concurrent worker's copy of this UID still
+        # fails the unique key inside this transaction (see ingest()).
+        raw = {
+            "account_id": account_id,
+            "folder": folder,
+            "uidvalidity": uidvalidity,
+            "uid": uid,
+            "header_message_id": identity,
+            "parse_failed": mail.failed,
+            "received_at": journal.at,
+            "content": mail.raw,
+        }
         known = self._known_mail(session, mail.message_id, identity)
         if known is not None:
             known_id, known_ticket, why = known
-            raw.message_id = known_id
+            connection.execute(_INSERT_RAW, {**raw, "message_id": known_id})
             return IngestResult("duplicate", known_ticket, known_id, why)
         if mail.auto_kind == "bounce" and mail.bounced_message_id:
-            bounced = self._bounce_note(session, journal, raw, mail)
+            bounced = self._bounce_note(session, journal, mail)
             if bounced is not None:
+                connection.execute(_INSERT_RAW, {**raw, "message_id": bounced.message_id})
                 return bounced
         customer = self._mail_customer(session, journal, mail)
         at = mail.date if mail.date and mail.date <= journal.at else journal.at
-        department_id = session.connection().scalar(_ACCOUNT_DEPARTMENT, {"account_id": account_id})
+        department_id = connection.scalar(_ACCOUNT_DEPARTMENT, {"account_id": account_id})
         ticket, outcome, reason = self._thread(
             session, journal, account_id, department_id, customer, mail, at
         )
@@ -449,36 +478,89 @@ class MailStore(Service):
                 body=mail.text,
                 customer_tags=customer.tags,
             )
-        warnings = list(mail.warnings)
-        if mail.failed:
-            warnings.insert(0, "This e-mail could not be read completely; the original is kept.")
-        message = self._add_message(
-            session,
-            journal,
-            ticket,
-            Direction.INBOUND,
-            mail.text,
-            at=at,
-            author_customer_id=customer.id,
-            subject=mail.subject,
-            message_id=mail.message_id,
-            in_reply_to=mail.in_reply_to,
-            references=" ".join(mail.references) or None,
-            body_html=mail.html,
-            attachments=mail.attachments,
-            new_ticket=outcome != "threaded",
+        message_id = self._store_inbound(
+            session, journal, ticket, customer, mail, at, reason, new_ticket=outcome != "threaded"
         )
-        message.match_reason = reason[:200]
-        message.warnings = "\n".join(warnings) or None
-        message.auto_kind = mail.auto_kind
-        raw.message_id = message.id
+        connection.execute(_INSERT_RAW, {**raw, "message_id": message_id})
         if outcome == "threaded":
             self._reopen_for_customer(journal, ticket)
-            self._finish_ticket(journal, ticket, message)
+            self._finish_ticket(journal, ticket)
         else:
             sla_store.recompute_ticket(session, ticket, journal.at)
             journal.finish()
-        return IngestResult(outcome, ticket.id, message.id, reason)
+        return IngestResult(outcome, ticket.id, message_id, reason)
+
+    def _store_inbound(
+        self,
+        session: Session,
+        journal: Journal,
+        ticket: Ticket,
+        customer: _Sender,
+        mail: InboundMail,
+        at: datetime,
+        reason: str,
+        *,
+        new_ticket: bool,
+    ) -> int:
+        """The e-mail as the ticket's message (Service._add_message's rows, written with Core
+        statements: ingest runs this for every e-mail). A new ticket was opened with this
+        message's effects on its columns already, and its search document with its words."""
+        warnings = list(mail.warnings)
+        if mail.failed:
+            warnings.insert(0, "This e-mail could not be read completely; the original is kept.")
+        connection = session.connection()
+        message_id: int = connection.execute(
+            _INSERT_MESSAGE,
+            {
+                "ticket_id": ticket.id,
+                "direction": Direction.INBOUND.value,
+                "author_agent_id": None,
+                "author_customer_id": customer.id,
+                "subject": " ".join(mail.subject.split())[:MAX_SUBJECT],
+                "body_text": mail.text,
+                "body_html": mail.html,
+                "message_id": mail.message_id,
+                "in_reply_to": mail.in_reply_to,
+                "references": " ".join(mail.references) or None,
+                "created_at": at,
+                "match_reason": reason[:200],
+                "warnings": "\n".join(warnings) or None,
+                "auto_kind": mail.auto_kind,
+            },
+        ).inserted_primary_key[0]
+        if mail.attachments:
+            connection.execute(
+                _INSERT_ATTACHMENT,
+                [
+                    {
+                        "message_id": message_id,
+                        "filename": item.filename,
+                        "content_type": item.content_type,
+                        "size": len(item.content),
+                        "content_id": item.content_id,
+                        "content": item.content,
+                    }
+                    for item in mail.attachments
+                ],
+            )
+        if not new_ticket:
+            search.append_message(session, ticket.id, mail.text, mail.search_words)
+            ticket.message_count += 1
+            if ticket.last_message_at is None or at >= ticket.last_message_at:
+                ticket.last_message_at = at
+                ticket.preview = preview_of(mail.text)
+            if ticket.last_customer_message_at is None or at >= ticket.last_customer_message_at:
+                ticket.last_customer_message_at = at
+        journal.changed("message", message_id, "insert")
+        # A ticket's first message belongs to version 1; later ones to the version being made.
+        journal.audit(
+            "message",
+            message_id,
+            Direction.INBOUND.value,
+            ticket_id=ticket.id,
+            ticket_version=ticket.version + (0 if new_ticket else 1),
+        )
+        return message_id
 
     def _known_mail(
         self, session: Session, message_id: str | None, identity: str
@@ -492,21 +574,18 @@ class MailStore(Service):
         found = session.connection().execute(query, {"key": identity}).first()
         return (found.id, found.ticket_id, why) if found is not None else None
 
-    def _mail_customer(self, session: Session, journal: Journal, mail: InboundMail) -> Customer:
+    def _mail_customer(self, session: Session, journal: Journal, mail: InboundMail) -> _Sender:
         """The sender as a customer. The common case, a known address of a customer who has a
-        name, is one query; anything else goes through the full find-or-create."""
+        name, is one query (with the identities their tickets' search documents list);
+        anything else goes through the full find-or-create."""
         address = mail.from_address or UNKNOWN_SENDER
-        customer = session.scalars(
-            select(Customer)
-            .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
-            .where(
-                CustomerIdentity.kind == IdentityKind.EMAIL.value,
-                CustomerIdentity.value == normalise_email(address),
-            )
-        ).first()
-        if customer is not None and (customer.name or not mail.from_name.strip()):
-            return customer
-        return self._find_or_create_customer(session, journal, mail.from_name, address, None)
+        rows = session.connection().execute(_SENDER, {"address": normalise_email(address)}).all()
+        if rows and (rows[0].name or not mail.from_name.strip()):
+            first = rows[0]
+            parts = (first.name, first.organisation, *(row.value for row in rows))
+            return _Sender(first.id, first.tags or "", parts)
+        customer = self._find_or_create_customer(session, journal, mail.from_name, address, None)
+        return _Sender(customer.id, customer.tags or "", tuple(search.customer_parts(customer)))
 
     def _advance_folder(
         self, session: Session, account_id: int, folder: str, uidvalidity: int, uid: int
@@ -534,25 +613,23 @@ class MailStore(Service):
         journal: Journal,
         account_id: int,
         department_id: int | None,
-        customer: Customer,
+        customer: _Sender,
         mail: InboundMail,
         at: datetime,
     ) -> tuple[Ticket, str, str]:
         """Which ticket this e-mail belongs to, and why. Customers never quote numbers."""
         ticket, reason = self._by_headers(session, mail)
         if ticket is None:
-            ticket, reason = self._by_subject(session, customer, mail, at)
+            ticket, reason = self._by_subject(session, customer.id, mail, at)
         if ticket is not None and ticket.status != Status.CLOSED:
             return ticket, "threaded", reason
         follow_up_of = ticket.id if ticket is not None else None
-        new = self._open_ticket(
+        new = self._open_mail_ticket(
             session,
             journal,
-            subject=mail.subject or "(no subject)",
             customer=customer,
             department_id=department_id,
-            priority=Priority.NORMAL,
-            channel=Channel.EMAIL,
+            mail=mail,
             at=at,
             mail_account_id=account_id,
             follow_up_of_id=follow_up_of,
@@ -560,6 +637,71 @@ class MailStore(Service):
         if follow_up_of is not None:
             return new, "follow_up", f"follow-up of closed ticket #{follow_up_of} ({reason})"
         return new, "new_ticket", "new conversation"
+
+    def _open_mail_ticket(
+        self,
+        session: Session,
+        journal: Journal,
+        *,
+        customer: _Sender,
+        department_id: int | None,
+        mail: InboundMail,
+        at: datetime,
+        mail_account_id: int,
+        follow_up_of_id: int | None,
+    ) -> Ticket:
+        """Service._open_ticket for an e-mail, with the e-mail's message already counted in:
+        one INSERT with the final columns and one search document, where the general path
+        inserts, flushes, updates and writes the document twice."""
+        subject = mail.subject or "(no subject)"
+        columns: dict[str, Any] = {
+            "subject": subject,
+            "subject_key": normalise_subject(subject)[:500],
+            "status": Status.NEW.value,
+            "priority": Priority.NORMAL.value,
+            "channel": Channel.EMAIL.value,
+            "department_id": department_id,
+            "assignee_id": None,
+            "customer_id": customer.id,
+            "created_at": at,
+            "updated_at": at,
+            "first_response_at": None,
+            "solved_at": None,
+            "last_message_at": at,
+            "last_customer_message_at": at,
+            "preview": preview_of(mail.text),
+            "message_count": 1,
+            "first_response_due_at": None,
+            "next_response_due_at": None,
+            "resolution_due_at": None,
+            "sla_due_at": None,
+            "version": 1,
+            "mail_account_id": mail_account_id,
+            "follow_up_of_id": follow_up_of_id,
+            "sla_policy": None,
+            "sla_started_at": None,
+            "sla_paused_remaining_s": None,
+            "tags": "",
+        }
+        ticket_id = session.connection().execute(_INSERT_TICKET, columns).inserted_primary_key[0]
+        # The row exists: the ORM object stands for it as if loaded, so routing and the SLA
+        # recompute can change it like any ticket and only what they change is written.
+        ticket = Ticket(id=ticket_id, **columns)
+        make_transient_to_detached(ticket)
+        session.add(ticket)
+        words = mail.search_words
+        search.index_new_ticket_with_message(
+            session,
+            ticket_id,
+            subject,
+            customer.search_parts,
+            search.message_words(mail.text) if words is None else words,
+        )
+        journal.audit(
+            "ticket", ticket_id, "create", ticket_id=ticket_id, ticket_version=1, new=subject
+        )
+        journal.changed("ticket", ticket_id, "insert")
+        return ticket
 
     def _by_headers(self, session: Session, mail: InboundMail) -> tuple[Ticket | None, str]:
         wanted = [mail.in_reply_to, *reversed(list(mail.references))]
@@ -580,13 +722,13 @@ class MailStore(Service):
         return None, ""
 
     def _by_subject(
-        self, session: Session, customer: Customer, mail: InboundMail, at: datetime
+        self, session: Session, customer_id: int, mail: InboundMail, at: datetime
     ) -> tuple[Ticket | None, str]:
         key = normalise_subject(mail.subject)[:500]
         if not key:
             return None, ""
         ticket_id = session.connection().scalar(
-            _BY_SUBJECT, {"customer_id": customer.id, "key": key, "since": at - REOPEN_WINDOW}
+            _BY_SUBJECT, {"customer_id": customer_id, "key": key, "since": at - REOPEN_WINDOW}
         )
         if ticket_id is None:
             return None, ""
@@ -594,7 +736,7 @@ class MailStore(Service):
         return ticket, "same customer and subject"
 
     def _bounce_note(
-        self, session: Session, journal: Journal, raw: RawMail, mail: InboundMail
+        self, session: Session, journal: Journal, mail: InboundMail
     ) -> IngestResult | None:
         """A delivery failure for one of our replies becomes a note on that ticket."""
         original = session.scalars(
@@ -620,7 +762,6 @@ class MailStore(Service):
         )
         note.auto_kind = "bounce"
         note.match_reason = f"bounce of {mail.bounced_message_id}"
-        raw.message_id = note.id
         self._finish_ticket(journal, ticket, note)
         return IngestResult("bounce_note", ticket.id, note.id, note.match_reason)
 

@@ -54,10 +54,38 @@ def index_new_ticket(session: Session, ticket: Ticket, customer: Customer) -> No
     _fts_insert(session, ticket.id, body)
 
 
-def append_message(session: Session, ticket_id: int, message_body: str) -> None:
-    """Add a new message's words to its ticket's document."""
+def index_new_ticket_with_message(
+    session: Session,
+    ticket_id: int,
+    subject: str,
+    parts: Iterable[str],
+    message_words: str,
+) -> None:
+    """A new ticket's document with its first message already in it, written once: the same
+    text index_new_ticket followed by append_message would leave, without writing the
+    document (and its FTS row) twice. `message_words` is index_text of the message body."""
+    body = ticket_document(subject, parts, [])
+    if message_words:
+        body = f"{body} {message_words}"
+    session.connection().execute(_INSERT_DOCUMENT, {"ticket_id": ticket_id, "body": body})
+    _fts_insert(session, ticket_id, body)
+
+
+def message_words(body: str) -> str:
+    """What a message adds to its ticket's document (append_message's addition)."""
+    return index_text(body[:MAX_INDEXED_CHARS])
+
+
+_INSERT_DOCUMENT = TicketSearch.__table__.insert()
+
+
+def append_message(
+    session: Session, ticket_id: int, message_body: str, words: str | None = None
+) -> None:
+    """Add a new message's words to its ticket's document (`words`: message_words of the
+    body, when the caller worked them out already, off the write path)."""
     doc = session.get_one(TicketSearch, ticket_id)
-    addition = index_text(message_body[:MAX_INDEXED_CHARS])
+    addition = message_words(message_body) if words is None else words
     if addition:
         _replace(session, doc, f"{doc.body} {addition}")
 
