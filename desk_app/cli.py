@@ -290,6 +290,9 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     )
     verb(db, "upgrade", cmd_db_upgrade, "create or upgrade the schema")
     verb(db, "status", cmd_db_status, "show the schema state")
+    from desk_app import cli_db  # `desk db harden`, `desk signin`, `desk signout`
+
+    cli_db.register(verbs, db)
     verb(verbs, "stats", cmd_stats, "counts of tickets, messages, customers, agents")
     demo = verb(verbs, "demo", cmd_demo, "seed realistic demo data (the demo database by default)")
     demo.add_argument("--tickets", type=int, default=600)
@@ -423,6 +426,9 @@ def _subparsers(group: Any, *names: str) -> list[argparse.ArgumentParser]:
 
 def _print_human(result: Any) -> None:
     data = to_json(result)
+    if isinstance(data, str):  # a text meant to be read or piped as it is (SQL, a report)
+        print(data)
+        return
     if isinstance(data, dict) and "tickets" in data and isinstance(data["tickets"], list):
         for row in data["tickets"]:
             print(

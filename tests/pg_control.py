@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from desk_app.store import Database
+from desk_app.store.database import normalise_url
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,22 @@ def own_server() -> Iterator[OwnServer]:
     finally:
         server.cleanup()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def require_passwords(server: OwnServer) -> None:
+    """Make the server ask every role but its superuser for a password (scram-sha-256), as a
+    production server does; pgserver starts one that trusts everybody."""
+    superuser = sa.make_url(server.url).username or "postgres"
+    (server.data_dir / "pg_hba.conf").write_text(
+        f"local all {superuser} trust\n"
+        "local all all scram-sha-256\n"
+        f"host all {superuser} 127.0.0.1/32 trust\n"
+        "host all all 127.0.0.1/32 scram-sha-256\n",
+        encoding="utf-8",
+    )
+    engine = sa.create_engine(normalise_url(server.url))
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT pg_reload_conf()")
+    finally:
+        engine.dispose()
