@@ -404,7 +404,7 @@ def test_other_departments_are_read_only_when_the_team_allows_reading_them(team:
         assert billing in ids(anna, "SELECT id FROM tickets")
 
 
-def test_leads_and_admins_see_everything_and_the_owner_is_unaffected(team: Hardened):
+def test_leads_and_admins_see_everything_and_the_owner_is_unaffected(team: Hardened, clock):
     billing = team.billing_ticket
     with team.connect("lena") as lena:  # a lead of Support only
         assert billing in ids(lena, "SELECT id FROM tickets")
@@ -415,10 +415,25 @@ def test_leads_and_admins_see_everything_and_the_owner_is_unaffected(team: Harde
             changed(ada, "UPDATE agents SET role = 'lead' WHERE id = %s", team.agents["kenji"]) == 1
         )
         assert billing in ids(ada, "SELECT id FROM tickets")
+    # An admin's own role manages the team through the app.
+    db = team.database("ada")
+    try:
+        admin = Service(db, team.agents["ada"], clock)
+        admin.add_department("Returns")
+        admin.add_agent("Rita Returns", "rita@desk.test", departments=["Returns"])
+    finally:
+        db.dispose()
+    db = team.database("lena")
+    try:
+        with pytest.raises(PermissionDenied):  # a lead is no admin, whatever the app is told
+            Service(db, None, clock).add_department("Sneaky")
+    finally:
+        db.dispose()
     assert team.owner_sql(
         "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'tickets'"
     ) == [(True, False)]
     assert len(team.owner_sql("SELECT id FROM tickets")) == 3
+    assert team.owner_sql("SELECT count(*) FROM departments") == [(3,)]
 
 
 def test_a_deactivated_agent_loses_access_at_once_and_their_role_on_the_next_run(team: Hardened):
