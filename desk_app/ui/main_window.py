@@ -34,7 +34,8 @@ from desk_app.ui.customer_sidebar import CustomerSidebar
 from desk_app.ui.inbox_model import InboxModel
 from desk_app.ui.inbox_view import InboxView
 from desk_app.ui.live_sync import LiveSync
-from desk_app.ui.navigation import SEARCH_KEY, NavigationPane, view_key
+from desk_app.ui.navigation import ONCALL_KEY, SEARCH_KEY, NavigationPane, view_key
+from desk_app.ui.night_view import OnCallPanel
 from desk_app.ui.offline import OfflineController
 from desk_app.ui.presence import PresenceController
 from desk_app.ui.search_box import SearchBox
@@ -159,6 +160,13 @@ class MainWindow(QMainWindow):
         self.window_actions = WindowActions()
         self._build_menus()
         self._build_status_bar()
+        # After the menus and status bar: the panel adds its entries and indicator to them.
+        self.oncall = OnCallPanel(
+            ctx,
+            self,
+            self.focus_ticket,
+            lambda pages: self.navigation.nav.set_key_count(ONCALL_KEY, pages),
+        )
 
         self._open_timer = QTimer(self)
         self._open_timer.setSingleShot(True)
@@ -251,6 +259,7 @@ class MainWindow(QMainWindow):
         self._tick.start()
         self.sla_alerts.start()
         self.presence.start()
+        self.oncall.start()
         # Drafts typed during an outage that ended with the app closed (or crashed).
         self.offline.push_local_drafts()
 
@@ -297,6 +306,10 @@ class MainWindow(QMainWindow):
             else:
                 self.navigation.select_key(self._current_key)
                 self.search.focus_for_search()
+            return
+        if key == ONCALL_KEY:  # a panel beside the current view, not a view of its own
+            self.navigation.select_key(self._current_key)
+            self.oncall.show_panel()
             return
         entry = next((e for e in self.navigation.nav.entries if e.key == key), None)
         if entry is None or entry.view is None:
@@ -391,6 +404,7 @@ class MainWindow(QMainWindow):
             self._reload_people()
         if summary.presence_ticket_ids:
             self.presence.changed(summary.presence_ticket_ids)
+        self.oncall.changed(ids)
 
     def _reload_open_ticket(self, ticket_id: int) -> None:
         """Reload without touching the composer (its text stays; drafts are not re-read), and
@@ -630,6 +644,7 @@ class MainWindow(QMainWindow):
             self._poll.stop()
             self._tick.stop()
             self.sla_alerts.stop()
+            self.oncall.stop()
             # Joined here: the listener's thread must not outlive the window it reports to.
             self.live.stop()
             self.save_layout()

@@ -40,6 +40,7 @@ LABELS: dict[ViewKind, str] = {
     ViewKind.SOLVED_RECENTLY: "Recently solved",
 }
 SEARCH_KEY = "search"
+ONCALL_KEY = "oncall"  # not a view: opens the On call panel (ui/night_view.py)
 HEADER_ROLE = Qt.ItemDataRole.UserRole + 1
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 2
 KEY_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -84,6 +85,7 @@ class NavigationModel(QAbstractListModel):
                 )
                 entries.append(NavEntry("Queues", ""))
             entries.append(NavEntry(LABELS.get(view.kind, view.kind.value), view_key(view), view))
+        entries.append(NavEntry("On call", ONCALL_KEY))
         entries.append(NavEntry("Search results", SEARCH_KEY))
         self.beginResetModel()
         self.entries = entries
@@ -98,6 +100,12 @@ class NavigationModel(QAbstractListModel):
 
     def set_search_count(self, count: int | None) -> None:
         row = self.row_of(SEARCH_KEY)
+        if row is not None:
+            self.entries[row].count = count
+            self.dataChanged.emit(self.index(row), self.index(row), [COUNT_ROLE])
+
+    def set_key_count(self, key: str, count: int | None) -> None:
+        row = self.row_of(key)
         if row is not None:
             self.entries[row].count = count
             self.dataChanged.emit(self.index(row), self.index(row), [COUNT_ROLE])
@@ -174,7 +182,7 @@ class NavigationDelegate(QStyledItemDelegate):
         count_text = "" if count is None else f"{count:,}"
         key = index.data(KEY_ROLE)
         count_font = QFont(font)
-        count_font.setBold(bool(count) and key in ("mine", "breached", "unassigned"))
+        count_font.setBold(bool(count) and key in ("mine", "breached", "unassigned", ONCALL_KEY))
         count_width = QFontMetrics(count_font).horizontalAdvance(count_text) + 8
         painter.setFont(font)
         painter.setPen(text_colour)
@@ -184,7 +192,7 @@ class NavigationDelegate(QStyledItemDelegate):
         painter.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
         if count_text:
             colour = text_colour if selected else muted_text(palette)
-            if key == "breached" and count:
+            if key in ("breached", ONCALL_KEY) and count:
                 colour = QColor(PRIORITY_COLOURS["urgent"])
             painter.setFont(count_font)
             painter.setPen(colour)
