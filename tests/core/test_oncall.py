@@ -118,3 +118,60 @@ def test_bad_rotations_are_refused_with_a_reason_and_good_ones_round_trip():
         Rotation("x", (1, 1), time(9), "daily", "UTC", date(2026, 1, 1))
     with pytest.raises(InvalidInput, match="end after"):
         Override(1, at(TOKYO, 2026, 1, 2, 0, 0), at(TOKYO, 2026, 1, 1, 0, 0))
+
+
+# --- more DST: the autumn change, hand-offs inside the changing hour, overrides across it ------
+
+NIGHT_NY = Rotation(
+    "Late", (ANNA, BORIS, KENJI), time(2, 30), "daily", "America/New_York", date(2026, 1, 5)
+)
+EARLY_LONDON = Rotation(
+    "Early", (ANNA, BORIS), time(1, 30), "weekly", "Europe/London", date(2026, 1, 5)
+)
+
+
+def test_the_autumn_change_makes_a_25_hour_daily_shift():
+    # 2026-11-01: New York falls back; the shift from 09:00 on 31 October lasts 25 hours.
+    shift = scheduled_shift(DAILY_NY, at(NEW_YORK, 2026, 11, 1, 3, 0))
+    assert shift.starts_at == at(NEW_YORK, 2026, 10, 31, 9, 0)
+    assert shift.ends_at - shift.starts_at == timedelta(hours=25)
+
+
+@pytest.mark.parametrize("rotation", [NIGHT_NY, EARLY_LONDON, WEEKLY], ids=lambda r: r.name)
+def test_hand_offs_in_or_near_the_changing_hour_happen_once_and_leave_no_gap(rotation):
+    # Through both changes of 2026 (and Tokyo, which has none, for comparison).
+    start, end = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 11, 15, tzinfo=UTC)
+    pieces = shifts_between(rotation, start, end)
+    assert pieces[0].starts_at == start and pieces[-1].ends_at == end
+    assert all(a.ends_at == b.starts_at for a, b in itertools.pairwise(pieces))
+    assert all(a.agent_id != b.agent_id for a, b in itertools.pairwise(pieces))
+    lengths = {p.ends_at - p.starts_at for p in pieces[1:-1]}
+    day = timedelta(days=rotation.days)
+    assert lengths <= {day - timedelta(hours=1), day, day + timedelta(hours=1)}
+    if rotation.time_zone != "Asia/Tokyo":
+        assert day - timedelta(hours=1) in lengths and day + timedelta(hours=1) in lengths
+
+
+def test_a_hand_off_time_the_spring_change_skips_still_hands_off_that_day():
+    # 02:30 does not exist in New York on 8 March 2026: the hand-off happens once, at 03:30.
+    before = scheduled_shift(NIGHT_NY, at(NEW_YORK, 2026, 3, 8, 1, 0))
+    after = scheduled_shift(NIGHT_NY, before.ends_at)
+    assert before.ends_at.astimezone(NEW_YORK).strftime("%d %H:%M") == "08 03:30"
+    assert after.agent_id != before.agent_id
+    assert after.ends_at.astimezone(NEW_YORK).strftime("%d %H:%M") == "09 02:30"
+
+
+def test_an_override_across_the_change_covers_exactly_its_hours():
+    evening = at(NEW_YORK, 2026, 3, 7, 20, 0)
+    morning = at(NEW_YORK, 2026, 3, 8, 8, 0)  # eleven real hours later, not twelve
+    cover = Override(KENJI, evening, morning, reason="swap")
+    # (Python subtracts two times of one zone by the wall clock: compare them in UTC.)
+    assert morning.astimezone(UTC) - evening.astimezone(UTC) == timedelta(hours=11)
+    assert on_call(DAILY_NY, at(NEW_YORK, 2026, 3, 8, 3, 30), [cover]).agent_id == KENJI
+    assert on_call(DAILY_NY, morning, [cover]).override is None
+    pieces = shifts_between(DAILY_NY, evening - timedelta(hours=1), morning + timedelta(hours=2))
+    covered = shifts_between(
+        DAILY_NY, evening - timedelta(hours=1), morning + timedelta(hours=2), [cover]
+    )
+    assert len(covered) == len(pieces) + 2  # cut in at 20:00, out at 08:00
+    assert [p.override for p in covered].count(cover) == 1
