@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, 
 from sqlalchemy.orm import Session, aliased
 
 from desk_app.core.clock import Clock, utc_now
-from desk_app.core.enums import PRIORITY_RANK, IdentityKind, Status
+from desk_app.core.enums import PRIORITY_RANK, Direction, IdentityKind, Status
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.identities import normalise_identity
 from desk_app.core.tags import tag_set
@@ -58,6 +58,8 @@ from desk_app.store.records import (
 )
 
 MAX_PAGE = 500
+# Who an outbound message without an agent is shown as written by.
+AUTOMATIC_AUTHOR = "Desk (automatic reply)"
 # Written out, not bound: SQLite uses a partial index only when the query repeats its WHERE
 # term to the letter.
 _UNSOLVED = literal_column(UNSOLVED_SQL, type_=None)
@@ -235,6 +237,10 @@ class Queries:
                     author=(
                         names.get(m.author_agent_id, "")
                         if m.author_agent_id
+                        # Ours without an agent: an automatic answer (the after-hours
+                        # acknowledgement), not something the customer wrote.
+                        else AUTOMATIC_AUTHOR
+                        if m.direction == Direction.OUTBOUND.value
                         else (customer.name or (customer.emails or [""])[0])
                     ),
                     subject=m.subject,

@@ -69,6 +69,7 @@ def test_one_acknowledgement_promising_tuesday_after_the_weekend_and_the_holiday
     assert HELP_CENTRE in text and "no need to write again" in text
     assert "⟦" not in text
     assert ack.direction == "outbound" and ack.delivery_state == "sent"
+    assert ack.author == "Desk (automatic reply)"  # not the customer, not an agent
     # The ticket still waits for a person: the acknowledgement is no first response.
     assert detail.first_response_at is None
     assert detail.status == "new"
