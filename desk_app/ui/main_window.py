@@ -64,6 +64,8 @@ SERVER_ACTIONS = (
 TICK_MS = 1_000
 OPEN_DELAY_MS = 60  # collapses key-repeat on j/k into one ticket load
 DEFAULT_VIEW = "mine"
+# The banner's level while it says the inbox shows a narrowed view (a workload board drill-down).
+NARROWED = "narrowed"
 INBOX_SHARE = 0.5
 MINIMUM_SIZE = QSize(960, 600)
 
@@ -314,13 +316,35 @@ class MainWindow(QMainWindow):
         entry = next((e for e in self.navigation.nav.entries if e.key == key), None)
         if entry is None or entry.view is None:
             return
+        self._end_narrowing()
         self._current_key = self._last_view_key = key
         self.navigation.select_key(key)
         if reload:
             self.model.show_view(entry.view)
         self.refresh_counts()
 
+    def show_narrowed(self, view: View, description: str, ticket_id: int | None = None) -> None:
+        """A drill-down from the workload board ("Billing's breached tickets"): the view under
+        its wider entry in the pane, with a note that offers the whole view again; ticket_id
+        is opened in it (the oldest waiting ticket)."""
+        key = view_key(view.widened())
+        self.show_view(key, reload=not view.is_narrowed)
+        if view.is_narrowed:
+            self.model.show_view(view)
+            self.banner.show_message(
+                NARROWED, f"Showing {description} only.", ("Show all", lambda: self.show_view(key))
+            )
+        if ticket_id is not None:
+            self._pending_ticket = ticket_id
+            self.ticket_pane.open_ticket(ticket_id)
+        self.activateWindow()  # from the board, which may sit in front of the window
+
+    def _end_narrowing(self) -> None:
+        if self.banner.property("level") == NARROWED:
+            self.banner.hide()
+
     def run_search(self, text: str) -> None:
+        self._end_narrowing()
         self._current_key = SEARCH_KEY
         self.navigation.select_key(SEARCH_KEY)
         self.model.show_search(text)

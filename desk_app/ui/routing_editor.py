@@ -104,12 +104,14 @@ class RoutingEditor(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
-        right = QSplitter(Qt.Orientation.Vertical)
+        # Side by side: the form needs its height, and the tester a tall box for a whole e-mail.
+        right = QSplitter(Qt.Orientation.Horizontal)
         right.setChildrenCollapsible(False)
         right.addWidget(scroll)
         right.addWidget(self.tester)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
+        right.setSizes([560, 380])
         row = QHBoxLayout()
         row.addWidget(side_panel)
         row.addWidget(right, 1)
@@ -134,8 +136,8 @@ class RoutingEditor(QDialog):
         layout.addLayout(row, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self.resize(1080, 760)
-        pin_minimum_size(self, 900, 600)
+        self.resize(1240, 780)
+        pin_minimum_size(self, 1040, 600)
 
     # --- loading ----------------------------------------------------------------------------
 

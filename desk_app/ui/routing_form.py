@@ -89,9 +89,8 @@ class RuleForm(QWidget):
         channel_row.addStretch(1)
         when.addRow("Channel", channel_row)
         hint = QLabel(
-            "Keywords match in any of them, after case folding; Russian and English words "
-            "also match their other forms (“доставка” finds “доставки”), Japanese matches "
-            "inside unspaced text."
+            "Commas between keywords; any one of them will do. Russian and English words "
+            "match their other forms too (“доставка” finds “доставки”)."
         )
         hint.setObjectName("muted")
         hint.setWordWrap(True)

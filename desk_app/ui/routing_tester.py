@@ -113,12 +113,12 @@ class RuleTester(QGroupBox):
         self._rules = rules
         self.incoming: Incoming | None = None
         self.tickets = QComboBox()
-        self.tickets.setMinimumContentsLength(28)
+        self.tickets.setMinimumContentsLength(16)
         self.tickets.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.tickets.setPlaceholderText("A recent ticket…")
-        self.use_ticket = QPushButton("Try this ticket")
+        self.use_ticket = QPushButton("Try")
         self.use_ticket.clicked.connect(self.try_ticket)
         self.pasted = QPlainTextEdit()
         self.pasted.setObjectName("routingTesterText")
@@ -137,10 +137,13 @@ class RuleTester(QGroupBox):
         picker = QHBoxLayout()
         picker.addWidget(self.tickets, 1)
         picker.addWidget(self.use_ticket)
-        picker.addWidget(self.try_button)
+        pasted_row = QHBoxLayout()
+        pasted_row.addStretch(1)
+        pasted_row.addWidget(self.try_button)
         layout = QVBoxLayout(self)
         layout.addLayout(picker)
         layout.addWidget(self.pasted, 1)
+        layout.addLayout(pasted_row)
         layout.addWidget(self.result)
         layout.addWidget(self.read_as)
 

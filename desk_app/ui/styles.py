@@ -186,7 +186,8 @@ QFrame#banner[level="warning"], QFrame#banner[level="offline"] {{ background: {w
 QFrame#banner[level="offline"] {{ border: 1px solid {warning_fg}; }}
 QLabel#presence {{ padding: 3px 12px; color: {warning_fg}; background: {warning_bg};
     font-weight: 600; }}
-QFrame#banner[level="info"] {{ background: {colours["outbound"].name()}; }}
+QFrame#banner[level="info"], QFrame#banner[level="narrowed"] {{
+    background: {colours["outbound"].name()}; }}
 QFrame#banner QLabel {{ color: inherit; }}
 QFrame#composer {{ border-top: 1px solid {border}; }}
 QToolButton#modeButton, QToolButton#noteMode {{ padding: 3px 10px;

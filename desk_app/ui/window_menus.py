@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from desk_app.ui.actions import add_action
+from desk_app.ui.routing_editor import may_edit_routing, open_routing_editor
 from desk_app.ui.sla_admin import open_sla_admin
 from desk_app.ui.sla_report import open_sla_report
 from desk_app.ui.template_manager import open_template_manager
+from desk_app.ui.workload_board import may_view_board, open_workload_board
 
 if TYPE_CHECKING:
     from desk_app.ui.main_window import MainWindow
@@ -125,6 +127,34 @@ def build_menus(window: MainWindow) -> None:
         "Calendars and &policies…",
         lambda: open_sla_admin(window.ctx, window),
     )
+
+    # For leads and admins; hidden from agents as a courtesy (the store refuses them anyway).
+    team = bar.addMenu("T&eam")
+    add_action(
+        a,
+        window,
+        team,
+        "workload",
+        "&Workload board…",
+        lambda: open_workload_board(
+            window.ctx,
+            window,
+            window.live.changed,
+            lambda target: window.show_narrowed(target.view, target.description, target.ticket_id),
+        ),
+        ("Ctrl+Shift+W",),
+    )
+    add_action(
+        a,
+        window,
+        team,
+        "routing",
+        "&Routing rules…",
+        lambda: open_routing_editor(window.ctx, window),
+    )
+    a["workload"].setVisible(may_view_board(window.ctx))
+    a["routing"].setVisible(may_edit_routing(window.ctx))
+    team.menuAction().setVisible(may_view_board(window.ctx) or may_edit_routing(window.ctx))
 
     help_menu = bar.addMenu("&Help")
     add_action(
