@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from desk_app.core.calendar import BusinessCalendar
@@ -31,7 +31,7 @@ from desk_app.store.models import UNSOLVED_SQL, Agent, AgentDepartment, Departme
 from desk_app.store.oncall_store import on_call_ids
 
 # Repeats the partial index's WHERE text, as the inbox views do (see models.UNSOLVED_SQL).
-_UNSOLVED = literal_column(UNSOLVED_SQL, type_=None)
+_UNSOLVED: ColumnElement[bool] = literal_column(UNSOLVED_SQL, type_=None)
 # Built once: routing asks this for every new ticket it assigns, in the ingest's transaction.
 _MEMBERS = (
     select(Agent.id, Agent.display_name, Agent.available, Department.name)
@@ -81,7 +81,7 @@ def open_loads(session: Session, agent_ids: Collection[int]) -> dict[int, int]:
         .group_by(Ticket.assignee_id)
     ).all()
     loads = dict.fromkeys(agent_ids, 0)
-    loads.update({agent_id: int(count) for agent_id, count in counted})
+    loads.update({agent_id: int(count) for agent_id, count in counted if agent_id is not None})
     return loads
 
 

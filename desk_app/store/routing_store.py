@@ -283,7 +283,7 @@ def route_new_mail(
     rules = load_rules(session)
     if not rules:
         return None
-    recipient = ""
+    recipient: str | None = ""
     if any(rule.recipients for rule in rules):
         recipient = session.scalar(select(MailAccount.address).where(MailAccount.id == account_id))
     incoming = Incoming(
