@@ -76,8 +76,9 @@ class AfterHoursSettings:
 
         def number(key: str, fallback: float) -> float:
             value = values.get(key)
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            return float(value) if ok and math.isfinite(value) and value > 0 else fallback
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return fallback
+            return float(value) if math.isfinite(value) and value > 0 else fallback
 
         keywords = values.get(URGENT_KEYWORDS)
         enabled = values.get(ACK_ENABLED)

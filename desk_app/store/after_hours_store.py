@@ -39,6 +39,7 @@ from desk_app.core.after_hours import (
     refusal_reason,
 )
 from desk_app.core.calendar import BusinessCalendar
+from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import UNSOLVED_STATUSES, Channel, DeliveryState, Direction, Priority
 from desk_app.core.sla import TicketFacts, describe_due
 from desk_app.core.tags import tag_set
@@ -121,8 +122,8 @@ def ack_candidates(db: Database, now: datetime, settings: AfterHoursSettings) ->
 class AfterHoursCommands(Service):
     """Runs as the system (no acting agent), like ingest and escalation."""
 
-    def __init__(self, db: Database, clock: object) -> None:
-        super().__init__(db, None, clock)  # type: ignore[arg-type]
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
+        super().__init__(db, None, clock)
 
     def arrived_after_hours(self, ticket_id: int) -> bool:
         """A cheap read that spares the write lock for tickets that came in office hours."""
@@ -163,7 +164,8 @@ class AfterHoursCommands(Service):
             if first is None or raw is None:
                 return skip("it was not created by an inbound e-mail")
             headers = _headers(raw)
-            to_address = session.scalar(first_email(ticket.customer_id))
+            found = session.scalar(first_email(ticket.customer_id))
+            to_address = found if isinstance(found, str) else None
             sender = _sender(headers) or to_address
             own = frozenset(a.lower() for a in session.scalars(select(MailAccount.address)) if a)
             reason = refusal_reason(
@@ -227,7 +229,7 @@ class AfterHoursCommands(Service):
                 .where(AutoReply.ticket_id == ticket.id, AutoReply.kind == ACK_KIND)
                 .values(message_id=message.id)
             )
-            said = describe_due(promise, calendar.zone, language, now)  # type: ignore[arg-type]
+            said = describe_due(promise, calendar.zone, language, now)  # type: ignore[arg-type,unused-ignore]
             journal.audit(
                 "ticket",
                 ticket.id,

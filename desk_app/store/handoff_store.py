@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import func, literal_column, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from desk_app.core.enums import Direction
@@ -35,7 +35,7 @@ from desk_app.store.oncall_settings import last_handoff_at
 
 # Enough for any night of a small team; the summary is for reading, not an export.
 MAX_PER_LIST = 2_000
-_UNSOLVED_SQL = literal_column(UNSOLVED_SQL, type_=None)
+_UNSOLVED_SQL: ColumnElement[bool] = literal_column(UNSOLVED_SQL, type_=None)
 
 
 def default_since(db: Database, now: datetime) -> datetime:
@@ -108,7 +108,7 @@ def handoff_summary(db: Database, since: datetime, until: datetime) -> HandoffSu
 def _tickets(
     session: Session, *conditions: object, waiting: bool = False
 ) -> list[tuple[str, HandoffTicket]]:
-    email = first_email(Ticket.customer_id).scalar_subquery()
+    email = first_email(Ticket.__table__.c.customer_id).scalar_subquery()
     rows = session.execute(
         select(
             Ticket.id,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, literal_column, or_, select
 
 from desk_app.core.enums import Priority
 from desk_app.core.views import DUE_SOON_WINDOW
@@ -21,7 +21,7 @@ from desk_app.store.database import Database
 from desk_app.store.models import UNSOLVED_SQL, Agent, Customer, Department, Page, Ticket
 
 SECTION_LIMIT = 20
-_UNSOLVED_SQL = literal_column(UNSOLVED_SQL, type_=None)
+_UNSOLVED_SQL: ColumnElement[bool] = literal_column(UNSOLVED_SQL, type_=None)
 _WAITING = ("new", "open")
 
 
@@ -62,7 +62,7 @@ def _span(value: timedelta) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
-def _base() -> Select[Any]:
+def _base() -> Select[int, str, str, str, str, Any, datetime | None, datetime | None]:
     return (
         select(
             Ticket.id,
@@ -70,7 +70,7 @@ def _base() -> Select[Any]:
             Department.name,
             Ticket.priority,
             Customer.name,
-            first_email(Ticket.customer_id).scalar_subquery(),
+            first_email(Ticket.__table__.c.customer_id).scalar_subquery(),
             Ticket.sla_due_at,
             Ticket.last_customer_message_at,
         )
@@ -119,7 +119,7 @@ def night_board(db: Database, now: datetime) -> list[NightItem]:
             by_id = {row[0]: row for row in found}
             add("page", [by_id[i] for i in pages if i in by_id], pages)
         urgent = or_(Ticket.priority == Priority.URGENT.value, Ticket.tags.contains("urgent"))
-        sections: list[tuple[str, Select[Any]]] = [
+        sections: list[tuple[str, Any]] = [
             ("urgent", _base().where(urgent).order_by(Ticket.updated_at.desc(), Ticket.id)),
             (
                 "breached",

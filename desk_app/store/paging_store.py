@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,7 +53,7 @@ from desk_app.store.sla_store import load_rules
 ENTITY = "page"
 NOTIFICATION_KIND = "page"
 _UNSOLVED = [s.value for s in UNSOLVED_STATUSES]
-_UNSOLVED_SQL = literal_column(UNSOLVED_SQL, type_=None)
+_UNSOLVED_SQL: ColumnElement[bool] = literal_column(UNSOLVED_SQL, type_=None)
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,7 @@ class PagingStore:
                     escalate_at=now + settings.page_escalate_after,
                     next_send_at=now,
                 )
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if not moved:
                 return None
             minutes = round(settings.page_escalate_after.total_seconds() / 60)
@@ -364,7 +364,7 @@ class PagingStore:
                         last_sent_at=now,
                         next_send_at=now + settings.page_repeat,
                     )
-                ).rowcount
+                ).rowcount  # type: ignore[attr-defined]
                 if claimed:
                     mails.append(_page_mail(session, session.get_one(Page, page_id)))
             return mails
