@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from desk_app.core.enums import Priority
@@ -32,7 +33,12 @@ Subject: Заказ 77
 
 Здравствуйте! Прошу оформить возврат денег за заказ.
 """
-SHOTS = Path(os.environ.get("DESK_SHOTS", "/tmp"))
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: DESK_SHOTS to look at them, else the test's own directory."""
+    return Path(os.environ.get("DESK_SHOTS") or tmp_path)
 
 
 def open_editor(qtbot, ctx) -> RoutingEditor:
@@ -53,7 +59,7 @@ def saved(editor: RoutingEditor, qtbot) -> None:
     qtbot.waitUntil(lambda: editor.ctx.runner.pending == 0, timeout=5000)
 
 
-def test_editing_reordering_and_saving(qtbot, db, team, clock, make_ctx):
+def test_editing_reordering_and_saving(qtbot, db, team, clock, make_ctx, shots):
     save_rules(db, RULES, team.lead, clock)
     ctx = make_ctx(team.lead)
     ctx.departments = ctx.queries.departments()
@@ -80,7 +86,7 @@ def test_editing_reordering_and_saving(qtbot, db, team, clock, make_ctx):
     assert names(editor)[3] == "4. Deliveries (copy)"
     editor.list_buttons["delete"].click()
     assert len(names(editor)) == 4
-    editor.grab().save(str(SHOTS / "routing_editor.png"))
+    editor.grab().save(str(shots / "routing_editor.png"))
 
     editor.save_button.click()
     saved(editor, qtbot)
@@ -128,7 +134,9 @@ def test_a_stale_save_is_refused_with_who_changed_the_rules(qtbot, db, team, clo
     assert names(editor) == ["1. Refunds"] and not editor.dirty
 
 
-def test_the_tester_explains_the_match_for_russian_and_japanese(qtbot, db, team, clock, make_ctx):
+def test_the_tester_explains_the_match_for_russian_and_japanese(
+    qtbot, db, team, clock, make_ctx, shots
+):
     save_rules(db, RULES, team.lead, clock)
     ctx = make_ctx(team.lead)
     ctx.departments = ctx.queries.departments()
@@ -149,7 +157,7 @@ def test_the_tester_explains_the_match_for_russian_and_japanese(qtbot, db, team,
     assert "Rule 1, “Partners”" in tester.result.text()
     assert "from olga@partner.example" in tester.result.text()
     assert editor.rule_list.item(0).font().bold() and not editor.rule_list.item(1).font().bold()
-    editor.grab().save(str(SHOTS / "routing_tester.png"))
+    editor.grab().save(str(shots / "routing_tester.png"))
 
     # Just some Japanese text: read as a body.
     tester.pasted.setPlainText("注文した商品の返金をお願いします。")

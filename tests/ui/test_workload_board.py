@@ -7,6 +7,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
 
@@ -24,7 +25,11 @@ from desk_app.ui.workload_board import (
 )
 from tests.ui.conftest import new_ticket, settle
 
-SHOTS = Path(os.environ.get("DESK_SHOTS", "/tmp"))
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: DESK_SHOTS to look at them, else the test's own directory."""
+    return Path(os.environ.get("DESK_SHOTS") or tmp_path)
 
 
 def _due(db, ticket_id: int, delta: timedelta, clock) -> None:
@@ -88,7 +93,7 @@ def click_cell(qtbot, board: WorkloadBoard, dimension: str, name: str, column: C
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
-def test_figures_per_department_and_agent(qtbot, db, team, clock, make_ctx, open_window):
+def test_figures_per_department_and_agent(qtbot, db, team, clock, make_ctx, open_window, shots):
     ids = known_data(db, team, clock)
     window = open_window(make_ctx(team.lead), view="all_open")
     board = open_board(qtbot, window)
@@ -106,12 +111,14 @@ def test_figures_per_department_and_agent(qtbot, db, team, clock, make_ctx, open
     assert agents["Ada Admin"] == ["0", "0", "0", "0", "—"]
     chart = board.charts[DEPARTMENTS]
     assert [load.name for load in chart.loads] == ["Billing", "Support", "No department"]
-    board.grab().save(str(SHOTS / "workload_board.png"))
+    board.grab().save(str(shots / "workload_board.png"))
     board.tabs.setCurrentIndex(1)
-    board.grab().save(str(SHOTS / "workload_board_agents.png"))
+    board.grab().save(str(shots / "workload_board_agents.png"))
 
 
-def test_clicking_a_cell_opens_the_matching_view(qtbot, db, team, clock, make_ctx, open_window):
+def test_clicking_a_cell_opens_the_matching_view(
+    qtbot, db, team, clock, make_ctx, open_window, shots
+):
     ids = known_data(db, team, clock)
     window = open_window(make_ctx(team.lead), view="mine")
     board = open_board(qtbot, window)
@@ -122,7 +129,7 @@ def test_clicking_a_cell_opens_the_matching_view(qtbot, db, team, clock, make_ct
     assert window.current_view_key == "breached"
     assert [window.model.ticket_id(r) for r in range(window.model.rowCount())] == [ids["late"]]
     assert window.banner.isVisible() and "Billing's breached tickets" in window.banner.text
-    window.grab().save(str(SHOTS / "workload_drill_down.png"))
+    window.grab().save(str(shots / "workload_drill_down.png"))
     window.banner.action_button.click()  # "Show all"
     settle(qtbot, window)
     assert window.model.view == View(ViewKind.BREACHED) and not window.banner.isVisible()
