@@ -19,27 +19,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from desk_app.core.after_hours import URGENT_TAG, AfterHoursSettings, urgency_reasons
+from desk_app.core.after_hours import URGENT_TAG, AfterHoursSettings
 from desk_app.core.clock import Clock, utc_now
-from desk_app.core.enums import UNSOLVED_STATUSES, Direction, Priority
+from desk_app.core.enums import UNSOLVED_STATUSES, Priority
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
 from desk_app.core.oncall import next_in_line
-from desk_app.store.after_hours_store import ticket_calendar
 from desk_app.store.database import Database
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
     UNSOLVED_SQL,
     Agent,
-    AuditEvent,
     Department,
-    MailAccount,
-    Message,
     Notification,
     OncallRotation,
     Page,
@@ -48,7 +44,8 @@ from desk_app.store.models import (
 from desk_app.store.notifications import notify
 from desk_app.store.oncall_settings import load_settings
 from desk_app.store.oncall_store import on_call_for, rotation_by_id
-from desk_app.store.sla_store import load_rules
+from desk_app.store.page_mail import PageMail, page_mail
+from desk_app.store.urgency import page_due
 
 ENTITY = "page"
 NOTIFICATION_KIND = "page"
@@ -76,76 +73,6 @@ class PageRecord:
     escalate_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
-
-
-@dataclass(frozen=True)
-class PageMail:
-    """One page e-mail to send now (claimed: no other worker sends this one)."""
-
-    page_id: int
-    ticket_id: int
-    send_number: int
-    account_id: int | None  # None: no mail account to send from
-    from_address: str
-    to_address: str
-    subject: str
-    body: str
-
-
-@dataclass(frozen=True)
-class Urgency:
-    reasons: tuple[str, ...]
-    since: datetime  # when the ticket became urgent (the latest reason's moment)
-
-
-def urgency(session: Session, ticket: Ticket, settings: AfterHoursSettings) -> Urgency | None:
-    """Whether the ticket is urgent, why, and since when: a priority set to urgent counts from
-    that change, a tag from routing (which tags new tickets) from creation, a keyword from the
-    message that contains it. None: not urgent."""
-    latest = _latest_inbound(session, ticket.id)
-    moments: list[datetime] = []
-    reasons: list[str] = []
-    if ticket.priority == Priority.URGENT.value:
-        raised = session.scalar(
-            select(func.max(AuditEvent.at)).where(
-                AuditEvent.ticket_id == ticket.id,
-                AuditEvent.field == "priority",
-                AuditEvent.new_value == Priority.URGENT.value,
-            )
-        )
-        reasons.append("priority urgent")
-        moments.append(raised or ticket.created_at)
-    if URGENT_TAG in (ticket.tags or "").split():
-        reasons.append("tagged urgent")
-        moments.append(ticket.created_at)
-    if settings.urgent_keywords:
-        in_subject = urgency_reasons("", "", ticket.subject, settings.urgent_keywords)
-        if in_subject:
-            reasons += in_subject
-            moments.append(ticket.created_at)
-        if latest is not None:
-            in_text = urgency_reasons("", "", latest.body_text, settings.urgent_keywords)
-            if in_text:
-                reasons += [r for r in in_text if r not in reasons]
-                moments.append(latest.created_at)
-    if not reasons:
-        return None
-    return Urgency(tuple(reasons), max(moments))
-
-
-def page_due(
-    session: Session, ticket: Ticket, settings: AfterHoursSettings, now: datetime
-) -> Urgency | None:
-    """The urgency to page for, or None: a ticket pages when it became urgent while the office
-    was closed, not too long ago, and the office is still closed (once it opens, the day team
-    sees it in the queue)."""
-    found = urgency(session, ticket, settings)
-    if found is None or now - found.since > settings.max_age:
-        return None
-    calendar = ticket_calendar(session, load_rules(session), ticket)
-    if calendar is None or calendar.is_open(found.since) or calendar.is_open(now):
-        return None
-    return found
 
 
 class PagingStore:
@@ -366,7 +293,7 @@ class PagingStore:
                     )
                 ).rowcount  # type: ignore[attr-defined]
                 if claimed:
-                    mails.append(_page_mail(session, session.get_one(Page, page_id)))
+                    mails.append(page_mail(session, session.get_one(Page, page_id)))
             return mails
 
     def record_send(self, mail: PageMail, error: str | None) -> None:
@@ -454,15 +381,6 @@ def _lock_ticket(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _latest_inbound(session: Session, ticket_id: int) -> Message | None:
-    return session.scalars(
-        select(Message)
-        .where(Message.ticket_id == ticket_id, Message.direction == Direction.INBOUND.value)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(1)
-    ).first()
-
-
 def _changed(journal: Journal, page_id: int, ticket_id: int, op: str) -> None:
     journal.changed(ENTITY, page_id, op)
     # The ticket row too: every desktop refreshes that ticket's line and the on-call view.
@@ -507,52 +425,3 @@ def _record(session: Session, page: Page) -> PageRecord:
             _name(session, page.acknowledged_by_id) if page.acknowledged_by_id else None
         ),
     )
-
-
-def _page_mail(session: Session, page: Page) -> PageMail:
-    ticket = session.get_one(Ticket, page.ticket_id)
-    agent = session.get(Agent, page.agent_id) if page.agent_id else None
-    account = _account(session, ticket)
-    record = _record(session, page)
-    to_address = (agent.personal_email or agent.email) if agent else ""
-    latest = _latest_inbound(session, ticket.id)
-    preview = latest.body_text if latest is not None else ticket.preview
-    body = "\n".join(
-        [
-            f"Urgent ticket after hours: #{ticket.id} {ticket.subject}",
-            f"Department: {record.department or '—'}",
-            f"Why: {page.reason}",
-            f"Customer wrote: {' '.join(preview.split())[:300]}",
-            "",
-            f"Page {page.sends} to {agent.display_name if agent else 'nobody'}"
-            + (f", escalated {page.step}×" if page.step else "")
-            + ". It repeats until someone acknowledges it.",
-            "Acknowledge in Desk (On call, select the ticket, press A) or run:",
-            f"  desk oncall ack {ticket.id} --as {agent.email if agent else 'YOU'}",
-        ]
-    )
-    return PageMail(
-        page_id=page.id,
-        ticket_id=ticket.id,
-        send_number=page.sends,
-        account_id=account.id if account else None,
-        from_address=account.address if account else "",
-        to_address=to_address,
-        subject=f"[Desk page] Urgent: #{ticket.id} {ticket.subject}",
-        body=body + "\n",
-    )
-
-
-def _account(session: Session, ticket: Ticket) -> MailAccount | None:
-    """The account the ticket's replies go out from (as the outbox chooses it)."""
-    if ticket.mail_account_id is not None:
-        account = session.get(MailAccount, ticket.mail_account_id)
-        if account is not None and account.is_active:
-            return account
-    active = select(MailAccount).where(MailAccount.is_active.is_(True)).order_by(MailAccount.id)
-    if ticket.department_id is not None:
-        own = session.scalars(active.where(MailAccount.department_id == ticket.department_id))
-        found = own.first()
-        if found is not None:
-            return found
-    return session.scalars(active).first()

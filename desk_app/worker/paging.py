@@ -20,7 +20,8 @@ from desk_app.mail.connection import ServerSettings
 from desk_app.store.database import Database
 from desk_app.store.mail_store import MailStore
 from desk_app.store.oncall_settings import read_settings
-from desk_app.store.paging_store import PageMail, PageRecord, PagingStore
+from desk_app.store.page_mail import PageMail
+from desk_app.store.paging_store import PageRecord, PagingStore
 from desk_app.store.records import AccountRecord
 from desk_app.worker.direct_mail import internal_message, send_one
 
