@@ -4,6 +4,7 @@ and a public holiday, and never to robots, lists, ourselves, or twice to one cus
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from desk_app.store import Database, Queries
 from desk_app.store.after_hours_store import AfterHoursCommands, ack_candidates
 from desk_app.store.models import AutoReply, OutboxItem
 from desk_app.store.oncall_settings import read_settings, save_setting
+from desk_app.worker.runner import MailWorker, WorkerOptions
 from tests.conftest import FakeClock
 from tests.worker.conftest import add_account, run_once
 from tests.worker.oncall_setup import (
@@ -237,3 +239,27 @@ def test_two_workers_racing_send_one_acknowledgement(db, team, clock, office, st
     assert len(auto_replies(db)) == 1
     with db.read() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(OutboxItem)) == 1
+
+
+def test_the_continuous_worker_acknowledges_with_every_desktop_closed(
+    db, team, clock, office, imap_server, smtp_server
+):
+    options = WorkerOptions(
+        poll_seconds=0.3, renew_seconds=1.0, send_seconds=0.2, oncall_seconds=0.2
+    )
+    worker = MailWorker(db, options, clock=clock, password_for=lambda _n: imap_server.password)
+    imap_server.append(mail())
+
+    async def run_until_sent() -> None:
+        task = asyncio.create_task(worker.run_forever())
+        for _ in range(150):
+            if smtp_server.messages:
+                break
+            await asyncio.sleep(0.1)
+        worker.stop()
+        await task
+
+    asyncio.run(run_until_sent())
+    [received] = smtp_server.messages
+    assert "by 10:00 on Tuesday" in received.message.get_body(("plain",)).get_content()
+    assert len(auto_replies(db)) == 1
