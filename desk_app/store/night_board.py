@@ -41,7 +41,8 @@ class NightItem:
     def why(self, now: datetime) -> str:
         """The reason in a few words, as the list shows it."""
         if self.kind == "page":
-            return f"Paged {self.paged or 'nobody'} ×{self.page_sends} — not acknowledged"
+            sent = f" (e-mailed {self.page_sends}×)" if self.page_sends else ""
+            return f"Page not acknowledged: {self.paged or 'nobody'}{sent}"
         if self.kind == "urgent":
             return "Urgent"
         if self.kind == "breached" and self.sla_due_at is not None:

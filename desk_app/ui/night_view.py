@@ -144,7 +144,7 @@ class NightTable(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((230, 70, 320, 110, 160)):
+        for column, width in enumerate((310, 70, 320, 110, 160)):
             self.setColumnWidth(column, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 

@@ -44,8 +44,11 @@ def test_pages_first_then_urgent_breached_due_soon_and_waiting(db, team, clock):
         ("urgent", urgent),
         ("due_soon", waiting),
     ]
-    assert board[0].why(clock()) == "Paged Anna Ivanova ×0 — not acknowledged"
+    assert board[0].why(clock()) == "Page not acknowledged: Anna Ivanova"  # not e-mailed yet
     assert board[0].department == "Billing"
+    assert len(PagingStore(db, clock).claim_due_mails()) == 1  # as the worker does
+    [page] = [i for i in night_board(db, clock()) if i.kind == "page"]
+    assert page.why(clock()) == "Page not acknowledged: Anna Ivanova (e-mailed 1×)"
     assert board[2].why(clock()) == "Due in 30m"
     PagingStore(db, clock).acknowledge(paged, team.anna)
     Service(db, None, clock).set_priority(urgent, "normal")

@@ -69,7 +69,7 @@ def test_status_bar_alert_list_acknowledge_and_open(
         ("page", night["outage"]),
         ("waiting", night["waiting"]),  # due on Tuesday: not soon, but waiting
     ]
-    assert model.index(0, 0).data().startswith("Paged Anna Ivanova")
+    assert model.index(0, 0).data() == "Page not acknowledged: Anna Ivanova"
 
     table = panel.view.table
     table.setFocus()
