@@ -229,7 +229,8 @@ class AfterHoursCommands(Service):
                 .where(AutoReply.ticket_id == ticket.id, AutoReply.kind == ACK_KIND)
                 .values(message_id=message.id)
             )
-            said = describe_due(promise, calendar.zone, language, now)  # type: ignore[arg-type,unused-ignore]
+            # In English for the agents reading the trail; the customer read it in theirs.
+            said = describe_due(promise, calendar.zone, "en", now)
             journal.audit(
                 "ticket",
                 ticket.id,
