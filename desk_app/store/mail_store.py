@@ -30,6 +30,7 @@ from desk_app.core.enums import (
 )
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
+from desk_app.core.permissions import Permission
 from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_message_id, normalise_subject
 from desk_app.store import search, sla_store
@@ -190,6 +191,8 @@ _INSERT_RAW = RawMail.__table__.insert()
 _INSERT_MESSAGE = Message.__table__.insert()
 _INSERT_ATTACHMENT = Attachment.__table__.insert()
 _INSERT_TICKET = Ticket.__table__.insert()
+_INSERT_CUSTOMER = Customer.__table__.insert()
+_INSERT_IDENTITY = CustomerIdentity.__table__.insert()
 _identities = CustomerIdentity.__table__
 _address = _identities.alias("address")
 _listed = _identities.alias("listed")
@@ -296,6 +299,7 @@ class MailStore(Service):
         default_imap = {"ssl": 993, "starttls": 143, "none": 143}[security]
         default_smtp = {"ssl": 465, "starttls": 587, "none": 25}[security]
         with self.db.write() as session:
+            self._require(session, Permission.ADMINISTER)
             if session.scalar(select(MailAccount.id).where(MailAccount.name == name)):
                 raise ConflictError(f"a mail account named '{name}' already exists")
             journal = self._journal(session)
@@ -324,6 +328,7 @@ class MailStore(Service):
     def remove_account(self, name: str) -> None:
         """Stop using an account. Its raw mail and tickets stay; it is only deactivated."""
         with self.db.write() as session:
+            self._require(session, Permission.ADMINISTER)
             account = self._account(session, name)
             journal = self._journal(session)
             account.is_active = False
@@ -427,7 +432,7 @@ class MailStore(Service):
         uid: int,
         mail: InboundMail,
     ) -> IngestResult:
-        journal = Journal(session, self.actor_id, self.clock())
+        journal = Journal(session, self.actor_id, self.clock(), core_rows=True)
         self._advance_folder(session, account_id, folder, uidvalidity, uid)
         connection = session.connection()
         stored = connection.execute(
@@ -484,6 +489,9 @@ class MailStore(Service):
         connection.execute(_INSERT_RAW, {**raw, "message_id": message_id})
         if outcome == "threaded":
             self._reopen_for_customer(journal, ticket)
+        # The SLA recompute reads the ticket's status changes back from the audit trail.
+        journal.write_pending()
+        if outcome == "threaded":
             self._finish_ticket(journal, ticket)
         else:
             sla_store.recompute_ticket(session, ticket, journal.at)
@@ -584,8 +592,38 @@ class MailStore(Service):
             first = rows[0]
             parts = (first.name, first.organisation, *(row.value for row in rows))
             return _Sender(first.id, first.tags or "", parts)
+        if not rows:
+            return self._new_sender(session, journal, mail.from_name, normalise_email(address))
         customer = self._find_or_create_customer(session, journal, mail.from_name, address, None)
         return _Sender(customer.id, customer.tags or "", tuple(search.customer_parts(customer)))
+
+    def _new_sender(self, session: Session, journal: Journal, name: str, address: str) -> _Sender:
+        """A customer for an address nobody has: the rows _find_or_create_customer writes,
+        as two INSERTs. Another worker creating the same address concurrently fails the
+        identity's unique key, and ingest() tries again (then finds it)."""
+        connection = session.connection()
+        name = name.strip()
+        customer_id: int = connection.execute(
+            _INSERT_CUSTOMER,
+            {
+                "name": name,
+                "organisation": "",
+                "notes": "",
+                "language": None,
+                "tags": "",
+                "merged_into_id": None,
+                "version": 1,
+                "created_at": journal.at,
+                "updated_at": journal.at,
+            },
+        ).inserted_primary_key[0]
+        connection.execute(
+            _INSERT_IDENTITY,
+            {"customer_id": customer_id, "kind": IdentityKind.EMAIL.value, "value": address},
+        )
+        journal.audit("customer", customer_id, "create", new=name or address)
+        journal.changed("customer", customer_id, "insert")
+        return _Sender(customer_id, "", (name, "", address))
 
     def _advance_folder(
         self, session: Session, account_id: int, folder: str, uidvalidity: int, uid: int
@@ -762,6 +800,7 @@ class MailStore(Service):
         )
         note.auto_kind = "bounce"
         note.match_reason = f"bounce of {mail.bounced_message_id}"
+        journal.write_pending()  # before the SLA recompute reads the audit trail
         self._finish_ticket(journal, ticket, note)
         return IngestResult("bounce_note", ticket.id, note.id, note.match_reason)
 
