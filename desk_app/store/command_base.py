@@ -13,6 +13,8 @@ from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel, Direction, DraftKind, Priority, Role, Status
 from desk_app.core.errors import CollisionError, ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
+from desk_app.core.permissions import Actor, Permission
+from desk_app.store.authorisation import load_actor, load_team_rules, require_on
 from desk_app.store.database import Database
 from desk_app.store.journal import Journal
 from desk_app.store.models import Agent, AuditEvent, Department, Message, Ticket
@@ -71,6 +73,20 @@ class CommandBase:
     def _journal(self, session: Session) -> Journal:
         return Journal(session, self.actor_id, self.clock())
 
+    def _acting(self, session: Session) -> Actor:
+        """Who is acting, as the permission rules see them (read in this transaction)."""
+        return load_actor(session, self.actor_id)
+
+    def _require(
+        self, session: Session, permission: Permission, department_id: int | None = None
+    ) -> None:
+        """Refuse (PermissionDenied, CLI exit 5) unless the acting agent may do this."""
+        if self.actor_id is None:
+            return  # the system (mail ingest, escalation, seeding) is never refused
+        actor = self._acting(session)
+        rules = load_team_rules(session) if permission is Permission.READ_TICKET else None
+        require_on(session, actor, permission, department_id, rules)
+
     def _require_actor(self) -> int:
         if self.actor_id is None:
             raise InvalidInput("this needs an acting agent: sign in, or pass --as EMAIL")
@@ -109,6 +125,9 @@ class CommandBase:
         ).first()
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")
+        # Every command that locks a ticket changes it: that is working on the ticket, which
+        # its department's members (and leads, admins and the system) may do.
+        self._require(session, Permission.WORK_TICKET, ticket.department_id)
         if expected_version is not None and ticket.version != expected_version:
             raise ConflictError(conflict_message(session, ticket, expected_version))
         return ticket

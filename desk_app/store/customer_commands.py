@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from desk_app.core.enums import UNSOLVED_STATUSES, IdentityKind
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email, normalise_identity, normalise_phone
+from desk_app.core.permissions import Permission
 from desk_app.core.tags import normalise_language, normalise_tags
 from desk_app.store import search, sla_store
 from desk_app.store.command_base import CommandBase
@@ -127,6 +128,7 @@ class CustomerCommands(CommandBase):
         if source_id == target_id:
             raise InvalidInput("cannot merge a customer into itself")
         with self.db.write() as session:
+            self._require(session, Permission.MERGE_CUSTOMERS)
             journal = self._journal(session)
             source = self._customer_for_update(session, source_id)
             target = self._customer_for_update(session, target_id)

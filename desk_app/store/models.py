@@ -686,9 +686,7 @@ class AutoReply(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="SET NULL")
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(320))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))

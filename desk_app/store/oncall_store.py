@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.oncall import Override, Rotation, Shift, on_call, shifts_between
+from desk_app.core.permissions import Permission
+from desk_app.store.authorisation import load_actor, require_on
 from desk_app.store.database import Database
 from desk_app.store.journal import Journal
 from desk_app.store.models import Agent, Department, OncallOverride, OncallRotation
@@ -42,6 +44,7 @@ class OncallStore:
         with self.db.write() as session:
             journal = Journal(session, self.actor_id, self.clock())
             department_id = _department_id(session, rotation.department)
+            self._require_manage(session, department_id)
             _check_agents(session, rotation.agent_ids)
             row = session.scalars(
                 select(OncallRotation).where(OncallRotation.name == rotation.name)
@@ -70,6 +73,9 @@ class OncallStore:
         with self.db.write() as session:
             journal = Journal(session, self.actor_id, self.clock())
             rotation_id = _rotation_id(session, rotation_name)
+            if override.agent_id != self.actor_id:
+                # Taking a shift yourself is every agent's to offer; moving others is a lead's.
+                self._require_manage(session, _rotation_department(session, rotation_id))
             _check_agents(session, [override.agent_id])
             row = OncallOverride(
                 rotation_id=rotation_id,
@@ -100,11 +106,18 @@ class OncallStore:
             row = session.get(OncallOverride, override_id)
             if row is None:
                 raise NotFound(f"override {override_id} does not exist")
+            if row.agent_id != self.actor_id:
+                self._require_manage(session, _rotation_department(session, row.rotation_id))
             journal = Journal(session, self.actor_id, self.clock())
             journal.audit("rotation", row.rotation_id, "remove_override", old=str(override_id))
             journal.changed("rotation", row.rotation_id, "update")
             session.delete(row)
             journal.finish()
+
+    def _require_manage(self, session: Session, department_id: int | None) -> None:
+        if self.actor_id is not None:
+            actor = load_actor(session, self.actor_id)
+            require_on(session, actor, Permission.MANAGE_ONCALL, department_id)
 
     # --- who ------------------------------------------------------------------------------------
 
@@ -212,6 +225,12 @@ def _overrides(
         Override(row.agent_id, row.starts_at, row.ends_at, row.covers_agent_id, row.reason)
         for row in rows
     ]
+
+
+def _rotation_department(session: Session, rotation_id: int) -> int | None:
+    return session.scalar(
+        select(OncallRotation.department_id).where(OncallRotation.id == rotation_id)
+    )
 
 
 def _rotation_id(session: Session, name: str) -> int:

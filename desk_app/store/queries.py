@@ -6,15 +6,27 @@ partial index (models.UNSOLVED_SQL) so both databases can answer a page or a cou
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import PRIORITY_RANK, Direction, IdentityKind, Status
-from desk_app.core.errors import InvalidInput, NotFound
+from desk_app.core.errors import InvalidInput, NotFound, PermissionDenied
 from desk_app.core.identities import normalise_identity
+from desk_app.core.permissions import Permission, decide
 from desk_app.core.tags import tag_set
 from desk_app.core.views import (
     DUE_SOON_WINDOW,
@@ -26,6 +38,7 @@ from desk_app.core.views import (
     ViewKind,
 )
 from desk_app.store import search
+from desk_app.store.authorisation import load_actor, load_team_rules
 from desk_app.store.customer_commands import first_email
 from desk_app.store.database import Database
 from desk_app.store.models import (
@@ -58,6 +71,7 @@ from desk_app.store.records import (
 )
 
 MAX_PAGE = 500
+SCOPE_SECONDS = 30.0
 # Who an outbound message without an agent is shown as written by.
 AUTOMATIC_AUTHOR = "Desk (automatic reply)"
 # Written out, not bound: SQLite uses a partial index only when the query repeats its WHERE
@@ -90,6 +104,47 @@ class Queries:
         self.db = db
         self.viewer_id = viewer_id
         self.clock = clock
+        self._scope: tuple[float, frozenset[int] | None] | None = None
+
+    # --- what the viewer may read ----------------------------------------------------------
+
+    def readable_departments(self) -> frozenset[int] | None:
+        """The departments whose tickets the viewer may read (tickets of no department too),
+        or None for all. Re-read every SCOPE_SECONDS: roles, memberships and the team's
+        choice change rarely, and views ask many times a second."""
+        now = time.monotonic()
+        if self._scope is None or now - self._scope[0] > SCOPE_SECONDS:
+            with self.db.read() as session:
+                self._scope = (now, self._read_scope(session))
+        return self._scope[1]
+
+    def forget_scope(self) -> None:
+        """Re-read the viewer's scope on the next query (their role or team changed)."""
+        self._scope = None
+
+    def _read_scope(self, session: Session) -> frozenset[int] | None:
+        actor = load_actor(session, self.viewer_id)
+        rules = load_team_rules(session)
+        if decide(actor, Permission.READ_TICKET, department_id=-1, rules=rules):
+            return None  # may read every department
+        return actor.department_ids
+
+    def _readable(self) -> ColumnElement[bool] | None:
+        departments = self.readable_departments()
+        if departments is None:
+            return None
+        return or_(Ticket.department_id.is_(None), Ticket.department_id.in_(departments or {-1}))
+
+    def _readable_terms(self) -> list[ColumnElement[bool]]:
+        readable = self._readable()
+        return [] if readable is None else [readable]
+
+    def _visible_ids(self, session: Session, ticket_ids: list[int]) -> list[int]:
+        readable = self._readable()
+        if readable is None or not ticket_ids:
+            return ticket_ids
+        allowed = set(session.scalars(select(Ticket.id).where(Ticket.id.in_(ticket_ids), readable)))
+        return [ticket_id for ticket_id in ticket_ids if ticket_id in allowed]
 
     # --- views ------------------------------------------------------------------------------
 
@@ -214,12 +269,13 @@ class Queries:
 
     def search(self, text: str, limit: int = 50) -> list[TicketRow]:
         with self.db.read() as session:
-            return self._rows(session, search.matching_ticket_ids(session, text, limit))
+            found = search.matching_ticket_ids(session, text, limit)
+            return self._rows(session, self._visible_ids(session, found))
 
     def rows(self, ticket_ids: list[int]) -> list[TicketRow]:
         """Fresh inbox rows for tickets that changed, in the order given."""
         with self.db.read() as session:
-            return self._rows(session, ticket_ids)
+            return self._rows(session, self._visible_ids(session, ticket_ids))
 
     # --- details ----------------------------------------------------------------------------
 
@@ -228,6 +284,13 @@ class Queries:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise NotFound(f"ticket #{ticket_id} does not exist")
+            readable = self.readable_departments()
+            if readable is not None and ticket.department_id not in readable | {None}:
+                raise PermissionDenied(
+                    f"not allowed: ticket #{ticket_id} belongs to "
+                    f"{ticket.department.name if ticket.department else 'another department'}, "
+                    "and this team keeps other departments' tickets private"
+                )
             names = self._agent_names(session)
             customer = self._customer_record(ticket.customer)
             messages = [
@@ -332,7 +395,7 @@ class Queries:
         with self.db.read() as session:
             ids = session.scalars(
                 select(Ticket.id)
-                .where(Ticket.customer_id == customer_id)
+                .where(Ticket.customer_id == customer_id, *self._readable_terms())
                 .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
                 .limit(limit)
             )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel
 from desk_app.core.errors import ConflictError, InvalidInput
+from desk_app.core.permissions import Permission
 from desk_app.core.routing import (
     AssignBy,
     Candidate,
@@ -36,6 +37,7 @@ from desk_app.core.routing import (
     route,
 )
 from desk_app.core.tags import normalise_tags, tag_set
+from desk_app.store.authorisation import load_actor, require_on
 from desk_app.store.database import Database
 from desk_app.store.duty import on_duty_names, open_loads
 from desk_app.store.journal import Journal
@@ -116,12 +118,15 @@ def save_rules(
     expected_version: the version the caller edited; ConflictError if someone saved since."""
     with db.write() as session:
         _check_version(session, expected_version)
-        departments = set(session.scalars(select(Department.name)))
+        departments = {
+            name: id_ for name, id_ in session.execute(select(Department.name, Department.id))
+        }
         for rule in rules:
             if rule.department is not None and rule.department not in departments:
                 raise InvalidInput(
                     f"rule '{rule.name}': department '{rule.department}' does not exist"
                 )
+        _require_may_change(session, actor_id, load_rules(session), rules, departments)
         journal = Journal(session, actor_id, clock())
         session.execute(delete(RoutingRuleRow))
         for position, rule in enumerate(rules):
@@ -138,6 +143,30 @@ def save_rules(
         _bump_version(session, actor_id, journal.at)
         journal.finish()
     return len(rules)
+
+
+def _require_may_change(
+    session: Session,
+    actor_id: int | None,
+    before: Sequence[RoutingRule],
+    after: Sequence[RoutingRule],
+    departments: Mapping[str, int],
+) -> None:
+    """Every rule added, changed or removed must be one the actor may edit: a lead edits the
+    rules that route into their departments, team-wide rules (no department) need a lead,
+    admins edit all. Reordering alone changes no rule."""
+    if actor_id is None:
+        return
+    actor = load_actor(session, actor_id)
+    old = {rule.name: rule for rule in before}
+    new = {rule.name: rule for rule in after}
+    for name in old.keys() | new.keys():
+        if old.get(name) == new.get(name):
+            continue
+        for rule in (old.get(name), new.get(name)):
+            if rule is not None:
+                department_id = departments.get(rule.department) if rule.department else None
+                require_on(session, actor, Permission.EDIT_ROUTING, department_id)
 
 
 def _version(session: Session, *, lock: bool = False) -> tuple[int, int | None, datetime | None]:

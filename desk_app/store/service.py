@@ -28,9 +28,11 @@ from desk_app.core.enums import (
 )
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
+from desk_app.core.permissions import Permission, require_move
 from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_subject
 from desk_app.store import search, sla_store
+from desk_app.store.authorisation import load_team_rules
 from desk_app.store.command_base import (
     MAX_SUBJECT,
     NewAttachment,
@@ -68,6 +70,7 @@ class Service(CustomerCommands):
         if not name:
             raise InvalidInput("a department needs a name")
         with self.db.write() as session:
+            self._require(session, Permission.ADMINISTER)
             if session.scalar(select(Department.id).where(Department.name == name)):
                 raise ConflictError(f"a department named '{name}' already exists")
             journal = self._journal(session)
@@ -93,6 +96,7 @@ class Service(CustomerCommands):
         if not display_name.strip():
             raise InvalidInput("an agent needs a display name")
         with self.db.write() as session:
+            self._require(session, Permission.ADMINISTER)
             if session.scalar(select(Agent.id).where(Agent.email == email)):
                 raise ConflictError(f"an agent with e-mail {email} already exists")
             journal = self._journal(session)
@@ -145,6 +149,7 @@ class Service(CustomerCommands):
                 session, journal, customer_name, customer_email, customer_phone
             )
             department_id = self._department(session, department).id if department else None
+            self._require(session, Permission.WORK_TICKET, department_id)
             ticket = self._open_ticket(
                 session,
                 journal,
@@ -387,8 +392,10 @@ class Service(CustomerCommands):
         """The acting agent has seen the ticket as it is now. Personal: no audit, no version."""
         agent_id = self._require_actor()
         with self.db.write() as session:
-            if session.get(Ticket, ticket_id) is None:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
                 raise NotFound(f"ticket #{ticket_id} does not exist")
+            self._require(session, Permission.READ_TICKET, ticket.department_id)
             read = session.get(TicketRead, (agent_id, ticket_id))
             if read is None:
                 session.add(
@@ -632,6 +639,17 @@ class Service(CustomerCommands):
             if new_department is None or new_department.id != department_id:
                 new_department = (
                     session.get_one(Department, department_id) if department_id else None
+                )
+            if self.actor_id is not None:
+                # Between departments is a lead's call, with a reason when the team asks for
+                # one; the system (routing, escalation) records its own reasons.
+                require_move(
+                    self._acting(session),
+                    ticket.department_id,
+                    department_id,
+                    reason=reason,
+                    rules=load_team_rules(session),
+                    to_name=new_department.name if new_department else None,
                 )
             shown = (
                 ticket.department.name if ticket.department else None,

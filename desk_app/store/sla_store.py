@@ -29,6 +29,7 @@ from desk_app.core.calendar import BusinessCalendar, InvalidConfig, as_utc
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel, Direction, Priority, Status
 from desk_app.core.errors import InvalidInput, NotFound
+from desk_app.core.permissions import Permission
 from desk_app.core.sla import (
     ClockState,
     EventKind,
@@ -43,6 +44,7 @@ from desk_app.core.sla import (
     validate_policy_set,
 )
 from desk_app.core.tags import tag_set
+from desk_app.store.authorisation import load_actor, require_on
 from desk_app.store.database import Database
 from desk_app.store.fast_rows import sqlite_text
 from desk_app.store.journal import Journal
@@ -711,6 +713,7 @@ def import_rules(
     (``workers`` as for recompute_all)."""
     rules = parse_rules(document)
     with db.write() as session:
+        require_on(session, load_actor(session, actor_id), Permission.ADMINISTER)
         check_escalation_departments(session, rules)
         journal = Journal(session, actor_id, clock())
         session.execute(delete(SlaPolicyRow))

@@ -32,6 +32,7 @@ from desk_app.core.templates import (
     render,
     validate_source,
 )
+from desk_app.store.authorisation import team_setting
 from desk_app.store.command_base import CommandBase
 from desk_app.store.customer_commands import first_email
 from desk_app.store.journal import Journal
@@ -130,16 +131,6 @@ class FilledTemplate:
 
 
 # --- reading helpers shared with the service ---------------------------------------------------
-
-
-def team_setting(session: Session, key: str) -> Any:
-    row = session.get(TeamSetting, key)
-    if row is None:
-        return None
-    try:
-        return json.loads(row.value)
-    except ValueError:
-        return None
 
 
 def record_uses(

@@ -31,11 +31,16 @@ def run(capsys, *argv: str):
 def test_rotation_override_now_and_calendar(capsys, sqlite_database_url):
     url = ["--database-url", sqlite_database_url, "--json"]
     assert run(capsys, "departments", "add", "Support", *url)[0] == 0
-    for email, name in (("anna@desk.test", "Anna"), ("kenji@desk.test", "Kenji")):
-        assert (
-            run(capsys, "agents", "add", email, "--name", name, "--department", "Support", *url)[0]
-            == 0
-        )
+    # Anna leads Support: rotations and other people's shifts are a lead's to change.
+    for email, name, role in (
+        ("anna@desk.test", "Anna", "lead"),
+        ("kenji@desk.test", "Kenji", "agent"),
+    ):
+        added = run(
+            capsys, "agents", "add", email, "--name", name, "--role", role,
+            "--department", "Support", *url,
+        )  # fmt: skip
+        assert added[0] == 0
     code, saved, _ = run(
         capsys,
         "oncall", "set", "Nights",

@@ -33,7 +33,7 @@ MATRIX = [
     (P.WORK_TICKET, None, True, True, True),  # nobody owns it yet: anyone may pick it up
     (P.MOVE_TICKET, None, False, True, True),
     (P.EDIT_CUSTOMER, None, True, True, True),
-    (P.MERGE_CUSTOMERS, None, False, True, True),
+    (P.MERGE_CUSTOMERS, None, True, True, True),
     (P.EDIT_TEMPLATES, SUPPORT, False, True, True),
     (P.EDIT_TEMPLATES, BILLING, False, False, True),
     (P.EDIT_TEMPLATES, None, False, True, True),

@@ -28,20 +28,28 @@ COMMANDS = {
 }
 
 
-def test_every_command_writes_audit_and_change_log_with_its_effect(db, team, lena, system, clock):
+ADMIN_COMMANDS = {"add_department", "add_agent"}
+
+
+def test_every_command_writes_audit_and_change_log_with_its_effect(
+    db, team, lena, system, clock, service_for
+):
+    admin = service_for(team.admin)
     # All commands share one database (a fresh ticket and customer each) to keep this fast.
     for number, name in enumerate(COMMANDS):
-        _check_command(db, team, lena, system, clock, name, number)
+        actor = (admin, team.admin) if name in ADMIN_COMMANDS else (lena, team.lead)
+        _check_command(db, actor, system, clock, name, number)
 
 
-def _check_command(db, team, lena, system, clock, name, number):
+def _check_command(db, actor, system, clock, name, number):
+    service, actor_id = actor
     created = system.create_ticket(
         subject="Base", customer_email=f"base{number}@example.com", body="x"
     )
     seq_before = max_seq(db)
     audit_before = len(audit_rows(db))
     clock.advance(minutes=1)
-    result = COMMANDS[name](lena, created.ticket_id, created.customer_id)
+    result = COMMANDS[name](service, created.ticket_id, created.customer_id)
 
     new_audit = audit_rows(db)[audit_before:]
     new_changes = [c for c in change_rows(db) if c.seq > seq_before]
@@ -49,8 +57,8 @@ def _check_command(db, team, lena, system, clock, name, number):
     assert new_changes, f"{name}: no change-log row"
     assert {e.at for e in new_audit if e.at >= clock()} == {clock()}
     assert {c.at for c in new_changes if c.at >= clock()} == {clock()}
-    assert {c.actor_agent_id for c in new_changes if c.at == clock()} == {team.lead}
-    assert {e.actor_agent_id for e in new_audit if e.at == clock()} == {team.lead}
+    assert {c.actor_agent_id for c in new_changes if c.at == clock()} == {actor_id}
+    assert {e.actor_agent_id for e in new_audit if e.at == clock()} == {actor_id}
     seqs = [c.seq for c in new_changes]
     assert seqs == sorted(seqs)
     assert len(set(seqs)) == len(seqs)

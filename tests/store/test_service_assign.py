@@ -74,14 +74,14 @@ def test_moving_department_clears_an_assignee_who_is_not_a_member(db, team, lena
 
 def test_moving_department_keeps_an_assignee_who_is_a_member(db, team, lena, ticket_id):
     lena.assign(ticket_id, department="Support", agent="lena@desk.test")
-    lena.assign(ticket_id, department="Billing")
+    lena.assign(ticket_id, department="Billing", reason="billing question")
     detail = _detail(db, ticket_id)
     assert (detail.department_id, detail.assignee_id) == (team.billing, team.lead)
 
 
 def test_agent_only_follows_the_agent_into_their_single_department(db, team, lena, ticket_id):
     lena.assign(ticket_id, department="Support")
-    lena.assign(ticket_id, agent="boris@desk.test")
+    lena.assign(ticket_id, agent="boris@desk.test", reason="Boris knows this customer")
     detail = _detail(db, ticket_id)
     assert (detail.department_id, detail.assignee_id) == (team.billing, team.boris)
 

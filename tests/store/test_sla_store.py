@@ -354,7 +354,7 @@ def test_an_agent_change_keeps_due_times_and_a_department_change_rematches(db, t
     after = Queries(db, None, clock).ticket(ticket_id)
     assert after.assignee_id == team.anna and after.version == before.version + 1
     assert (after.sla_policy, after.sla_due_at) == (before.sla_policy, before.sla_due_at)
-    lead.assign(ticket_id, department="Billing")
+    lead.assign(ticket_id, department="Billing", reason="a billing question")
     moved = Queries(db, None, clock).ticket(ticket_id)
     assert (before.sla_policy, moved.sla_policy) == ("E-mail", "Billing")
     assert moved.first_response_due_at != before.first_response_due_at
