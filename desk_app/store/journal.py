@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from desk_app.store.models import AuditEvent, ChangeLogEntry
 
 NOTIFY_CHANNEL = "desk_changes"
-_INSERT_AUDIT = insert(AuditEvent.__table__)
-_INSERT_CHANGE = insert(ChangeLogEntry.__table__).returning(ChangeLogEntry.__table__.c.seq)
+_INSERT_AUDIT = insert(AuditEvent)
+_INSERT_CHANGE = insert(ChangeLogEntry).returning(ChangeLogEntry.seq)
 
 
 class Journal:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, lazyload, make_transient_to_detached
 
@@ -187,12 +187,12 @@ _ADVANCE_FOLDER = (
     )
     .values(last_uid=bindparam("f_new_uid"))
 )
-_INSERT_RAW = RawMail.__table__.insert()
-_INSERT_MESSAGE = Message.__table__.insert()
-_INSERT_ATTACHMENT = Attachment.__table__.insert()
-_INSERT_TICKET = Ticket.__table__.insert()
-_INSERT_CUSTOMER = Customer.__table__.insert()
-_INSERT_IDENTITY = CustomerIdentity.__table__.insert()
+_INSERT_RAW = insert(RawMail)
+_INSERT_MESSAGE = insert(Message)
+_INSERT_ATTACHMENT = insert(Attachment)
+_INSERT_TICKET = insert(Ticket)
+_INSERT_CUSTOMER = insert(Customer)
+_INSERT_IDENTITY = insert(CustomerIdentity)
 _identities = CustomerIdentity.__table__
 _address = _identities.alias("address")
 _listed = _identities.alias("listed")
@@ -248,6 +248,13 @@ _BY_SUBJECT = (
     .order_by(_tickets.updated_at.desc())
     .limit(1)
 )
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    """The id the database gave the row a single INSERT wrote."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 # A ticket's department, assignee and customer are loaded with it by default (for the views);
@@ -517,25 +524,27 @@ class MailStore(Service):
         if mail.failed:
             warnings.insert(0, "This e-mail could not be read completely; the original is kept.")
         connection = session.connection()
-        message_id: int = connection.execute(
-            _INSERT_MESSAGE,
-            {
-                "ticket_id": ticket.id,
-                "direction": Direction.INBOUND.value,
-                "author_agent_id": None,
-                "author_customer_id": customer.id,
-                "subject": " ".join(mail.subject.split())[:MAX_SUBJECT],
-                "body_text": mail.text,
-                "body_html": mail.html,
-                "message_id": mail.message_id,
-                "in_reply_to": mail.in_reply_to,
-                "references": " ".join(mail.references) or None,
-                "created_at": at,
-                "match_reason": reason[:200],
-                "warnings": "\n".join(warnings) or None,
-                "auto_kind": mail.auto_kind,
-            },
-        ).inserted_primary_key[0]
+        message_id = _new_id(
+            connection.execute(
+                _INSERT_MESSAGE,
+                {
+                    "ticket_id": ticket.id,
+                    "direction": Direction.INBOUND.value,
+                    "author_agent_id": None,
+                    "author_customer_id": customer.id,
+                    "subject": " ".join(mail.subject.split())[:MAX_SUBJECT],
+                    "body_text": mail.text,
+                    "body_html": mail.html,
+                    "message_id": mail.message_id,
+                    "in_reply_to": mail.in_reply_to,
+                    "references": " ".join(mail.references) or None,
+                    "created_at": at,
+                    "match_reason": reason[:200],
+                    "warnings": "\n".join(warnings) or None,
+                    "auto_kind": mail.auto_kind,
+                },
+            )
+        )
         if mail.attachments:
             connection.execute(
                 _INSERT_ATTACHMENT,
@@ -603,20 +612,22 @@ class MailStore(Service):
         identity's unique key, and ingest() tries again (then finds it)."""
         connection = session.connection()
         name = name.strip()
-        customer_id: int = connection.execute(
-            _INSERT_CUSTOMER,
-            {
-                "name": name,
-                "organisation": "",
-                "notes": "",
-                "language": None,
-                "tags": "",
-                "merged_into_id": None,
-                "version": 1,
-                "created_at": journal.at,
-                "updated_at": journal.at,
-            },
-        ).inserted_primary_key[0]
+        customer_id = _new_id(
+            connection.execute(
+                _INSERT_CUSTOMER,
+                {
+                    "name": name,
+                    "organisation": "",
+                    "notes": "",
+                    "language": None,
+                    "tags": "",
+                    "merged_into_id": None,
+                    "version": 1,
+                    "created_at": journal.at,
+                    "updated_at": journal.at,
+                },
+            )
+        )
         connection.execute(
             _INSERT_IDENTITY,
             {"customer_id": customer_id, "kind": IdentityKind.EMAIL.value, "value": address},
@@ -721,7 +732,7 @@ class MailStore(Service):
             "sla_paused_remaining_s": None,
             "tags": "",
         }
-        ticket_id = session.connection().execute(_INSERT_TICKET, columns).inserted_primary_key[0]
+        ticket_id = _new_id(session.connection().execute(_INSERT_TICKET, columns))
         # The row exists: the ORM object stands for it as if loaded, so routing and the SLA
         # recompute can change it like any ticket and only what they change is written.
         ticket = Ticket(id=ticket_id, **columns)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, column, func, literal_column, select, table, text
+from sqlalchemy import Select, column, func, insert, literal_column, select, table, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -76,7 +76,7 @@ def message_words(body: str) -> str:
     return index_text(body[:MAX_INDEXED_CHARS])
 
 
-_INSERT_DOCUMENT = TicketSearch.__table__.insert()
+_INSERT_DOCUMENT = insert(TicketSearch)
 
 
 def append_message(
