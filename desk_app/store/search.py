@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from desk_app.core.search_text import QueryTerm, index_text, query_terms
+from desk_app.store.fast_rows import Prepared
 from desk_app.store.models import Customer, Message, Ticket, TicketSearch
 
 # Message text beyond this is not indexed: it bounds index size for pasted logs.
@@ -67,8 +68,10 @@ def index_new_ticket_with_message(
     body = ticket_document(subject, parts, [])
     if message_words:
         body = f"{body} {message_words}"
-    session.connection().execute(_INSERT_DOCUMENT, {"ticket_id": ticket_id, "body": body})
-    _fts_insert(session, ticket_id, body)
+    connection = session.connection()
+    _INSERT_DOCUMENT.run(connection, {"ticket_id": ticket_id, "body": body})
+    if connection.dialect.name == "sqlite":  # PostgreSQL's tsvector column follows by itself
+        connection.exec_driver_sql(_FTS_INSERT_SQLITE, (ticket_id, body))
 
 
 def message_words(body: str) -> str:
@@ -76,7 +79,8 @@ def message_words(body: str) -> str:
     return index_text(body[:MAX_INDEXED_CHARS])
 
 
-_INSERT_DOCUMENT = insert(TicketSearch)
+_INSERT_DOCUMENT = Prepared(insert(TicketSearch), ("ticket_id", "body"))
+_FTS_INSERT_SQLITE = "INSERT INTO search_fts(rowid, body) VALUES (?, ?)"
 
 
 def append_message(
