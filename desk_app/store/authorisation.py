@@ -51,6 +51,14 @@ def load_actor(session: Session, agent_id: int | None) -> Actor:
 
 
 def load_team_rules(session: Session) -> TeamRules:
+    # Kept for the transaction: a bulk command asks once per ticket.
+    cached = session.info.get("desk_team_rules")
+    if cached is None:
+        cached = session.info["desk_team_rules"] = _read_team_rules(session)
+    return cached
+
+
+def _read_team_rules(session: Session) -> TeamRules:
     defaults = TeamRules()
     read_others = team_setting(session, READ_OTHER_DEPARTMENTS)
     reason = team_setting(session, REASON_BETWEEN_DEPARTMENTS)

@@ -75,7 +75,11 @@ class CommandBase:
 
     def _acting(self, session: Session) -> Actor:
         """Who is acting, as the permission rules see them (read in this transaction)."""
-        return load_actor(session, self.actor_id)
+        # Kept for the transaction: a bulk command asks once per ticket.
+        cached = session.info.get("desk_actor")
+        if cached is None or cached.agent_id != self.actor_id:
+            cached = session.info["desk_actor"] = load_actor(session, self.actor_id)
+        return cached
 
     def _require(
         self, session: Session, permission: Permission, department_id: int | None = None

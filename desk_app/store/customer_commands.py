@@ -55,6 +55,7 @@ class CustomerCommands(CommandBase):
         new_tags = None if tags is None else normalise_tags(tags)
         new_language = None if language is None else normalise_language(language)
         with self.db.write() as session:
+            self._require(session, Permission.EDIT_CUSTOMER)
             journal = self._journal(session)
             customer = self._customer_for_update(session, customer_id)
             if expected_version is not None and customer.version != expected_version:

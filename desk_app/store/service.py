@@ -10,6 +10,7 @@ read-modify-write can never interleave with another.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
 
@@ -23,15 +24,14 @@ from desk_app.core.enums import (
     Direction,
     DraftKind,
     Priority,
-    Role,
     Status,
 )
-from desk_app.core.errors import ConflictError, InvalidInput, NotFound
-from desk_app.core.identities import normalise_email
+from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.permissions import Permission, require_move
 from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_subject
 from desk_app.store import search, sla_store
+from desk_app.store.agent_commands import AgentCommands
 from desk_app.store.authorisation import load_team_rules
 from desk_app.store.command_base import (
     MAX_SUBJECT,
@@ -55,68 +55,24 @@ from desk_app.store.models import (
     Ticket,
     TicketRead,
 )
+from desk_app.store.notifications import notify
 from desk_app.store.records import OpResult
 
-__all__ = ["NewAttachment", "Service"]
+__all__ = ["BulkResult", "NewAttachment", "Service"]
+
+# One bulk move is one transaction holding every ticket's lock; past this, split the work.
+MAX_BULK = 5_000
 
 
-class Service(CustomerCommands):
-    """Ticket, people and draft commands; customer commands come from CustomerCommands."""
+@dataclass(frozen=True)
+class BulkResult:
+    changed: list[int]  # tickets that moved (or got the note), in id order
+    unchanged: int  # already where they were asked to go
+    change_seq: int | None
 
-    # --- people and departments -------------------------------------------------------------
 
-    def add_department(self, name: str) -> int:
-        name = name.strip()
-        if not name:
-            raise InvalidInput("a department needs a name")
-        with self.db.write() as session:
-            self._require(session, Permission.ADMINISTER)
-            if session.scalar(select(Department.id).where(Department.name == name)):
-                raise ConflictError(f"a department named '{name}' already exists")
-            journal = self._journal(session)
-            department = Department(name=name, created_at=journal.at)
-            session.add(department)
-            session.flush()
-            journal.audit("department", department.id, "create", new=name)
-            journal.changed("department", department.id, "insert")
-            journal.finish()
-            return department.id
-
-    def add_agent(
-        self,
-        display_name: str,
-        email: str,
-        *,
-        role: str = "agent",
-        departments: Sequence[str] = (),
-        time_zone: str = "UTC",
-    ) -> int:
-        email = normalise_email(email)
-        role_value = choice(Role, role)
-        if not display_name.strip():
-            raise InvalidInput("an agent needs a display name")
-        with self.db.write() as session:
-            self._require(session, Permission.ADMINISTER)
-            if session.scalar(select(Agent.id).where(Agent.email == email)):
-                raise ConflictError(f"an agent with e-mail {email} already exists")
-            journal = self._journal(session)
-            agent = Agent(
-                display_name=display_name.strip(),
-                email=email,
-                role=role_value.value,
-                time_zone=time_zone,
-                is_active=True,
-                created_at=journal.at,
-            )
-            session.add(agent)
-            session.flush()
-            for name in departments:
-                department = self._department(session, name)
-                session.add(AgentDepartment(agent_id=agent.id, department_id=department.id))
-            journal.audit("agent", agent.id, "create", new=email)
-            journal.changed("agent", agent.id, "insert")
-            journal.finish()
-            return agent.id
+class Service(AgentCommands, CustomerCommands):
+    """Ticket and draft commands; people and customers come from the mixins."""
 
     # --- tickets ---------------------------------------------------------------------------
 
@@ -356,6 +312,65 @@ class Service(CustomerCommands):
             # assignee is moves no deadline, so an assignee-only change skips the recompute.
             sla_inputs_changed = (ticket.department_id, ticket.status) != before
             return self._finish_ticket(journal, ticket, recompute_sla=sla_inputs_changed)
+
+    def assign_many(
+        self,
+        ticket_ids: Sequence[int],
+        *,
+        department: str | int | None = None,
+        agent: str | int | None = None,
+        unassign: bool = False,
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> BulkResult:
+        """Move many tickets in ONE transaction: all move, or (on any refusal or conflict)
+        none do. Each ticket gets its own audit rows and version; an optional internal note
+        goes on every ticket; the new assignee or department gets one notice for the lot."""
+        if department is None and agent is None and not unassign:
+            raise InvalidInput("say which department or agent to assign the tickets to")
+        ids = sorted(set(ticket_ids))  # a fixed locking order: two bulk moves cannot deadlock
+        if not ids:
+            raise InvalidInput("no tickets selected")
+        if len(ids) > MAX_BULK:
+            raise InvalidInput(f"move at most {MAX_BULK:,} tickets at once")
+        note_body = check_body(note) if note and note.strip() else None
+        with self.db.write() as session:
+            journal = self._journal(session)
+            changed: list[int] = []
+            last: Ticket | None = None
+            for ticket_id in ids:
+                ticket = self._ticket_for_update(session, ticket_id, None)
+                before = (ticket.department_id, ticket.status, ticket.assignee_id)
+                self._assign(
+                    session, journal, ticket, department, agent, unassign, reason, quiet=True
+                )
+                after = (ticket.department_id, ticket.status, ticket.assignee_id)
+                if after == before and note_body is None:
+                    continue
+                if note_body is not None:
+                    self._add_message(
+                        session, journal, ticket, Direction.NOTE, note_body,
+                        at=journal.at, author_agent_id=self.actor_id,
+                    )  # fmt: skip
+                self._touch(journal, ticket, recompute_sla=after[:2] != before[:2])
+                changed.append(ticket.id)
+                last = ticket
+            if last is not None:
+                what = (
+                    f"#{last.id} {last.subject}" if len(changed) == 1 else f"{len(changed)} tickets"
+                )
+                if last.assignee_id is not None:
+                    self._notify_assigned(
+                        session, journal, what, reason, last.id if len(changed) == 1 else None,
+                        agent_id=last.assignee_id,
+                    )  # fmt: skip
+                elif last.department_id is not None:
+                    self._notify_assigned(
+                        session, journal, what, reason, last.id if len(changed) == 1 else None,
+                        department_id=last.department_id,
+                    )  # fmt: skip
+            seq = journal.finish()
+            return BulkResult(changed=changed, unchanged=len(ids) - len(changed), change_seq=seq)
 
     def set_status(
         self,
@@ -597,7 +612,10 @@ class Service(CustomerCommands):
         agent_ref: str | int | None,
         unassign: bool,
         reason: str | None,
+        *,
+        quiet: bool = False,
     ) -> None:
+        """quiet: leave telling people to the caller (a bulk move sends one notice, not 500)."""
         department_id = ticket.department_id
         # Held here: the session keeps loaded rows only while something refers to them, and
         # looking the department up again below would cost the command another round trip.
@@ -634,7 +652,8 @@ class Service(CustomerCommands):
             assignee_id = agent.id
         elif unassign or (assignee_id is not None and department_id not in memberships):
             assignee_id = None
-        if department_id != ticket.department_id:
+        department_moved = department_id != ticket.department_id
+        if department_moved:
             new_department = named_department
             if new_department is None or new_department.id != department_id:
                 new_department = (
@@ -662,8 +681,60 @@ class Service(CustomerCommands):
                 agent.display_name if agent else None,
             )
             self._set_field(journal, ticket, "assignee_id", assignee_id, reason, shown)
+            if assignee_id is not None and not quiet:
+                self._notify_moved(session, journal, ticket, reason, agent_id=assignee_id)
+        if department_moved and department_id is not None and assignee_id is None and not quiet:
+            # Nobody in particular has it now: tell the department it has new work.
+            self._notify_moved(session, journal, ticket, reason, department_id=department_id)
         if ticket.status == Status.NEW and assignee_id is not None:
             self._change_status(journal, ticket, Status.OPEN, reason=None)
+
+    def _notify_moved(
+        self,
+        session: Session,
+        journal: Journal,
+        ticket: Ticket,
+        reason: str | None,
+        *,
+        agent_id: int | None = None,
+        department_id: int | None = None,
+    ) -> None:
+        self._notify_assigned(
+            session, journal, f"#{ticket.id} {ticket.subject}", reason, ticket.id,
+            agent_id=agent_id, department_id=department_id,
+        )  # fmt: skip
+
+    def _notify_assigned(
+        self,
+        session: Session,
+        journal: Journal,
+        what: str,
+        reason: str | None,
+        ticket_id: int | None,
+        *,
+        agent_id: int | None = None,
+        department_id: int | None = None,
+    ) -> None:
+        by = (
+            session.scalar(select(Agent.display_name).where(Agent.id == journal.actor_id))
+            if journal.actor_id is not None
+            else None
+        )
+        to = "you" if agent_id is not None else "your department"
+        text = f"{what} {'were' if what[0].isdigit() else 'was'} assigned to {to}"
+        if by:
+            text += f" by {by}"
+        if reason:
+            text += f": {reason}"
+        notify(
+            session,
+            journal,
+            kind="assigned",
+            text=text,
+            ticket_id=ticket_id,
+            agent_id=agent_id,
+            department_id=department_id,
+        )
 
     def _discard_draft(
         self, session: Session, ticket_id: int, agent_id: int, kind: DraftKind
@@ -696,6 +767,16 @@ class Service(CustomerCommands):
         email = session.scalar(select(Agent.email).where(Agent.id == agent_id)) or ""
         return email.rpartition("@")[2] or "desk.invalid"
 
+    def _touch(self, journal: Journal, ticket: Ticket, *, recompute_sla: bool = True) -> None:
+        """A new version of the ticket: bump it, recompute its clocks, log the change."""
+        ticket.version += 1
+        ticket.updated_at = journal.at
+        # Nearly every ticket change may move a deadline (a reply, a status, a department...);
+        # callers pass recompute_sla=False only for changes the SLA engine never reads.
+        if recompute_sla:
+            sla_store.recompute_ticket(journal.session, ticket, journal.at)
+        journal.changed("ticket", ticket.id, "update")
+
     def _finish_ticket(
         self,
         journal: Journal,
@@ -704,13 +785,7 @@ class Service(CustomerCommands):
         *,
         recompute_sla: bool = True,
     ) -> OpResult:
-        ticket.version += 1
-        ticket.updated_at = journal.at
-        # Nearly every ticket change may move a deadline (a reply, a status, a department...);
-        # callers pass recompute_sla=False only for changes the SLA engine never reads.
-        if recompute_sla:
-            sla_store.recompute_ticket(journal.session, ticket, journal.at)
-        journal.changed("ticket", ticket.id, "update")
+        self._touch(journal, ticket, recompute_sla=recompute_sla)
         seq = journal.finish()
         return OpResult(
             ticket_id=ticket.id,

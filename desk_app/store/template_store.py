@@ -352,7 +352,7 @@ class TemplateStore(CommandBase):
             journal = self._journal(session)
             actor = self._actor(session)
             if actor is not None and actor.role not in (Role.LEAD, Role.ADMIN):
-                raise PermissionDenied("only leads and admins change team settings")
+                raise PermissionDenied("not allowed: only leads and admins change team settings")
             row = session.get(TeamSetting, key)
             text = json.dumps(value, ensure_ascii=False)
             old = row.value if row else None
@@ -370,7 +370,7 @@ class TemplateStore(CommandBase):
             journal = self._journal(session)
             target = self._agent(session, agent if agent is not None else self._require_actor())
             if self.actor_id is not None and target.id != self.actor_id:
-                raise PermissionDenied("agents change their own signature only")
+                raise PermissionDenied("not allowed: agents change their own signature only")
             if target.signature != signature:
                 journal.audit("agent", target.id, "update", field="signature", new=signature)
                 target.signature = signature
@@ -414,7 +414,7 @@ class TemplateStore(CommandBase):
             if actor is not None and actor.role not in (Role.LEAD, Role.ADMIN):  # noqa: SIM102
                 if any(entry.scope != "personal" for entry, _owner in entries):
                     raise PermissionDenied(
-                        "only leads and admins import shared templates; mark them personal"
+                        "not allowed: only leads and admins import shared templates; mark them personal"
                     )
             prepared = []
             seen_shortcuts: dict[str, str] = {}
@@ -589,16 +589,20 @@ class TemplateStore(CommandBase):
             return  # the system (CLI without --as, demo seed)
         if scope == "personal":
             if owner_id not in (None, actor.id):
-                raise PermissionDenied("a personal template can be changed by its owner only")
+                raise PermissionDenied(
+                    "not allowed: a personal template can be changed by its owner only"
+                )
             return
         if actor.role == Role.ADMIN:
             return
         if actor.role != Role.LEAD:
             raise PermissionDenied(
-                "only leads and admins change shared templates; keep yours personal"
+                "not allowed: only leads and admins change shared templates; keep yours personal"
             )
         if scope == "department" and department_id not in self._memberships(session, actor):
-            raise PermissionDenied("leads change the templates of their own departments only")
+            raise PermissionDenied(
+                "not allowed: leads change the templates of their own departments only"
+            )
 
     def _clean(
         self, session: Session, fields: TemplateFields, actor: Agent | None
