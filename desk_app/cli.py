@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -247,7 +248,7 @@ def cmd_agents_list(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_agents_add(args: argparse.Namespace, ctx: Context) -> Any:
-    agent_id = ctx.service(actor_required=False).add_agent(
+    agent_id = ctx.admin_service().add_agent(
         args.name,
         args.email,
         role=args.role,
@@ -258,7 +259,32 @@ def cmd_agents_add(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_departments_add(args: argparse.Namespace, ctx: Context) -> Any:
-    return {"department_id": ctx.service(actor_required=False).add_department(args.name)}
+    return {"department_id": ctx.admin_service().add_department(args.name)}
+
+
+def cmd_agents_edit(args: argparse.Namespace, ctx: Context) -> Any:
+    changes: dict[str, Any] = {}
+    for option, field in (
+        ("name", "display_name"),
+        ("new_email", "email"),
+        ("role", "role"),
+        ("time_zone", "time_zone"),
+        ("active", "active"),
+        ("available", "available"),
+        ("department", "departments"),
+    ):
+        value = getattr(args, option)
+        if value is not None:
+            changes[field] = value
+    if args.db_user is not None:
+        changes["db_user"] = args.db_user or None
+    if args.pager is not None:
+        changes["personal_email"] = args.pager or None
+    if not changes:
+        raise UsageError("say what to change (see desk agents edit --help)")
+    agent = ctx.queries().agent_by_email(args.email)
+    ctx.service().edit_agent(agent.id, **changes)
+    return {"agent": asdict(ctx.queries().agent_by_email(changes.get("email", args.email)))}
 
 
 # --- parser ------------------------------------------------------------------------------------
@@ -404,6 +430,26 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     add_agent.add_argument("--role", default="agent", choices=[r.value for r in Role])
     add_agent.add_argument("--department", action="append", help="repeat for several")
     add_agent.add_argument("--time-zone", default="UTC")
+    edit_agent = verb(agents, "edit", cmd_agents_edit, "change an agent (admins; yourself: a few)")
+    edit_agent.add_argument("email")
+    edit_agent.add_argument("--name")
+    edit_agent.add_argument("--email", dest="new_email", metavar="NEW_EMAIL")
+    edit_agent.add_argument("--role", choices=[r.value for r in Role])
+    edit_agent.add_argument(
+        "--department", action="append", help="the agent's departments (repeat; replaces all)"
+    )
+    edit_agent.add_argument("--time-zone")
+    edit_agent.add_argument("--active", action=argparse.BooleanOptionalAction, default=None)
+    edit_agent.add_argument(
+        "--available",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="--no-available: away (routing and the reassignment dialog skip them)",
+    )
+    edit_agent.add_argument(
+        "--db-user", metavar="ROLE", help="PostgreSQL role that signs in as them ('' clears)"
+    )
+    edit_agent.add_argument("--pager", metavar="ADDRESS", help="where pages go ('' clears)")
     # Imported here: its mail libraries cost start-up time the GUI does not need.
     from desk_app import cli_mail
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.config import configured_agent_email, resolve_database_url
-from desk_app.core.errors import InvalidInput, UsageError
+from desk_app.core.errors import InvalidInput, PermissionDenied, UsageError
 from desk_app.store import Database, Queries, Service
+from desk_app.store.credentials import current_agent_for_connection
 
 Handler = Callable[[argparse.Namespace, "Context"], Any]
 
@@ -22,6 +23,7 @@ class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self._db: Database | None = None
+        self._actor: tuple[int | None] | None = None
 
     @property
     def db(self) -> Database:
@@ -31,12 +33,38 @@ class Context:
         return self._db
 
     def actor_id(self, required: bool = True) -> int | None:
+        """Who is acting: --as, else DESK_AGENT or the settings' agent_email, else (on
+        PostgreSQL) the agent mapped to the signed-in database user. On a database where the
+        connection belongs to an agent, --as may name someone else only for an admin."""
+        if self._actor is not None:
+            return self._actor[0]
         email = self.args.as_agent or configured_agent_email()
+        connected = current_agent_for_connection(self.db)
+        actor: int | None
         if email is None:
-            if required:
-                raise UsageError("say who is acting: pass --as EMAIL or set DESK_AGENT")
-            return None
-        return Queries(self.db, None).agent_by_email(email).id
+            actor = connected.id if connected is not None else None
+        else:
+            actor = Queries(self.db, None).agent_by_email(email).id
+            if connected is not None and connected.id != actor and connected.role != "admin":
+                raise PermissionDenied(
+                    f"not allowed: you are signed in as {connected.email}; "
+                    "only an admin may act as someone else"
+                )
+        if actor is None and required:
+            raise UsageError("say who is acting: pass --as EMAIL or set DESK_AGENT")
+        self._actor = (actor,)
+        return actor
+
+    def admin_service(self) -> Service:
+        """For admin verbs. Nobody named is allowed only while the team has no active admin
+        yet: that is how the first admin is created; after that, say who you are."""
+        actor = self.actor_id(required=False)
+        if actor is None and Queries(self.db, None).has_active_admin():
+            raise UsageError(
+                "say which admin is acting: pass --as EMAIL or set DESK_AGENT "
+                "(the system acts alone only until the first admin exists)"
+            )
+        return Service(self.db, actor)
 
     def service(self, actor_required: bool = True) -> Service:
         return Service(self.db, self.actor_id(actor_required))

@@ -444,6 +444,16 @@ class Queries:
                 for a in session.scalars(select(Agent).order_by(Agent.display_name))
             ]
 
+    def has_active_admin(self) -> bool:
+        with self.db.read() as session:
+            return bool(
+                session.scalar(
+                    select(Agent.id)
+                    .where(Agent.role == "admin", Agent.is_active.is_(True))
+                    .limit(1)
+                )
+            )
+
     def agent_by_email(self, email: str) -> AgentRecord:
         with self.db.read() as session:
             agent = session.scalars(select(Agent).where(Agent.email == email.lower())).first()
@@ -593,4 +603,7 @@ def _agent_record(agent: Agent) -> AgentRecord:
         time_zone=agent.time_zone,
         is_active=agent.is_active,
         departments=[d.name for d in agent.departments],
+        available=agent.available,
+        db_user=agent.db_user,
+        personal_email=agent.personal_email,
     )

@@ -48,6 +48,9 @@ class AgentRecord:
     time_zone: str
     is_active: bool
     departments: list[str] = field(default_factory=list)
+    available: bool = True
+    db_user: str | None = None
+    personal_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

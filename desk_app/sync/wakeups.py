@@ -19,6 +19,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from desk_app.store.change_feed import FetchRows
+from desk_app.store.credentials import connect_parameters
 from desk_app.store.database import Database
 from desk_app.store.journal import NOTIFY_CHANNEL
 
@@ -63,6 +64,8 @@ class PostgresWakeups:
     def __init__(self, url: str) -> None:
         self._connection = psycopg.connect(
             url,
+            # The signed-in agent's own role and password (from the keyring), as the pool uses.
+            **connect_parameters(url),
             autocommit=True,  # NOTIFY is only delivered between transactions
             connect_timeout=CONNECT_TIMEOUT_S,
             application_name="desk-listener",
