@@ -18,8 +18,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.config import paths
-from desk_app.core.errors import DeskError
+from desk_app.core.errors import DeskError, NotFound, PermissionDenied, UsageError
 from desk_app.store import Database, Queries, Service
+from desk_app.store.credentials import current_agent_for_connection
 from desk_app.store.records import AgentRecord
 from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
@@ -67,7 +68,7 @@ def run_gui(
     db = Database(database_url, sqlite_cache_mb=WINDOW_SQLITE_CACHE_MB)
     try:
         # One indexed read at start-up, before there is a window to keep responsive.
-        agent = signed_in_agent(Queries(db, None), agent_email)
+        agent = identify(db, agent_email, interactive=screenshot is None and session is None)
     except DeskError as error:
         db.dispose()
         if screenshot is None:
@@ -183,6 +184,37 @@ def _configure_logging() -> logging.Handler:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     return handler
+
+
+def identify(db: Database, agent_email: str | None, *, interactive: bool) -> AgentRecord | None:
+    """Who is using the window: the agent named (--as, DESK_AGENT, settings), else the one
+    the team database signed in as, else (first run) whoever the person says they are.
+    Screenshots, tests and benchmarks are not interactive: they take the first active agent."""
+    queries = Queries(db, None)
+    if agent_email:
+        try:
+            agent = queries.agent_by_email(agent_email)
+        except NotFound:
+            if not interactive:
+                raise
+            agent = None  # remembered from an earlier run but gone since: ask again
+        if agent is not None:
+            if not agent.is_active:
+                raise PermissionDenied(f"not allowed: {agent.email} is deactivated")
+            return agent
+    mapped = current_agent_for_connection(db)
+    if mapped is not None:
+        if not mapped.is_active:
+            raise PermissionDenied(f"not allowed: {mapped.email} is deactivated")
+        return mapped
+    if interactive:
+        from desk_app.ui.identity_dialog import ask_who_you_are
+
+        chosen = ask_who_you_are(db)
+        if chosen is None:
+            raise UsageError("Desk needs to know who you are; start it again to choose")
+        return chosen
+    return signed_in_agent(queries, None)
 
 
 def signed_in_agent(queries: Queries, agent_email: str | None) -> AgentRecord | None:

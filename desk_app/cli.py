@@ -25,6 +25,7 @@ from desk_app.core.errors import DeskError, InvalidInput, NotFound, UsageError
 from desk_app.core.views import Page, SortKey, View, ViewKind
 from desk_app.logs import configure_logging
 from desk_app.store import Database, sla_store
+from desk_app.store.credentials import SignInRequired
 from desk_app.store.records import to_json
 
 log = logging.getLogger(__name__)
@@ -530,6 +531,14 @@ def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = 
     return 0
 
 
+def _sign_in(url: str, refused: SignInRequired) -> bool:
+    from desk_app.app import application
+    from desk_app.ui.signin_dialog import ask_to_sign_in
+
+    application()
+    return ask_to_sign_in(url, None, error=refused) is not None
+
+
 def _run_gui(
     args: argparse.Namespace, parser: argparse.ArgumentParser, session: GuiSession | None
 ) -> int:
@@ -540,16 +549,23 @@ def _run_gui(
     try:
         url = resolve_database_url(args.database_url, demo=args.demo)
         agent_email = args.as_agent or configured_agent_email()
-        db = Database(url)
-        try:
-            db.ensure_schema(upgrade=db.is_sqlite)
-            if args.demo:
-                from desk_app.demo.seed import demo_agent_email, seed_demo_once
+        for attempt in range(3):
+            db = Database(url)
+            try:
+                db.ensure_schema(upgrade=db.is_sqlite)
+                if args.demo:
+                    from desk_app.demo.seed import demo_agent_email, seed_demo_once
 
-                seed_demo_once(db)
-                agent_email = agent_email or demo_agent_email()
-        finally:
-            db.dispose()
+                    seed_demo_once(db)
+                    agent_email = agent_email or demo_agent_email()
+                break
+            except SignInRequired as refused:
+                # The team database wants this agent's own credentials: ask in a window
+                # (never for a screenshot), then try again with what the keyring now holds.
+                if args.screenshot is not None or attempt == 2 or not _sign_in(url, refused):
+                    raise
+            finally:
+                db.dispose()
     except DeskError as exc:
         print(f"desk: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -118,6 +118,7 @@ class AgentCommands(CommandBase):
             if not (target.id == self.actor_id and own <= SELF_SERVICE):
                 self._require(session, Permission.ADMINISTER)
             journal = self._journal(session)
+            was_admin = target.role == Role.ADMIN.value and target.is_active
             changed = False
             for field, value in changes.items():
                 old = getattr(target, field)
@@ -141,7 +142,8 @@ class AgentCommands(CommandBase):
             if departments is not None:
                 changed |= self._set_memberships(session, journal, target, departments)
             session.flush()
-            _keep_an_admin(session)
+            if was_admin and not (target.role == Role.ADMIN.value and target.is_active):
+                _keep_an_admin(session)
             if changed:
                 journal.changed("agent", target.id, "update")
                 journal.finish()

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.handoff import HandoffSummary, render_markdown, render_text
-from desk_app.mail import passwords
 from desk_app.store.handoff_store import default_since, handoff_summary
 from desk_app.store.oncall_settings import remember_handoff
 from desk_app.ui.context import DeskContext
@@ -39,10 +38,16 @@ class HandoffDialog(QDialog):
         ctx: DeskContext,
         parent: QWidget | None = None,
         *,
-        password_for: PasswordLookup = passwords.password_for,
+        password_for: PasswordLookup | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        if password_for is None:
+            # Imported here: the keyring and its backends cost the window's start-up ~50 ms,
+            # and only sending the summary needs them.
+            from desk_app.mail import passwords
+
+            password_for = passwords.password_for
         self.password_for = password_for
         self.setWindowTitle("Hand-off summary")
         self.setObjectName("handoffDialog")
