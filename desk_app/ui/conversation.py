@@ -36,8 +36,10 @@ KIND_LABELS = {
 }
 
 
-# Audit actions shown between the messages: field changes by people, the system and routing.
-TIMELINE_ACTIONS = frozenset({"update", "route"})
+# Audit actions shown between the messages: field changes by people, the system and routing,
+# and what happened after hours. The latter carry a whole phrase ("paged Kenji (Nights)").
+PHRASE_ACTIONS = frozenset({"auto_reply", "page", "page_escalate", "page_ack"})
+TIMELINE_ACTIONS = frozenset({"update", "route"}) | PHRASE_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,10 @@ class ConversationView(QTextBrowser):
         who = event.actor or "System"
         field = (event.field or "").replace("_", " ")
         when = local_time(event.at, self._zone, self._now)
-        text = f"{who} changed {field} to {event.new_value or '—'}"
+        if event.action in PHRASE_ACTIONS:
+            text = f"{who}: {event.new_value or event.action}"
+        else:
+            text = f"{who} changed {field} to {event.new_value or '—'}"
         if event.reason:
             # Why is the part a colleague needs later: "moved: refund question", "SLA breach".
             text += f" ({event.reason})"

@@ -167,3 +167,21 @@ def test_the_timeline_shows_who_moved_a_ticket_and_why(qtbot, db, clock, ctx, te
     _open(qtbot, window, ticket)
     text = window.ticket_pane.conversation.toPlainText()
     assert "Lena Lead changed department to Billing (refund question)" in text
+
+
+def test_the_timeline_shows_pages_and_acknowledgements(qtbot, db, clock, ctx, team, open_window):
+    from desk_app.store.journal import Journal
+
+    ticket = new_ticket(Service(db, None, clock), "Site down", "d@example.com")
+    with db.write() as session:
+        journal = Journal(session, None, clock())
+        journal.audit("ticket", ticket, "page", ticket_id=ticket, field="on_call",
+                      new="paged Anna Ivanova (Nights)", reason="urgent after hours")  # fmt: skip
+        journal.audit("ticket", ticket, "page_ack", ticket_id=ticket, field="on_call",
+                      new="acknowledged by Anna Ivanova")  # fmt: skip
+        journal.finish()
+    window = open_window(ctx, view="all_open", ticket=ticket)
+    _open(qtbot, window, ticket)
+    text = window.ticket_pane.conversation.toPlainText()
+    assert "System: paged Anna Ivanova (Nights) (urgent after hours)" in text
+    assert "System: acknowledged by Anna Ivanova" in text
