@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk_app.core.clock import Clock, utc_now
-from desk_app.core.enums import Channel
+from desk_app.core.enums import Channel, Status
 from desk_app.core.errors import ConflictError, InvalidInput
 from desk_app.core.permissions import Permission
 from desk_app.core.routing import (
@@ -50,6 +50,7 @@ from desk_app.store.models import (
     TeamSetting,
     Ticket,
 )
+from desk_app.store.notifications import notify
 
 FORMAT = "desk-routing-rules/1"
 # How much of an e-mail's body routing reads at ingest.
@@ -292,6 +293,18 @@ def apply_routing(
         if chosen is not None:
             changed("assignee", None, working[chosen])
             ticket.assignee_id = chosen
+            if ticket.status == Status.NEW.value:
+                # As when a person assigns it: a ticket with an owner is being worked on.
+                changed("status", ticket.status, Status.OPEN.value)
+                ticket.status = Status.OPEN.value
+            notify(
+                session,
+                journal,
+                kind="assigned",
+                text=f"#{ticket.id} {ticket.subject} was assigned to you by rule '{rule.name}'",
+                ticket_id=ticket.id,
+                agent_id=chosen,
+            )
     return Routed(rule.name, ticket.department_id, ticket.assignee_id)
 
 

@@ -10,6 +10,7 @@ from desk_app.core.errors import ConflictError, InvalidInput
 from desk_app.core.routing import AssignBy, Incoming, RoutingRule
 from desk_app.store.journal import Journal
 from desk_app.store.models import Agent, Ticket
+from desk_app.store.notifications import NotificationStore
 from desk_app.store.routing_store import (
     FORMAT,
     apply_routing,
@@ -86,10 +87,13 @@ def test_applying_sets_department_priority_tags_and_a_fair_assignee(db, team, sy
     assert assignees[0] != assignees[1] and assignees[1] != assignees[2]
     with db.read() as session:
         ticket = session.get_one(Ticket, tickets[0])
-        assert (ticket.priority, ticket.tags) == ("high", "refund")
+        assert (ticket.priority, ticket.tags, ticket.status) == ("high", "refund", "open")
     reasons = {e.field: e.reason for e in audit_rows(db, ticket_id=tickets[0], action="route")}
     assert reasons["department"] == "rule 'Refunds': mentions '返金'"
-    assert set(reasons) == {"routing_rule", "department", "priority", "tags", "assignee"}
+    assert set(reasons) == {"routing_rule", "department", "priority", "tags", "assignee", "status"}
+    # The chosen agent hears about it (the lead and Boris each got two).
+    notices = NotificationStore(db).unread(team.boris)
+    assert len(notices) == 2 and all("by rule 'Refunds'" in n.text for n in notices)
 
 
 def test_only_agents_on_duty_are_chosen_and_nobody_means_unassigned(db, team, system, clock):
