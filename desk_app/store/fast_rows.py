@@ -6,14 +6,17 @@ database's work. Values must already be valid (they come from typed records, nev
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, CursorResult, Table
+from sqlalchemy import Connection, Table
+from sqlalchemy import exc as exc_types
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from desk_app.store.types import UTCDateTime
 
@@ -133,28 +136,69 @@ class _Compiled:
 
 
 class Prepared:
-    """A Core statement compiled once per database and run with exec_driver_sql.
+    """A Core statement compiled once per database and run on the driver.
 
     For the statements ingest runs for every e-mail: a Core execution spends 50-70 us in
     SQLAlchemy (cache key, parameter processing, result set-up) where SQLite needs a few.
-    exec_driver_sql keeps SQLAlchemy's events and its error translation (IntegrityError).
-    Values are passed to the driver as given, except UTC datetimes, which become the text
-    SQLAlchemy stores on SQLite. An INSERT names the columns it is given (`columns`): every
-    other column gets its database default, never a Python-side one, so all columns with a
-    Python default must be listed."""
+    On SQLite, which runs in this process, the statement goes to the sqlite3 connection
+    directly and driver errors are raised as SQLAlchemy's (IntegrityError stays
+    IntegrityError); PostgreSQL statements cost a round trip anyway and use exec_driver_sql,
+    which keeps SQLAlchemy's disconnect handling. No engine events fire for them.
+
+    Values are passed as given, except UTC datetimes, which become the text SQLAlchemy stores
+    on SQLite. An INSERT names the columns it is given (`columns`): every other column gets
+    its database default, never a Python-side one, so all columns with a Python default must
+    be listed (compiling refuses otherwise). Rows come back as plain tuples."""
 
     def __init__(self, statement: ClauseElement, columns: Sequence[str] = ()) -> None:
         self._statement = statement
         self._columns = list(columns)
         self._compiled: dict[str, _Compiled] = {}
 
-    def run(self, connection: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
-        compiled = self._for(connection.dialect)
-        return connection.exec_driver_sql(compiled.sql, compiled.arguments(params))
+    def execute(self, connection: Connection, params: Mapping[str, Any]) -> int:
+        """Run it; the number of rows it changed."""
+        cursor = self._run(connection, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> Sequence[Any] | None:
+        cursor = self._run(connection, params)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else tuple(row)
+
+    def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row (an INSERT's RETURNING id), or None."""
+        row = self.first(connection, params)
+        return None if row is None else row[0]
+
+    def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Sequence[Any]]:
+        cursor = self._run(connection, params)
+        try:
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
 
     def run_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         compiled = self._for(connection.dialect)
-        connection.exec_driver_sql(compiled.sql, [compiled.arguments(row) for row in rows])
+        arguments = [compiled.arguments(row) for row in rows]
+        if not compiled.sqlite:
+            connection.exec_driver_sql(compiled.sql, arguments)
+            return
+        with _as_sqlalchemy_errors(connection.dialect, compiled.sql, arguments):
+            _sqlite(connection).executemany(compiled.sql, arguments).close()
+
+    def _run(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        compiled = self._for(connection.dialect)
+        arguments = compiled.arguments(params)
+        if not compiled.sqlite:
+            return connection.exec_driver_sql(compiled.sql, arguments)
+        with _as_sqlalchemy_errors(connection.dialect, compiled.sql, arguments):
+            return _sqlite(connection).execute(compiled.sql, arguments)
 
     def _for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
@@ -163,7 +207,10 @@ class Prepared:
         return compiled
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self._statement.compile(dialect=dialect, column_keys=self._columns or None)
+        compiled = cast(
+            SQLCompiler,
+            self._statement.compile(dialect=dialect, column_keys=self._columns or None),
+        )
         binds = compiled.binds
         names = tuple(compiled.positiontup or ()) if compiled.positional else None
         if names is None:
@@ -189,3 +236,21 @@ class Prepared:
             stamps=stamps,
             sqlite=dialect.name == "sqlite",
         )
+
+
+def _sqlite(connection: Connection) -> Any:
+    """The sqlite3 connection under SQLAlchemy's, inside the transaction SQLAlchemy began."""
+    return connection.connection.driver_connection
+
+
+@contextmanager
+def _as_sqlalchemy_errors(dialect: Dialect, sql: str, arguments: Any) -> Iterator[None]:
+    """Driver errors as SQLAlchemy raises them, so callers catch one kind (IntegrityError for
+    a duplicate, OperationalError for a locked database)."""
+    dbapi_error = dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as exc:
+        raise exc_types.DBAPIError.instance(
+            sql, arguments, exc, dbapi_error, dialect=dialect
+        ) from exc

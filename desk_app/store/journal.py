@@ -117,7 +117,7 @@ class Journal:
         # One INSERT each, returning the number finish() reports: a command writes two or
         # three, and a prepared statement costs less per row than a many-row INSERT in Core.
         for row in self._pending_changes:
-            seq = _INSERT_CHANGE.run(connection, row).scalar_one()
+            seq = _INSERT_CHANGE.scalar(connection, row)
             self._last_seq = max(seq, self._last_seq or 0)
         self._pending_changes = []
 

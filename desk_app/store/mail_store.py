@@ -492,7 +492,7 @@ class MailStore(Service):
     def _uid_stored(self, account_id: int, folder: str, uidvalidity: int, uid: int) -> bool:
         with self.db.read() as session:
             where = {"account_id": account_id, "folder": folder, "uidvalidity": uidvalidity}
-            return _UID_STORED.run(session.connection(), {**where, "uid": uid}).first() is not None
+            return _UID_STORED.first(session.connection(), {**where, "uid": uid}) is not None
 
     def _ingest(
         self,
@@ -521,12 +521,13 @@ class MailStore(Service):
         journal = Journal(session, self.actor_id, self.clock(), core_rows=True)
         self._advance_folder(session, account_id, folder, uidvalidity, uid)
         connection = session.connection()
-        stored = _UID_STORED.run(
+        stored = _UID_STORED.first(
             connection,
             {"account_id": account_id, "folder": folder, "uidvalidity": uidvalidity, "uid": uid},
-        ).first()
+        )
         if stored is not None:
-            return IngestResult("duplicate", None, stored.message_id, "this UID was stored before")
+            _raw_id, stored_message = stored
+            return IngestResult("duplicate", None, stored_message, "this UID was stored before")
         identity = mail.message_id or content_key(mail.raw)
         # The raw copy is written last, when the message row it points to exists (one INSERT
         # instead of an INSERT and an UPDATE). A concurrent worker's copy of this UID still
@@ -544,16 +545,16 @@ class MailStore(Service):
         known = self._known_mail(session, mail.message_id, identity)
         if known is not None:
             known_id, known_ticket, why = known
-            _INSERT_RAW.run(connection, {**raw, "message_id": known_id})
+            _INSERT_RAW.execute(connection, {**raw, "message_id": known_id})
             return IngestResult("duplicate", known_ticket, known_id, why)
         if mail.auto_kind == "bounce" and mail.bounced_message_id:
             bounced = self._bounce_note(session, journal, mail)
             if bounced is not None:
-                _INSERT_RAW.run(connection, {**raw, "message_id": bounced.message_id})
+                _INSERT_RAW.execute(connection, {**raw, "message_id": bounced.message_id})
                 return bounced
         customer = self._mail_customer(session, journal, mail)
         at = mail.date if mail.date and mail.date <= journal.at else journal.at
-        department_id = _ACCOUNT_DEPARTMENT.run(connection, {"account_id": account_id}).scalar()
+        department_id = _ACCOUNT_DEPARTMENT.scalar(connection, {"account_id": account_id})
         ticket, outcome, reason = self._thread(
             session, journal, account_id, department_id, customer, mail, at
         )
@@ -572,7 +573,7 @@ class MailStore(Service):
         message_id = self._store_inbound(
             session, journal, ticket, customer, mail, at, reason, new_ticket=outcome != "threaded"
         )
-        _INSERT_RAW.run(connection, {**raw, "message_id": message_id})
+        _INSERT_RAW.execute(connection, {**raw, "message_id": message_id})
         if outcome == "threaded":
             self._reopen_for_customer(journal, ticket)
         # The SLA recompute reads the ticket's status changes back from the audit trail.
@@ -603,7 +604,7 @@ class MailStore(Service):
         if mail.failed:
             warnings.insert(0, "This e-mail could not be read completely; the original is kept.")
         connection = session.connection()
-        message_id: int = _INSERT_MESSAGE.run(
+        message_id: int = _INSERT_MESSAGE.scalar(
             connection,
             {
                 "ticket_id": ticket.id,
@@ -621,7 +622,7 @@ class MailStore(Service):
                 "warnings": "\n".join(warnings) or None,
                 "auto_kind": mail.auto_kind,
             },
-        ).scalar_one()
+        )
         if mail.attachments:
             _INSERT_ATTACHMENT.run_many(
                 connection,
@@ -665,19 +666,22 @@ class MailStore(Service):
             query, why = _KNOWN_BY_MESSAGE_ID, f"Message-ID {message_id} known"
         else:
             query, why = _KNOWN_BY_CONTENT, "the same e-mail (headers and body) was stored before"
-        found = query.run(session.connection(), {"key": identity}).first()
-        return (found.id, found.ticket_id, why) if found is not None else None
+        found = query.first(session.connection(), {"key": identity})
+        if found is None:
+            return None
+        found_id, found_ticket = found
+        return found_id, found_ticket, why
 
     def _mail_customer(self, session: Session, journal: Journal, mail: InboundMail) -> _Sender:
         """The sender as a customer. The common case, a known address of a customer who has a
         name, is one query (with the identities their tickets' search documents list);
         anything else goes through the full find-or-create."""
         address = mail.from_address or UNKNOWN_SENDER
-        rows = _SENDER.run(session.connection(), {"address": normalise_email(address)}).all()
-        if rows and (rows[0].name or not mail.from_name.strip()):
-            first = rows[0]
-            parts = (first.name, first.organisation, *(row.value for row in rows))
-            return _Sender(first.id, first.tags or "", parts)
+        rows = _SENDER.all(session.connection(), {"address": normalise_email(address)})
+        if rows and (rows[0][1] or not mail.from_name.strip()):
+            customer_id, name, organisation, tags, _address = rows[0]
+            parts = (name, organisation, *(row[4] for row in rows))
+            return _Sender(customer_id, tags or "", parts)
         if not rows:
             return self._new_sender(session, journal, mail.from_name, normalise_email(address))
         customer = self._find_or_create_customer(session, journal, mail.from_name, address, None)
@@ -689,7 +693,7 @@ class MailStore(Service):
         identity's unique key, and ingest() tries again (then finds it)."""
         connection = session.connection()
         name = name.strip()
-        customer_id: int = _INSERT_CUSTOMER.run(
+        customer_id: int = _INSERT_CUSTOMER.scalar(
             connection,
             {
                 "name": name,
@@ -702,8 +706,8 @@ class MailStore(Service):
                 "created_at": journal.at,
                 "updated_at": journal.at,
             },
-        ).scalar_one()
-        _INSERT_IDENTITY.run(
+        )
+        _INSERT_IDENTITY.execute(
             connection,
             {"customer_id": customer_id, "kind": IdentityKind.EMAIL.value, "value": address},
         )
@@ -714,7 +718,7 @@ class MailStore(Service):
     def _advance_folder(
         self, session: Session, account_id: int, folder: str, uidvalidity: int, uid: int
     ) -> None:
-        moved = _ADVANCE_FOLDER.run(
+        moved = _ADVANCE_FOLDER.execute(
             session.connection(),
             {
                 "f_account": account_id,
@@ -724,7 +728,7 @@ class MailStore(Service):
                 "f_new_uid": uid,
             },
         )
-        if moved.rowcount == 0 and session.get(MailFolderState, (account_id, folder)) is None:
+        if moved == 0 and session.get(MailFolderState, (account_id, folder)) is None:
             session.add(
                 MailFolderState(
                     account_id=account_id, folder=folder, uidvalidity=uidvalidity, last_uid=uid
@@ -807,7 +811,7 @@ class MailStore(Service):
             "sla_paused_remaining_s": None,
             "tags": "",
         }
-        ticket_id: int = _INSERT_TICKET.run(session.connection(), columns).scalar_one()
+        ticket_id: int = _INSERT_TICKET.scalar(session.connection(), columns)
         # The row exists: the ORM object stands for it as if loaded, so routing and the SLA
         # recompute can change it like any ticket and only what they change is written.
         ticket = Ticket(id=ticket_id, **columns)
@@ -851,10 +855,10 @@ class MailStore(Service):
         key = normalise_subject(mail.subject)[:500]
         if not key:
             return None, ""
-        ticket_id = _BY_SUBJECT.run(
+        ticket_id = _BY_SUBJECT.scalar(
             session.connection(),
             {"customer_id": customer_id, "key": key, "since": at - REOPEN_WINDOW},
-        ).scalar()
+        )
         if ticket_id is None:
             return None, ""
         ticket = session.get_one(Ticket, ticket_id, options=[_NO_RELATIONS])

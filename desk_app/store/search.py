@@ -69,7 +69,7 @@ def index_new_ticket_with_message(
     if message_words:
         body = f"{body} {message_words}"
     connection = session.connection()
-    _INSERT_DOCUMENT.run(connection, {"ticket_id": ticket_id, "body": body})
+    _INSERT_DOCUMENT.execute(connection, {"ticket_id": ticket_id, "body": body})
     if connection.dialect.name == "sqlite":  # PostgreSQL's tsvector column follows by itself
         connection.exec_driver_sql(_FTS_INSERT_SQLITE, (ticket_id, body))
 
