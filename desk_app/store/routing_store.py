@@ -40,6 +40,7 @@ from desk_app.core.tags import normalise_tags, tag_set
 from desk_app.store.authorisation import load_actor, require_on
 from desk_app.store.database import Database
 from desk_app.store.duty import on_duty_names, open_loads
+from desk_app.store.fast_rows import Prepared
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
     Agent,
@@ -61,8 +62,13 @@ _VERSION_KEY = "routing.version"
 
 
 def load_rules(session: Session) -> list[RoutingRule]:
-    texts = session.scalars(select(RoutingRuleRow.definition).order_by(RoutingRuleRow.position))
+    texts = (text for (text,) in _RULE_TEXTS.all(session.connection(), {}))
     return list(_parsed(tuple(texts)))
+
+
+# Ingest reads the list for every new ticket: as prepared driver SQL this costs a tenth of an
+# ORM select (which was a tenth of the whole ingest of an e-mail).
+_RULE_TEXTS = Prepared(select(RoutingRuleRow.definition).order_by(RoutingRuleRow.position))
 
 
 @lru_cache(maxsize=8)
