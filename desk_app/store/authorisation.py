@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from desk_app.core.enums import Role
 from desk_app.core.errors import NotFound
 from desk_app.core.permissions import SYSTEM, Actor, Permission, TeamRules, decide, require
+from desk_app.store.database import Database
 from desk_app.store.models import Agent, AgentDepartment, Department, TeamSetting
 
 # Team settings the permission rules read (JSON booleans in team_settings).
@@ -56,6 +57,13 @@ def load_team_rules(session: Session) -> TeamRules:
     if cached is None:
         cached = session.info["desk_team_rules"] = _read_team_rules(session)
     return cached
+
+
+def read_team_rules(db: Database) -> TeamRules:
+    """The team's rules outside any command: the window uses them to ask for a reason before
+    a move instead of letting the command fail for want of one."""
+    with db.read() as session:
+        return _read_team_rules(session)
 
 
 def _read_team_rules(session: Session) -> TeamRules:
