@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import (
     QAbstractItemModel,
     QItemSelectionModel,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     QPointF,
@@ -17,7 +18,16 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QDrag,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -32,6 +42,7 @@ from desk_app.core.enums import Status
 from desk_app.store.records import TicketRow
 from desk_app.ui.inbox_model import ROW_ROLE, Column, InboxModel
 from desk_app.ui.styles import PRIORITY_COLOURS, accent, icon, item_text_colour, mix, muted_text
+from desk_app.ui.ticket_mime import tickets_mime
 
 DEFAULT_WIDTHS: dict[Column, int] = {
     Column.SLA: 92,
@@ -261,6 +272,11 @@ class InboxView(QTableView):
         # without a call into Python per cell.
         self.setItemDelegateForColumn(Column.SLA, QStyledItemDelegate(self))
         self.setMouseTracking(True)
+        # Selected rows drag onto a department in the navigation pane; right click offers the
+        # same moves as a menu (ui/reassign.py builds both the menu and the moves).
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         vertical = self.verticalHeader()
         vertical.setVisible(False)
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -369,6 +385,44 @@ class InboxView(QTableView):
             | QItemSelectionModel.SelectionFlag.Rows,
         )
         self.scrollTo(index)
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        """Drag the selected tickets' ids, never the rows: QAbstractItemView's own drag would
+        remove the rows from the model after a move, which only the change feed may do."""
+        ids = self.selected_ticket_ids()
+        if not ids:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(tickets_mime(ids))
+        drag.setPixmap(self._drag_label(len(ids)))
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def _drag_label(self, count: int) -> QPixmap:
+        """What follows the pointer: how many tickets are on the move."""
+        text = "1 ticket" if count == 1 else f"{count} tickets"
+        metrics = QFontMetrics(self.font())
+        ratio = self.devicePixelRatioF()
+        size = QSize(metrics.horizontalAdvance(text) + 20, metrics.height() + 10)
+        pixmap = QPixmap(size * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        colour = accent(self.palette())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(QRect(0, 0, size.width(), size.height()), 8, 8)
+        painter.setPen(self.palette().color(QPalette.ColorRole.HighlightedText))
+        painter.setFont(self.font())
+        painter.drawText(
+            QRect(0, 0, size.width(), size.height()), Qt.AlignmentFlag.AlignCenter, text
+        )
+        painter.end()
+        return pixmap
+
+    def drag_data(self) -> QMimeData:
+        """What a drag of the current selection carries (startDrag; tests)."""
+        return tickets_mime(self.selected_ticket_ids())
 
     def selected_ticket_ids(self) -> list[int]:
         selection = self.selectionModel()

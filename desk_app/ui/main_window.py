@@ -38,6 +38,7 @@ from desk_app.ui.navigation import ONCALL_KEY, SEARCH_KEY, NavigationPane, view_
 from desk_app.ui.night_view import OnCallPanel
 from desk_app.ui.offline import OfflineController
 from desk_app.ui.presence import PresenceController
+from desk_app.ui.reassign import Reassigner
 from desk_app.ui.search_box import SearchBox
 from desk_app.ui.settings import ui_settings
 from desk_app.ui.shortcuts import ShortcutSheet
@@ -159,6 +160,8 @@ class MainWindow(QMainWindow):
         self.search.search_cleared.connect(lambda: self.show_view(self._last_view_key))
         self.search.escape_pressed.connect(self.back_to_list)
         self._build_search_corner()
+        # Before the menus: Ticket → Move to… and the A key call into it.
+        self.reassign = Reassigner(self)
         self.window_actions = WindowActions()
         self._build_menus()
         self._build_status_bar()
@@ -262,6 +265,7 @@ class MainWindow(QMainWindow):
         self.sla_alerts.start()
         self.presence.start()
         self.oncall.start()
+        self.reassign.start()
         # Drafts typed during an outage that ended with the app closed (or crashed).
         self.offline.push_local_drafts()
 
@@ -565,8 +569,7 @@ class MainWindow(QMainWindow):
         self.ctx.runner.run(work, done, failed)
 
     def take_selected(self) -> None:
-        if self.ctx.agent is not None:
-            self._bulk("Assigned to you", "assign", self.ctx.agent.id)
+        self.reassign.assign_to_me()
 
     def solve_selected(self) -> None:
         self._bulk("Marked solved", "status", "solved")

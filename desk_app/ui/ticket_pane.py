@@ -49,10 +49,15 @@ class TicketPane(QWidget):
     loaded = Signal(int)
     read_marked = Signal(int)  # the store now records that this agent has seen the ticket
     activity_changed = Signal()  # what the agent does here changed (for presence)
+    # ticket id, department: a move the reassignment dialog should ask about (a reason)
+    move_requested = Signal(int, int)
 
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        # Does a move from one department to another need asking about first? The window sets
+        # it from the team's rules; by default the header moves at once.
+        self.asks_before_moving: Callable[[int, int], bool] = lambda _from, _to: False
         self._generation = 0
         self._ticket_id: int | None = None
         self._detail: TicketDetail | None = None
@@ -291,6 +296,12 @@ class TicketPane(QWidget):
                 self.header.show_ticket(detail, self._ctx.time_zone, self._ctx.now())
                 return
             department = int(str(value))
+            moving_from = detail.department_id
+            if moving_from is not None and self.asks_before_moving(moving_from, department):
+                # The combo goes back to where the ticket is until the dialog has moved it.
+                self.header.show_ticket(detail, self._ctx.time_zone, self._ctx.now())
+                self.move_requested.emit(ticket_id, department)
+                return
             work = lambda: service.assign(  # noqa: E731
                 ticket_id, department=department, expected_version=version
             )

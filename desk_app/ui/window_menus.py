@@ -49,7 +49,9 @@ def build_menus(window: MainWindow) -> None:
     ticket = bar.addMenu("&Ticket")
     add_action(a, window, ticket, "reply", "&Reply", lambda: window.compose("reply"), ("R",))
     add_action(a, window, ticket, "note", "Internal &note", lambda: window.compose("note"), ("N",))
-    add_action(a, window, ticket, "assign", "&Assign…", lambda: window.pick("assignee"), ("A",))
+    add_action(
+        a, window, ticket, "assign", "&Assign or move…", window.reassign.open_for_current, ("A",)
+    )
     add_action(a, window, ticket, "status", "Set &status…", lambda: window.pick("status"), ("S",))
     add_action(
         a, window, ticket, "priority", "Set &priority…", lambda: window.pick("priority"), ("P",)

@@ -144,6 +144,13 @@ def test_two_leads_reassigning_at_once_one_wins_the_other_sees_the_change(
     ada.live.stop()
 
     lena.ticket_pane.change_field("department", team.billing)
+    # Between departments the team wants a reason: the header asks for it in the dialog.
+    qtbot.waitUntil(lambda: lena.reassign.dialog is not None, timeout=3000)
+    dialog = lena.reassign.dialog
+    qtbot.waitUntil(dialog.is_settled, timeout=5000)
+    qtbot.keyClicks(dialog.reason, "billing question")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: lena.reassign.dialog is None, timeout=5000)
     settle(qtbot, lena)
     ada.ticket_pane.change_field("assignee", team.anna)
     settle(qtbot, ada)
