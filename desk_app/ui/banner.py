@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 INFO_TIMEOUT_MS = 6000
 
 
 class Banner(QFrame):
+    dismissed = Signal()  # the agent closed it (not: it faded, or its action ran)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
@@ -24,7 +26,7 @@ class Banner(QFrame):
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
-        close.clicked.connect(self.hide)
+        close.clicked.connect(self._dismiss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self.label, 1)
@@ -41,7 +43,10 @@ class Banner(QFrame):
         level: str,
         text: str,
         action: tuple[str, Callable[[], None]] | None = None,
+        *,
+        fades: bool | None = None,
     ) -> None:
+        """fades: hide after a few seconds; by default only confirmations ("info") do."""
         self.setProperty("level", level)
         # Re-polish so the level's colours from the style sheet apply.
         self.style().unpolish(self)
@@ -52,7 +57,8 @@ class Banner(QFrame):
         self.action_button.setVisible(action is not None)
         self.show()
         # Confirmations fade on their own; problems stay until dismissed or resolved.
-        if level == "info":
+        fade = level == "info" if fades is None else fades
+        if fade:
             self._timer.start(INFO_TIMEOUT_MS)
         else:
             self._timer.stop()
@@ -60,6 +66,10 @@ class Banner(QFrame):
     @property
     def text(self) -> str:
         return self.label.text()
+
+    def _dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit()
 
     def _run_action(self) -> None:
         action = self._action

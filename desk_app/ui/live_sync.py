@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desk_app.store.change_feed import Change, ChangeReader
+from desk_app.store.notifications import ENTITY as NOTIFICATION_ENTITY
 from desk_app.sync import SyncStatus
 from desk_app.sync.summary import ChangeSummary
 from desk_app.ui.context import DeskContext
@@ -27,6 +28,7 @@ COUNTS_MS = 250  # at most four recounts a second
 class LiveSync(QObject):
     changed = Signal(object)  # ChangeSummary, on the GUI thread, coalesced
     counts_due = Signal()
+    notices_due = Signal()  # a notice (store.notifications) was written: read the unread ones
     status_changed = Signal(object)  # SyncStatus
     # Emitted from the listener's thread; connected to slots of this object, so Qt queues them.
     _batch = Signal(object)
@@ -38,6 +40,7 @@ class LiveSync(QObject):
         self._listener: ChangeListener | None = None
         self._stopped = False
         self._pending = ChangeSummary()
+        self._notices = False
         self._batch.connect(self._received)
         self._status.connect(self.status_changed)
         self._rows_timer = QTimer(self)
@@ -108,6 +111,7 @@ class LiveSync(QObject):
             return
         summary = ChangeSummary.of(changes)
         self._pending.merge(summary)
+        self._notices = self._notices or any(c.entity == NOTIFICATION_ENTITY for c in changes)
         if not self._rows_timer.isActive():
             self._rows_timer.start()
         # Throttle, not debounce: a steady stream still recounts four times a second.
@@ -116,5 +120,8 @@ class LiveSync(QObject):
 
     def _flush(self) -> None:
         summary, self._pending = self._pending, ChangeSummary()
+        notices, self._notices = self._notices, False
         if summary:
             self.changed.emit(summary)
+        if notices:
+            self.notices_due.emit()

@@ -27,6 +27,7 @@ from desk_app.store.presence import Colleague
 from desk_app.store.records import AgentRecord, CustomerRecord, DepartmentRecord
 from desk_app.sync.summary import ChangeSummary
 from desk_app.ui.actions import WindowActions
+from desk_app.ui.assign_notices import AssignNotices
 from desk_app.ui.banner import Banner
 from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
@@ -106,6 +107,8 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         # Deadline alerts: a tray message, or this strip where there is no system tray.
         self.sla_alerts = SlaAlerts(ctx, self.open_ticket, self)
+        # "Assigned to you" notices: a strip of their own, so an SLA alert cannot hide one.
+        self.notices = AssignNotices(ctx, self.open_ticket, self.show_view, self)
         self.empty_label = QLabel("")
         self.empty_label.setObjectName("muted")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -128,6 +131,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.offline_banner)
         column.addWidget(self.banner)
         column.addWidget(self.sla_alerts.notice)
+        column.addWidget(self.notices.strip)
         column.addWidget(self.inbox, 1)
         column.addWidget(self.empty_label)
         self.work_splitter = QSplitter(Qt.Orientation.Vertical)
@@ -188,6 +192,7 @@ class MainWindow(QMainWindow):
         self.live.changed.connect(self.apply_changes)
         self.live.counts_due.connect(self.refresh_counts)
         self.live.status_changed.connect(self._sync_status_changed)
+        self.live.notices_due.connect(self.notices.check)
         self.presence = PresenceController(
             ctx, self.ticket_pane, self._visible_ticket_ids, self._show_presence, self
         )
@@ -266,6 +271,7 @@ class MainWindow(QMainWindow):
         self.presence.start()
         self.oncall.start()
         self.reassign.start()
+        self.notices.start()
         # Drafts typed during an outage that ended with the app closed (or crashed).
         self.offline.push_local_drafts()
 
