@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -195,11 +195,17 @@ class ReassignDialog(QDialog):
         self.agents.currentItemChanged.connect(lambda *_: self._update_state())
         self.agents.itemDoubleClicked.connect(lambda *_: self._move_if_ready())
         self.agents.installEventFilter(self)
+        header_item = self.agents.headerItem()
+        if header_item is not None:
+            header_item.setTextAlignment(1, Qt.AlignmentFlag.AlignCenter)
         header = self.agents.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths with room to spare, so the load never touches the duty mark beside it.
+        metrics = self.agents.fontMetrics()
+        for column, widest in ((1, "Open"), (2, "department queue")):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, metrics.horizontalAdvance(widest) + 28)
         self.agents.setMinimumHeight(170)
         self.reason = QLineEdit()
         self.reason.setObjectName("reassignReason")
@@ -256,7 +262,7 @@ class ReassignDialog(QDialog):
         self.setTabOrder(self.agents, self.reason)
         self.setTabOrder(self.reason, self.note)
         pin_minimum_size(self, width=460, height=480)
-        self.resize(500, 540)
+        self.resize(500, 560)
         self._show_summary()
         self._fill_departments()
         self._update_state()
@@ -434,7 +440,10 @@ class ReassignDialog(QDialog):
             return  # the agent chose another department meanwhile
         self.duty = found
         self.agents.clear()
+        # A little air between the rows: the list is read and picked from, not scanned.
+        row = QSize(0, self.agents.fontMetrics().height() + 8)
         nobody = QTreeWidgetItem(["Unassigned", "", "department queue"])
+        nobody.setSizeHint(0, row)
         nobody.setData(0, AGENT_ROLE, UNASSIGNED)
         nobody.setForeground(2, QColor("#8d96a0"))
         self.agents.addTopLevelItem(nobody)
@@ -442,7 +451,8 @@ class ReassignDialog(QDialog):
         for person in found:
             item = QTreeWidgetItem([person.name, str(person.open_load), DUTY_LABELS[person.state]])
             item.setData(0, AGENT_ROLE, person.agent_id)
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setSizeHint(0, row)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignCenter)
             item.setForeground(2, QColor(DUTY_COLOURS[person.state]))
             item.setToolTip(
                 0, f"{person.name}: {person.open_load} open, {DUTY_LABELS[person.state]}"
