@@ -165,6 +165,7 @@ class ReassignDialog(QDialog):
         if agent is None and len(tickets) == 1:
             self._wanted_agent = tickets[0].assignee_id
         self._generation = 0
+        self._listed_department: int | None = None  # whose members the list shows (or loads)
         self._pending = 0
         self._busy = False
         self._error = ""
@@ -422,6 +423,9 @@ class ReassignDialog(QDialog):
 
     def _department_changed(self, _index: int = -1) -> None:
         department = self.chosen_department()
+        if department is not None and department == self._listed_department:
+            return  # the departments were re-read and the choice stayed: the list stands
+        self._listed_department = department
         self._generation += 1
         generation = self._generation
         self.agents.clear()
