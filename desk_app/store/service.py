@@ -298,9 +298,12 @@ class Service(AgentCommands, CustomerCommands):
         unassign: bool = False,
         reason: str | None = None,
         expected_version: int | None = None,
+        note: str | None = None,
     ) -> OpResult:
         """Move a ticket to a department and/or agent. An assignee who is not a member of the
-        new department is cleared, so a ticket never sits with someone who cannot see it."""
+        new department is cleared, so a ticket never sits with someone who cannot see it.
+        note: an internal note written in the same transaction (the move and its note land
+        together or not at all)."""
         if department is None and agent is None and not unassign:
             raise InvalidInput("say which department or agent to assign the ticket to")
         with self.db.write() as session:
@@ -308,10 +311,16 @@ class Service(AgentCommands, CustomerCommands):
             ticket = self._ticket_for_update(session, ticket_id, expected_version)
             before = (ticket.department_id, ticket.status)
             self._assign(session, journal, ticket, department, agent, unassign, reason)
+            message = None
+            if note and note.strip():
+                message = self._add_message(
+                    session, journal, ticket, Direction.NOTE, check_body(note),
+                    at=journal.at, author_agent_id=self.actor_id,
+                )  # fmt: skip
             # Policies match on the department, and assigning a new ticket opens it; who the
             # assignee is moves no deadline, so an assignee-only change skips the recompute.
             sla_inputs_changed = (ticket.department_id, ticket.status) != before
-            return self._finish_ticket(journal, ticket, recompute_sla=sla_inputs_changed)
+            return self._finish_ticket(journal, ticket, message, recompute_sla=sla_inputs_changed)
 
     def assign_many(
         self,

@@ -414,7 +414,8 @@ class TemplateStore(CommandBase):
             if actor is not None and actor.role not in (Role.LEAD, Role.ADMIN):  # noqa: SIM102
                 if any(entry.scope != "personal" for entry, _owner in entries):
                     raise PermissionDenied(
-                        "not allowed: only leads and admins import shared templates; mark them personal"
+                        "not allowed: only leads and admins import shared templates; "
+                        "mark them personal"
                     )
             prepared = []
             seen_shortcuts: dict[str, str] = {}

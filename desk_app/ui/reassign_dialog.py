@@ -551,22 +551,17 @@ class ReassignDialog(QDialog):
         def work() -> tuple[list[int], int, str | None]:
             if len(tickets) == 1 and tickets[0].version is not None:
                 ticket = tickets[0]
-                result = service.assign(
+                # The move and its note in one transaction: both land, or neither.
+                service.assign(
                     ticket.ticket_id,
                     department=department,
                     agent=agent,
                     unassign=agent is None,
                     reason=reason,
                     expected_version=ticket.version,
+                    note=note or None,
                 )
                 note_error = None
-                if note:
-                    # A second command on the version the move produced: if a colleague got
-                    # in between, the note waits rather than lands on a ticket they changed.
-                    try:
-                        service.add_note(ticket.ticket_id, note, expected_version=result.version)
-                    except DeskError as error:
-                        note_error = str(error)
                 return [ticket.ticket_id], 0, note_error
             bulk = service.assign_many(
                 [t.ticket_id for t in tickets],

@@ -115,3 +115,17 @@ def test_bulk_needs_a_target_and_tickets(lena):
         lena.assign_many([1, 2])
     with pytest.raises(InvalidInput, match="no tickets"):
         lena.assign_many([], department="Billing")
+
+
+def test_a_single_move_and_its_note_land_together_or_not_at_all(db, team, system, lena):
+    (ticket_id,) = _support_tickets(system, 1)
+    lena.assign(ticket_id, department="Billing", reason="invoice", note="Customer asked twice")
+    detail = Queries(db, None).ticket(ticket_id)
+    assert detail.department_id == team.billing and detail.version == 2
+    assert [m.body_text for m in detail.messages if m.direction == "note"] == [
+        "Customer asked twice"
+    ]
+    before = row_snapshot(db)
+    with pytest.raises(InvalidInput, match="a reason is required"):
+        lena.assign(ticket_id, department="Support", note="this note must not stay")
+    assert row_snapshot(db) == before
