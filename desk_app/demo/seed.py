@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import time
+from datetime import time as dt_time
+from datetime import timedelta
 from typing import Any
 
 from desk_app.core.clock import utc_now
 from desk_app.core.errors import ConflictError
+from desk_app.core.oncall import Rotation
 from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
 from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.demo.templates import guess_customer_languages, install_demo_templates
 from desk_app.store import Database, Queries
 from desk_app.store.bulk import BulkLoader
+from desk_app.store.oncall_store import OncallStore
 from desk_app.store.sla_store import export_rules, import_rules
 
 DEFAULT_TICKETS = 600
@@ -37,6 +41,7 @@ def seed_demo(db: Database, tickets: int, *, allow_existing: bool = False) -> di
         import_rules(db, DEMO_SLA, actor_id=None)  # also computes every ticket's due times
     templates = install_demo_templates(db, [(a.display_name, a.email) for a in demo_agents()])
     guess_customer_languages(db)
+    _install_demo_rotation(db)
     return {
         "database": db.describe(),
         "tickets": counts.tickets,
@@ -45,6 +50,27 @@ def seed_demo(db: Database, tickets: int, *, allow_existing: bool = False) -> di
         "templates": templates["created"] + templates["updated"] + templates["unchanged"],
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _install_demo_rotation(db: Database) -> None:
+    """A team-wide weekly night rotation of the first three agents, so the on-call indicator,
+    the calendar and the On call panel have someone to show."""
+    store = OncallStore(db, None)
+    if store.rotations():
+        return
+    queries = Queries(db, None)
+    agents = [queries.agent_by_email(agent.email).id for agent in demo_agents()[:3]]
+    today = utc_now().date()
+    store.save_rotation(
+        Rotation(
+            name="Nights and weekends",
+            agent_ids=tuple(agents),
+            handoff=dt_time(18, 0),
+            length="weekly",
+            time_zone="Europe/London",
+            starts_on=today - timedelta(days=today.weekday()),  # this week's Monday
+        )
+    )
 
 
 def seed_demo_once(db: Database, tickets: int = DEFAULT_TICKETS) -> bool:
