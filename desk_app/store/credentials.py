@@ -351,14 +351,4 @@ def agent_for_session(session: Session) -> AgentRecord | None:
     agent = session.scalars(
         sa.select(Agent).where(Agent.db_user == sa.cast(sa.func.current_user(), sa.String))
     ).first()
-    if agent is None:
-        return None
-    return AgentRecord(
-        id=agent.id,
-        display_name=agent.display_name,
-        email=agent.email,
-        role=agent.role,
-        time_zone=agent.time_zone,
-        is_active=agent.is_active,
-        departments=[d.name for d in agent.departments],
-    )
+    return None if agent is None else AgentRecord.of(agent)

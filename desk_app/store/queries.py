@@ -440,7 +440,7 @@ class Queries:
     def agents(self) -> list[AgentRecord]:
         with self.db.read() as session:
             return [
-                _agent_record(a)
+                AgentRecord.of(a)
                 for a in session.scalars(select(Agent).order_by(Agent.display_name))
             ]
 
@@ -459,12 +459,12 @@ class Queries:
             agent = session.scalars(select(Agent).where(Agent.email == email.lower())).first()
             if agent is None:
                 raise NotFound(f"no agent with e-mail {email}")
-            return _agent_record(agent)
+            return AgentRecord.of(agent)
 
     def department_members(self, department_id: int) -> list[AgentRecord]:
         with self.db.read() as session:
             return [
-                _agent_record(a)
+                AgentRecord.of(a)
                 for a in session.scalars(
                     select(Agent)
                     .join(AgentDepartment, AgentDepartment.agent_id == Agent.id)
@@ -593,17 +593,3 @@ class Queries:
             record = AttachmentRecord(item.id, item.filename, item.content_type, item.size)
             return record, bytes(item.content)
 
-
-def _agent_record(agent: Agent) -> AgentRecord:
-    return AgentRecord(
-        id=agent.id,
-        display_name=agent.display_name,
-        email=agent.email,
-        role=agent.role,
-        time_zone=agent.time_zone,
-        is_active=agent.is_active,
-        departments=[d.name for d in agent.departments],
-        available=agent.available,
-        db_user=agent.db_user,
-        personal_email=agent.personal_email,
-    )

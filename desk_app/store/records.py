@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desk_app.store.models import Agent
 
 
 def to_json(value: Any) -> Any:
@@ -51,6 +54,21 @@ class AgentRecord:
     available: bool = True
     db_user: str | None = None
     personal_email: str | None = None
+
+    @staticmethod
+    def of(agent: Agent) -> AgentRecord:
+        return AgentRecord(
+            id=agent.id,
+            display_name=agent.display_name,
+            email=agent.email,
+            role=agent.role,
+            time_zone=agent.time_zone,
+            is_active=agent.is_active,
+            departments=[d.name for d in agent.departments],
+            available=agent.available,
+            db_user=agent.db_user,
+            personal_email=agent.personal_email,
+        )
 
 
 @dataclass(frozen=True, slots=True)
