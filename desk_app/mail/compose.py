@@ -13,6 +13,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from desk_app.mail.headers import RememberedHeaders
 from desk_app.store.mail_store import OutgoingMail
 
 
@@ -32,8 +33,12 @@ def _address(name: str, address: str) -> Address:
     return Address(display_name=name, username=local, domain=domain)
 
 
+# The same Content-Type and MIME-Version headers are set on every reply: see mail/headers.py.
+_POLICY = policy.SMTP.clone(header_factory=RememberedHeaders())
+
+
 def build_message(mail: OutgoingMail, now: datetime) -> EmailMessage:
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=_POLICY)
     message["From"] = _address(mail.from_name, mail.from_address)
     message["To"] = mail.to_address
     message["Subject"] = mail.subject

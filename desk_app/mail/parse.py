@@ -23,16 +23,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
-from functools import lru_cache
 from typing import Literal
 
 from desk_app.core.errors import InvalidInput
 from desk_app.core.identities import normalise_email
 from desk_app.core.threading_rules import message_ids_in, normalise_message_id
+from desk_app.mail.headers import RememberedHeaders
 from desk_app.mail.sanitise import html_to_text, safe_filename, sanitise_html
 
 log = logging.getLogger(__name__)
@@ -743,27 +742,9 @@ def _charset_param(content_type: str) -> str | None:
     return match.group(1) if match else None
 
 
-class _RememberedHeaders(HeaderRegistry):
-    """policy.default's header registry, remembering the header objects it made lately.
-
-    The parser asks for a part's Content-Type four or five times (is it multipart? a
-    message? a digest?) and parses it afresh each time: two thirds of the time a plain
-    e-mail took to parse. Header objects are immutable, so the same name and value can share
-    one; common values (text/plain; charset=utf-8) are shared across messages too."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._remembered = lru_cache(maxsize=256)(super().__call__)
-
-    def __call__(self, name: str, value: str) -> BaseHeader:
-        if len(value) > _REMEMBERED_HEADER_CHARS:
-            return super().__call__(name, value)
-        return self._remembered(name, value)
-
-
-# Longer values (huge recipient lists) are rare and are not kept in memory.
-_REMEMBERED_HEADER_CHARS = 2_000
-_POLICY = policy.default.clone(header_factory=_RememberedHeaders())
+# Parsing asks for a part's Content-Type four or five times and the stock registry parses it
+# afresh each time: see mail/headers.py.
+_POLICY = policy.default.clone(header_factory=RememberedHeaders())
 
 
 def _parse_tree(raw: bytes) -> Message:
