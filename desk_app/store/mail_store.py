@@ -54,6 +54,7 @@ from desk_app.store.models import (
 from desk_app.store.records import AccountRecord
 from desk_app.store.routing_store import route_new_mail
 from desk_app.store.service import NewAttachment, Service
+from desk_app.store.types import UTCDateTime
 
 SECURITY = ("ssl", "starttls", "none")
 # A solved ticket takes a customer's reply (and reopens) for this long; after that, or once
@@ -128,6 +129,18 @@ class IngestResult:
     ticket_id: int | None
     message_id: int | None
     reason: str
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What became of one claimed reply: sent, queued again for a retry, or failed."""
+
+    outbox_id: int
+    message_row_id: int
+    ticket_id: int
+    state: DeliveryState
+    error: str | None = None
+    next_attempt_at: datetime | None = None  # for a retry
 
 
 @dataclass(frozen=True)
@@ -318,6 +331,21 @@ _SETTLE_MESSAGE = (
     .where(_messages.id == bindparam("message_row"))
     .values(delivery_state=bindparam("new_state"), delivery_error=bindparam("error"))
 )
+# The sender settles the replies the server answered in groups (settle_many): one UPDATE of
+# each table per group, keyed by the ids the claim returned.
+_SETTLE_OUTBOX_ROWS = Prepared(
+    update(OutboxItem.__table__)
+    .where(_outbox.id == bindparam("outbox_id"))
+    .values(
+        state=bindparam("new_state"),
+        last_error=bindparam("error"),
+        # A retry moves the next attempt; sent and failed keep it as it was.
+        next_attempt_at=func.coalesce(
+            bindparam("next_at", type_=UTCDateTime()), _outbox.next_attempt_at
+        ),
+    )
+)
+_SETTLE_MESSAGE_ROWS = Prepared(_SETTLE_MESSAGE)
 _OPEN = [s.value for s in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)]
 _BY_SUBJECT = Prepared(
     select(_tickets.id)
@@ -966,6 +994,43 @@ class MailStore(Service):
 
     def mark_failed(self, outbox_id: int, error: str) -> None:
         self._settle(outbox_id, DeliveryState.FAILED, error, None)
+
+    def settle_many(self, settlements: Sequence[Settlement]) -> None:
+        """Record what became of several claimed replies, in one transaction.
+
+        The sender groups the replies the server answered while the previous group was being
+        written (a group commit), so the database keeps up with the network; a crash leaves
+        at most the replies of one unwritten group in 'sending', sent again later with their
+        own Message-IDs. A reply whose outbox row is gone (its ticket was deleted) is skipped.
+        """
+        if not settlements:
+            return
+        with self.db.write() as session:
+            connection = session.connection()
+            outbox_rows = []
+            message_rows = []
+            for item in settlements:
+                state = item.state.value
+                outbox_rows.append(
+                    {
+                        "outbox_id": item.outbox_id,
+                        "new_state": state,
+                        "error": item.error,
+                        "next_at": item.next_attempt_at,
+                    }
+                )
+                message_rows.append(
+                    {"message_row": item.message_row_id, "new_state": state, "error": item.error}
+                )
+            _SETTLE_OUTBOX_ROWS.run_many(connection, outbox_rows)
+            _SETTLE_MESSAGE_ROWS.run_many(connection, message_rows)
+            journal = Journal(session, self.actor_id, self.clock(), core_rows=True)
+            # One change row per message and per ticket, however often it appears here.
+            for item in {s.message_row_id: s for s in settlements}.values():
+                journal.changed("message", item.message_row_id, "update")
+            for ticket_id in dict.fromkeys(s.ticket_id for s in settlements):
+                journal.changed("ticket", ticket_id, "update")
+            journal.finish()
 
     def retry_failed(self, message_id: int) -> None:
         """The agent's "retry" on a reply that failed: queue it again with the same content

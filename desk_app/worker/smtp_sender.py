@@ -4,10 +4,11 @@ account, and settle every claimed row (sent, retry later, failed) before the pas
 A worker killed after claiming leaves rows in 'sending'; requeue_stalled puts them back after
 a few minutes and they go out again with the same Message-ID.
 
-Each reply is settled in its own transaction as soon as the server has answered for it, while
-the next reply is already on the wire: the database and the network work side by side, and a
-crash at any point loses no reply (at worst one that was accepted is sent again, with the same
-Message-ID, so the customer's client shows it once).
+Replies are settled in the background while the next ones are on the wire: what the server
+answered while one settling transaction ran is written by the next, as one group (a group
+commit). The event loop never waits for the database to send the next reply, and a crash at
+any point loses no reply: at worst the few answered since the last commit are sent again,
+with the same Message-ID, so the customer's client shows each once.
 """
 
 from __future__ import annotations
@@ -17,20 +18,23 @@ import logging
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
 
 from desk_app.core.clock import Clock
+from desk_app.core.enums import DeliveryState
 from desk_app.core.errors import Unavailable
 from desk_app.mail.compose import build_message
 from desk_app.mail.connection import ServerSettings
 from desk_app.mail.smtp import SmtpConnection
-from desk_app.store.mail_store import MailStore, OutgoingMail
+from desk_app.store.mail_store import MailStore, OutgoingMail, Settlement
 from desk_app.store.records import AccountRecord
 from desk_app.worker.backoff import retry_at
 
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 50
+# Replies the server has answered that may wait for their settling transaction.
+MAX_UNSETTLED = 50
 
 
 @dataclass
@@ -42,20 +46,37 @@ class SendReport:
 
 
 class _Settler:
-    """Settles replies one transaction at a time in a thread, at most one in flight, so the
-    event loop can send the next reply meanwhile."""
+    """Writes settlements in a thread, one transaction per group of whatever accumulated while
+    the previous group was written. At most MAX_UNSETTLED replies wait: beyond that, sending
+    waits for the database, so a crash never leaves more than that to be sent again."""
 
-    def __init__(self) -> None:
-        self._in_flight: asyncio.Task[None] | None = None
+    def __init__(self, store: MailStore) -> None:
+        self._store = store
+        self._pending: list[Settlement] = []
+        self._writer: asyncio.Task[None] | None = None
 
-    async def settle(self, call: Callable[..., None], *args: Any) -> None:
-        await self.drain()
-        self._in_flight = asyncio.create_task(asyncio.to_thread(call, *args))
+    async def settle(self, settlement: Settlement) -> None:
+        self._pending.append(settlement)
+        writer = self._writer
+        if writer is not None and writer.done():
+            self._writer = None
+            writer.result()  # a failed write surfaces here, as it did per reply before
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
+        elif len(self._pending) >= MAX_UNSETTLED:
+            await self.drain()
 
     async def drain(self) -> None:
-        task, self._in_flight = self._in_flight, None
-        if task is not None:
-            await task
+        """Return when everything given so far is written (the writer runs until nothing is
+        pending, and only the sending flow, which is waiting here, adds to it)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await writer
+
+    async def _write(self) -> None:
+        while self._pending:
+            group, self._pending = self._pending, []
+            await asyncio.to_thread(self._store.settle_many, group)
 
 
 AccountIds = Callable[[], Collection[int]]
@@ -86,7 +107,7 @@ class OutboxSender:
         report = SendReport()
         connections: dict[int, SmtpConnection | str] = {}
         accounts: dict[int, AccountRecord] = {}
-        settler = _Settler()
+        settler = _Settler(self.store)
         try:
             while not should_stop():
                 allowed = None if account_ids is None else frozenset(account_ids())
@@ -141,10 +162,11 @@ class OutboxSender:
         message = build_message(mail, self.clock())
         outcome = await connection.send(message, mail.from_address, mail.to_address)
         if outcome.kind == "sent":
-            await settler.settle(self.store.mark_sent, mail.outbox_id)
+            await settler.settle(_settlement(mail, DeliveryState.SENT))
             report.sent += 1
         elif outcome.kind == "failed":
-            await settler.settle(self.store.mark_failed, mail.outbox_id, outcome.error or "refused")
+            error = outcome.error or "refused"
+            await settler.settle(_settlement(mail, DeliveryState.FAILED, error))
             report.failed += 1
         else:
             if outcome.account_problem:
@@ -158,5 +180,16 @@ class OutboxSender:
         self, mail: OutgoingMail, error: str, report: SendReport, settler: _Settler
     ) -> None:
         when = retry_at(self.clock(), mail.attempts, self.rng)
-        await settler.settle(self.store.mark_retry, mail.outbox_id, error, when)
+        await settler.settle(_settlement(mail, DeliveryState.QUEUED, error, when))
         report.retry += 1
+
+
+def _settlement(
+    mail: OutgoingMail,
+    state: DeliveryState,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+) -> Settlement:
+    return Settlement(
+        mail.outbox_id, mail.message_row_id, mail.ticket_id, state, error, next_attempt_at
+    )
