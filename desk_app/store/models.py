@@ -69,6 +69,8 @@ class AgentDepartment(Base):
 
 class Agent(Base):
     __tablename__ = "agents"
+    # A unique index, not a constraint: migration 0008 adds it to a live table with plain DDL.
+    __table_args__ = (Index("uq_agents_db_user", "db_user", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
@@ -81,7 +83,7 @@ class Agent(Base):
     # The agent's own "I am away" switch: routing and the reassignment dialog skip them.
     available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # On PostgreSQL each agent signs in with their own database role; this maps it back.
-    db_user: Mapped[str | None] = mapped_column(String(63), unique=True)
+    db_user: Mapped[str | None] = mapped_column(String(63))
     # Where pages go when they are on call and away from the desk (their phone's mail).
     personal_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

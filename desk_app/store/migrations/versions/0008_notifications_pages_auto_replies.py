@@ -134,21 +134,23 @@ def upgrade() -> None:
     with op.batch_alter_table("auto_replies", schema=None) as batch_op:
         batch_op.create_index("ix_auto_replies_customer", ["customer_id", "sent_at"], unique=False)
 
-    with op.batch_alter_table("agents", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("available", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("db_user", sa.String(length=63), nullable=True))
-        batch_op.add_column(sa.Column("personal_email", sa.String(length=320), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f("uq_agents_db_user"), ["db_user"])
+    # Plain ADD COLUMN, not a batch (copy-and-swap) table: on SQLite the swap drops `agents`,
+    # which every ticket, message and audit row refers to, and the foreign keys refuse it.
+    op.add_column(
+        "agents",
+        sa.Column("available", sa.Boolean(), server_default=sa.true(), nullable=False),
+    )
+    op.add_column("agents", sa.Column("db_user", sa.String(length=63), nullable=True))
+    op.add_column("agents", sa.Column("personal_email", sa.String(length=320), nullable=True))
+    op.create_index("uq_agents_db_user", "agents", ["db_user"], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("agents", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_agents_db_user"), type_="unique")
-        batch_op.drop_column("personal_email")
-        batch_op.drop_column("db_user")
-        batch_op.drop_column("available")
+    op.drop_index("uq_agents_db_user", table_name="agents")
+    # Native DROP COLUMN (SQLite 3.35+): a batch copy would drop the referenced table.
+    op.drop_column("agents", "personal_email")
+    op.drop_column("agents", "db_user")
+    op.drop_column("agents", "available")
 
     with op.batch_alter_table("auto_replies", schema=None) as batch_op:
         batch_op.drop_index("ix_auto_replies_customer")
