@@ -971,6 +971,13 @@ class MailStore(Service):
                     .options(_NO_RELATIONS)
                 )
             }
+            # Held for the loop: the session keeps loaded rows only while something refers
+            # to them, and _outgoing's session.get() of a reply's account and department
+            # would otherwise load them again for every reply.
+            pinned = [
+                *session.scalars(select(MailAccount)).all(),
+                *session.scalars(select(Department)).all(),
+            ]
             claimed = []
             for item in items:
                 message = messages[item.message_id]
@@ -984,6 +991,7 @@ class MailStore(Service):
                 item.claimed_at = now
                 message.delivery_state = DeliveryState.SENDING.value
                 claimed.append(mail)
+            del pinned
             return claimed
 
     def mark_sent(self, outbox_id: int) -> None:
