@@ -15,10 +15,9 @@ from sqlalchemy import ColumnElement, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from desk_app.core.clock import Clock, utc_now
-from desk_app.core.enums import Role
-from desk_app.core.errors import NotFound
-from desk_app.core.permissions import SYSTEM, Actor, Permission, require
+from desk_app.core.permissions import Permission, require
 from desk_app.core.views import DUE_SOON_WINDOW
+from desk_app.store.authorisation import load_actor
 from desk_app.store.database import Database
 from desk_app.store.models import UNSOLVED_SQL, Agent, Department, Ticket
 
@@ -67,7 +66,7 @@ class Workload:
         today = local.replace(hour=0, minute=0, second=0, microsecond=0)
         with self.db.read() as session:
             # Checked in the reading transaction: a role changed a moment ago applies now.
-            require(_viewer(session, self.viewer_id), Permission.VIEW_BOARD)
+            require(load_actor(session, self.viewer_id), Permission.VIEW_BOARD)
             departments = dict(session.execute(select(Department.id, Department.name)).all())
             agents = dict(
                 session.execute(select(Agent.id, Agent.display_name).where(Agent.is_active)).all()
@@ -124,15 +123,6 @@ class Workload:
                 if key in waits and _aware(since) == waits[key]:
                     figures[key].setdefault("oldest_waiting_id", ticket_id)
         return figures
-
-
-def _viewer(session: Session, agent_id: int | None) -> Actor:
-    if agent_id is None:
-        return SYSTEM
-    row = session.execute(select(Agent.role, Agent.is_active).where(Agent.id == agent_id)).first()
-    if row is None:
-        raise NotFound(f"agent {agent_id} does not exist")
-    return Actor(agent_id, Role(row.role), active=bool(row.is_active))
 
 
 def _loads(

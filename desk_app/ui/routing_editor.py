@@ -34,10 +34,10 @@ from desk_app.store.routing_store import RulesSnapshot, load_snapshot, save_rule
 from desk_app.ui.context import DeskContext
 from desk_app.ui.routing_form import RuleForm
 from desk_app.ui.routing_tester import RuleTester
+from desk_app.ui.styles import ERROR_STYLE
 from desk_app.ui.window_sizing import pin_minimum_size
 
 SIDE_WIDTH = 250
-ERROR_STYLE = "color: #c62828;"
 NEW_RULE: dict[str, Any] = {"name": "New rule", "assign_by": "nobody"}
 
 

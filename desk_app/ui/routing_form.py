@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.enums import Channel, Priority
 from desk_app.core.routing import AssignBy
+from desk_app.ui.styles import ERROR_STYLE
 
-ERROR_STYLE = "color: #c62828;"
 ASSIGN_LABELS = {
     AssignBy.NOBODY: "Nobody (leave it in the department's queue)",
     AssignBy.ROUND_ROBIN: "Round-robin among members on duty",

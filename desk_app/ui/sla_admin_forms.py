@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.calendar import DAY_NAMES, InvalidConfig, parse_week
 from desk_app.core.enums import Channel, Priority, Status
 from desk_app.core.sla import CLOSING_STATUSES, RAISE_ONE_STEP, TargetKind
+from desk_app.ui.styles import ERROR_STYLE
 
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 KIND_LABELS = {
@@ -37,7 +38,6 @@ KIND_LABELS = {
     TargetKind.NEXT_RESPONSE: "Next response",
     TargetKind.RESOLUTION: "Resolution",
 }
-ERROR_STYLE = "color: #c62828;"
 _TIMEZONES = sorted(available_timezones())
 
 

@@ -203,3 +203,7 @@ QPushButton#primary {{ background: {accent}; color: palette(highlighted-text); b
 QPushButton#primary:disabled {{ background: {border}; }}
 QLineEdit#searchBox {{ padding: 4px 8px; border-radius: 6px; border: 1px solid {border}; }}
 """
+
+
+# Inline validation messages in forms and dialogs.
+ERROR_STYLE = "color: #c62828;"
