@@ -50,6 +50,9 @@ def test_the_window_fetches_mail_while_syncing_is_on(
         queries = Queries(db, None)
         qtbot.waitUntil(lambda: queries.view_count(View(ViewKind.ALL_OPEN)) == 1, timeout=15_000)
         assert queries.view_page(View(ViewKind.ALL_OPEN))[0].subject == "Где мой заказ?"
+        # The pass records its sync time after it stored the mail: wait for that, then ask
+        # the status bar (its own timer would take 15 s).
+        qtbot.waitUntil(lambda: store.accounts()[0].last_sync_at is not None, timeout=15_000)
         sync.refresh_status()
         qtbot.waitUntil(lambda: "support: synced" in sync.label.text(), timeout=15_000)
         sync.action.setChecked(False)  # the agent switches it off
