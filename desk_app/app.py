@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desk_app.config import paths
 from desk_app.core.errors import DeskError, NotFound, PermissionDenied, UsageError
+from desk_app.logs import configure_logging
 from desk_app.store import Database, Queries, Service
 from desk_app.store.credentials import current_agent_for_connection
 from desk_app.store.records import AgentRecord
@@ -63,7 +63,7 @@ def run_gui(
     if screenshot is not None:
         # Decided before the QApplication exists; a screenshot never needs a display.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    log_handler = _configure_logging()
+    configure_logging()
     app = application()
     db = Database(database_url, sqlite_cache_mb=WINDOW_SQLITE_CACHE_MB)
     try:
@@ -74,7 +74,6 @@ def run_gui(
         if screenshot is None:
             QMessageBox.critical(None, "Desk cannot start", str(error))
         print(f"desk: {error}", file=sys.stderr)
-        logging.getLogger().removeHandler(log_handler)
         return error.exit_code
     crash = CrashReporter(show_dialog=screenshot is None)
     window = build_window(db, agent, crash)
@@ -95,8 +94,6 @@ def run_gui(
         window.close()
         runner.shutdown()
         db.dispose()
-        logging.getLogger().removeHandler(log_handler)
-        log_handler.close()
 
 
 class DeferredMailSync(QObject):
@@ -170,20 +167,6 @@ def application() -> QApplication:
     configure_fonts(app)
     apply_theme(app)
     return app
-
-
-def _configure_logging() -> logging.Handler:
-    folder = paths().logs
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(folder / "desk.log", encoding="utf-8")
-    except OSError:
-        handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return handler
 
 
 def identify(db: Database, agent_email: str | None, *, interactive: bool) -> AgentRecord | None:

@@ -592,4 +592,3 @@ class Queries:
                 raise NotFound(f"attachment {attachment_id} does not exist")
             record = AttachmentRecord(item.id, item.filename, item.content_type, item.size)
             return record, bytes(item.content)
-

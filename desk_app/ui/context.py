@@ -8,6 +8,8 @@ from datetime import datetime, tzinfo
 
 from desk_app.config import paths
 from desk_app.core.clock import Clock, utc_now
+from desk_app.core.enums import Role
+from desk_app.core.permissions import Actor, Permission, decide
 from desk_app.store import Queries, Service
 from desk_app.store.records import AgentRecord, DepartmentRecord
 from desk_app.sync.local_drafts import LocalDrafts, database_key
@@ -38,3 +40,12 @@ class DeskContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the signed-in agent's role allows this anywhere: for showing or hiding an
+        action as a courtesy. The service layer decides for real, per department."""
+        agent = self.agent
+        if agent is None:
+            return False
+        actor = Actor(agent.id, Role(agent.role), active=agent.is_active)
+        return bool(decide(actor, permission))

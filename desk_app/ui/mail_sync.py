@@ -1,4 +1,4 @@
-""" "Sync mail in this window": the mail worker on a background thread, and its status.
+""" "Sync mail in this window": the mail worker in a child process, and its status.
 
 On by default for the embedded database (one desk, no separate worker running); a team on
 PostgreSQL usually runs `desk worker` as a service, and the lease keeps two from working the same
@@ -80,12 +80,18 @@ class MailSync(QObject):
     def running(self) -> bool:
         return self._sync.running
 
+    @property
+    def worker_pid(self) -> int | None:
+        return self._sync.pid if self._sync.running else None
+
     def refresh_status(self) -> None:
-        store = self._store
-        self._ctx.runner.run(
-            lambda: store.accounts(),
-            lambda accounts: self.label.setText(mail_status_text(accounts, self.running)),
-        )
+        store, sync = self._store, self._sync
+
+        def show(accounts: list[AccountRecord]) -> None:
+            text = mail_status_text(accounts, self.running)
+            self.label.setText(f"{sync.error.capitalize()} — {text}" if sync.error else text)
+
+        self._ctx.runner.run(lambda: store.accounts(), show)
 
     def stop(self) -> None:
         """Stop the worker and wait for it: it finishes the message it is storing."""

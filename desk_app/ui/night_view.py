@@ -47,8 +47,6 @@ from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.store.oncall_store import OnCallNow, OncallStore
 from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingStore
 from desk_app.ui.context import DeskContext
-from desk_app.ui.handoff_dialog import open_handoff
-from desk_app.ui.oncall_calendar import open_oncall_calendar
 from desk_app.ui.styles import PRIORITY_COLOURS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -201,9 +199,9 @@ class NightView(QWidget):
         open_button = QPushButton("Open (Enter)")
         open_button.clicked.connect(self._open_current)
         self.handoff_button = QPushButton("Hand-off summary…")
-        self.handoff_button.clicked.connect(lambda: open_handoff(ctx, self.window()))
+        self.handoff_button.clicked.connect(lambda: _open_handoff(ctx, self.window()))
         self.calendar_button = QPushButton("On-call calendar…")
-        self.calendar_button.clicked.connect(lambda: open_oncall_calendar(ctx, self.window()))
+        self.calendar_button.clicked.connect(lambda: _open_calendar(ctx, self.window()))
         buttons = QHBoxLayout()
         buttons.addWidget(self.ack_button)
         buttons.addWidget(open_button)
@@ -346,7 +344,7 @@ class OnCallPanel(QObject):
         toggle.setText("&On call")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+O"))
         self.handoff_action = QAction("&Hand-off summary…", self._window)
-        self.handoff_action.triggered.connect(lambda: open_handoff(self.ctx, self._window))
+        self.handoff_action.triggered.connect(lambda: _open_handoff(self.ctx, self._window))
         self.calendar_action = QAction("On-call &calendar…", self._window)
         self.calendar_action.triggered.connect(self.open_calendar)
         self._window.addAction(toggle)
@@ -383,7 +381,7 @@ class OnCallPanel(QObject):
         self.view.refresh()
 
     def open_calendar(self) -> None:
-        open_oncall_calendar(self.ctx, self._window)
+        _open_calendar(self.ctx, self._window)
 
     def _visibility_changed(self, visible: bool) -> None:
         if visible:
@@ -424,3 +422,16 @@ class OnCallPanel(QObject):
         for notice in fresh:
             self._alerted.add(notice.id)
             self.ctx.messages.error(f"{notice.text} — open On call (Ctrl+Shift+O), press A")
+
+
+# Both dialogs are imported when first opened, not with the window (start-up time).
+def _open_handoff(ctx: DeskContext, parent: QWidget) -> None:
+    from desk_app.ui.handoff_dialog import open_handoff
+
+    open_handoff(ctx, parent)
+
+
+def _open_calendar(ctx: DeskContext, parent: QWidget) -> None:
+    from desk_app.ui.oncall_calendar import open_oncall_calendar
+
+    open_oncall_calendar(ctx, parent)

@@ -26,9 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.core.enums import Role
 from desk_app.core.errors import ConflictError, DeskError
-from desk_app.core.permissions import Actor, Permission, decide
+from desk_app.core.permissions import Permission
 from desk_app.core.routing import RoutingRule
 from desk_app.store.routing_store import RulesSnapshot, load_snapshot, save_rules
 from desk_app.ui.context import DeskContext
@@ -41,15 +40,6 @@ SIDE_WIDTH = 250
 NEW_RULE: dict[str, Any] = {"name": "New rule", "assign_by": "nobody"}
 
 
-def may_edit_routing(ctx: DeskContext) -> bool:
-    """Showing the editor's save is a courtesy; the store's rules decide (leads and admins)."""
-    agent = ctx.agent
-    if agent is None:
-        return False
-    actor = Actor(agent.id, Role(agent.role), active=agent.is_active)
-    return bool(decide(actor, Permission.EDIT_ROUTING))
-
-
 class RoutingEditor(QDialog):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,7 +49,7 @@ class RoutingEditor(QDialog):
         self.rules: list[dict[str, Any]] = []
         self.version: int | None = None  # None until loaded
         self.dirty = False
-        self.can_edit = may_edit_routing(ctx)
+        self.can_edit = ctx.may(Permission.EDIT_ROUTING)
         self._matched_row = -1
 
         self.rule_list = QListWidget()

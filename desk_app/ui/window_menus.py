@@ -7,15 +7,49 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
+from desk_app.core.permissions import Permission
 from desk_app.ui.actions import add_action
-from desk_app.ui.routing_editor import may_edit_routing, open_routing_editor
-from desk_app.ui.sla_admin import open_sla_admin
-from desk_app.ui.sla_report import open_sla_report
-from desk_app.ui.template_manager import open_template_manager
-from desk_app.ui.workload_board import may_view_board, open_workload_board
 
 if TYPE_CHECKING:
     from desk_app.ui.main_window import MainWindow
+
+# The dialogs behind these menus are imported when first opened, not at start-up: together
+# they are a tenth of a second the first inbox page need not wait for.
+
+
+def _template_manager(window: MainWindow) -> None:
+    from desk_app.ui.template_manager import open_template_manager
+
+    open_template_manager(window.ctx, window, window.ticket_pane.ticket_id)
+
+
+def _sla_report(window: MainWindow) -> None:
+    from desk_app.ui.sla_report import open_sla_report
+
+    open_sla_report(window.ctx, window)
+
+
+def _sla_admin(window: MainWindow) -> None:
+    from desk_app.ui.sla_admin import open_sla_admin
+
+    open_sla_admin(window.ctx, window)
+
+
+def _workload_board(window: MainWindow) -> None:
+    from desk_app.ui.workload_board import open_workload_board
+
+    open_workload_board(
+        window.ctx,
+        window,
+        window.live.changed,
+        lambda target: window.show_narrowed(target.view, target.description, target.ticket_id),
+    )
+
+
+def _routing_editor(window: MainWindow) -> None:
+    from desk_app.ui.routing_editor import open_routing_editor
+
+    open_routing_editor(window.ctx, window)
 
 
 def build_menus(window: MainWindow) -> None:
@@ -80,7 +114,7 @@ def build_menus(window: MainWindow) -> None:
         ticket,
         "manage_templates",
         "Mana&ge templates…",
-        lambda: open_template_manager(window.ctx, window, window.ticket_pane.ticket_id),
+        lambda: _template_manager(window),
     )
     ticket.addSeparator()
     add_action(
@@ -119,7 +153,7 @@ def build_menus(window: MainWindow) -> None:
         sla,
         "sla_report",
         "Compliance &report…",
-        lambda: open_sla_report(window.ctx, window),
+        lambda: _sla_report(window),
     )
     add_action(
         a,
@@ -127,7 +161,7 @@ def build_menus(window: MainWindow) -> None:
         sla,
         "sla_rules",
         "Calendars and &policies…",
-        lambda: open_sla_admin(window.ctx, window),
+        lambda: _sla_admin(window),
     )
 
     # For leads and admins; hidden from agents as a courtesy (the store refuses them anyway).
@@ -138,12 +172,7 @@ def build_menus(window: MainWindow) -> None:
         team,
         "workload",
         "&Workload board…",
-        lambda: open_workload_board(
-            window.ctx,
-            window,
-            window.live.changed,
-            lambda target: window.show_narrowed(target.view, target.description, target.ticket_id),
-        ),
+        lambda: _workload_board(window),
         ("Ctrl+Shift+W",),
     )
     add_action(
@@ -152,11 +181,12 @@ def build_menus(window: MainWindow) -> None:
         team,
         "routing",
         "&Routing rules…",
-        lambda: open_routing_editor(window.ctx, window),
+        lambda: _routing_editor(window),
     )
-    a["workload"].setVisible(may_view_board(window.ctx))
-    a["routing"].setVisible(may_edit_routing(window.ctx))
-    team.menuAction().setVisible(may_view_board(window.ctx) or may_edit_routing(window.ctx))
+    board, routing = window.ctx.may(Permission.VIEW_BOARD), window.ctx.may(Permission.EDIT_ROUTING)
+    a["workload"].setVisible(board)
+    a["routing"].setVisible(routing)
+    team.menuAction().setVisible(board or routing)
 
     help_menu = bar.addMenu("&Help")
     add_action(

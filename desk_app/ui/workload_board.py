@@ -42,9 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.countdown import format_remaining
-from desk_app.core.enums import Role
 from desk_app.core.errors import DeskError
-from desk_app.core.permissions import Actor, Permission, decide
 from desk_app.core.views import NOBODY, View, ViewKind
 from desk_app.store.workload import Board, Load, Workload
 from desk_app.sync.summary import ChangeSummary
@@ -72,15 +70,6 @@ class Column(IntEnum):
 HEADERS = ("Name", "Open", "New today", "Due soon", "Breached", "Oldest waiting")
 # The chart's segments drill down as the table's columns do.
 SEGMENT_COLUMNS = {"breached": Column.BREACHED, "due_soon": Column.DUE_SOON, "open": Column.OPEN}
-
-
-def may_view_board(ctx: DeskContext) -> bool:
-    """Hiding the board from agents is a courtesy; store.workload refuses them anyway."""
-    agent = ctx.agent
-    if agent is None:
-        return False
-    actor = Actor(agent.id, Role(agent.role), active=agent.is_active)
-    return bool(decide(actor, Permission.VIEW_BOARD))
 
 
 @dataclass(frozen=True)

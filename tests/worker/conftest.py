@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -75,3 +76,13 @@ def worker(db, clock, imap_server) -> MailWorker:
 
 def run_once(worker: MailWorker) -> PassSummary:
     return asyncio.run(worker.run_once())
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
+    """Poll a condition from outside an event loop (worker threads and processes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from desk_app.worker.runner import MailWorker, WorkerOptions
-from tests.worker.conftest import FAST, add_account, run_once
+from tests.worker.conftest import FAST, add_account, run_once, wait_for
 from tests.worker.mails import simple
 
 
@@ -94,15 +94,6 @@ def _run_in_thread(worker: MailWorker) -> threading.Thread:
     return thread
 
 
-def _wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_idle_wakes_the_worker_when_mail_arrives(sqlite_db, imap_server, smtp_server):
     from desk_app.store import Service
     from desk_app.store.mail_store import MailStore
@@ -115,11 +106,11 @@ def test_idle_wakes_the_worker_when_mail_arrives(sqlite_db, imap_server, smtp_se
     worker = MailWorker(sqlite_db, options, password_for=lambda _n: imap_server.password)
     thread = _run_in_thread(worker)
     try:
-        assert _wait_for(lambda: store.account("support").last_sync_at is not None)
+        assert wait_for(lambda: store.account("support").last_sync_at is not None)
         time.sleep(0.5)  # the worker is in IDLE now
         started = time.monotonic()
         imap_server.append(simple("Arrived during IDLE")[0])
-        assert _wait_for(lambda: store.folder_position(1, "INBOX")[1] > 0, timeout=10)
+        assert wait_for(lambda: store.folder_position(1, "INBOX")[1] > 0, timeout=10)
         assert time.monotonic() - started < 10
     finally:
         worker.stop()
@@ -144,7 +135,7 @@ def test_idle_survives_fragmented_server_responses(sqlite_db, pymap_process_fact
         for n in range(5):
             imap.append(simple(f"Burst {n}")[0])
             time.sleep(0.3)
-        assert _wait_for(lambda: store.folder_position(1, "INBOX")[1] >= max(imap.uids()))
+        assert wait_for(lambda: store.folder_position(1, "INBOX")[1] >= max(imap.uids()))
     finally:
         worker.stop()
         thread.join(15)
@@ -167,28 +158,3 @@ def test_a_lease_held_elsewhere_is_taken_over_once_it_expires(
     assert run_once(worker).accounts[0].skipped
     clock.advance(seconds=2)
     assert run_once(worker).accounts[0].stored == 1
-
-
-def test_background_sync_runs_and_stops_on_request(
-    sqlite_database_url, imap_server, smtp_server, file_keyring
-):
-    from desk_app.mail import passwords
-    from desk_app.store import Database, Service
-    from desk_app.store.mail_store import MailStore
-    from desk_app.worker.background import BackgroundMailSync
-
-    db = Database(sqlite_database_url)
-    Service(db, None).add_department("Support")
-    store = MailStore(db, None)
-    add_account(store, imap_server, smtp_server)
-    passwords.store_password("support", imap_server.password)
-    imap_server.append(simple()[0])
-    sync = BackgroundMailSync(sqlite_database_url, WorkerOptions(poll_seconds=600))
-    sync.start()
-    try:
-        assert _wait_for(lambda: store.folder_position(1, "INBOX")[1] > 0)
-    finally:
-        sync.stop()
-        assert sync.wait(15)
-    assert sync.error is None and not sync.running
-    db.dispose()
