@@ -184,16 +184,19 @@ class BulkLoader:
         if not self._agents:
             self.ensure_team([], [])
         counts = SeedCounts()
-        with DocumentBuilder(self.workers) as builder:
-            # While batch n is written here, the pool builds batch n + 1's documents.
-            waiting: _Batch | None = None
-            for tickets_of_batch in _batches(tickets, batch_size):
-                ahead = self._prepare(tickets_of_batch, builder)
+        try:
+            with DocumentBuilder(self.workers) as builder:
+                # While batch n is written here, the pool builds batch n + 1's documents.
+                waiting: _Batch | None = None
+                for tickets_of_batch in _batches(tickets, batch_size):
+                    ahead = self._prepare(tickets_of_batch, builder)
+                    if waiting is not None:
+                        self._write_batch(waiting, counts)
+                    waiting = ahead
                 if waiting is not None:
                     self._write_batch(waiting, counts)
-                waiting = ahead
-            if waiting is not None:
-                self._write_batch(waiting, counts)
+        finally:
+            self.db.checkpoint()  # the batches skipped SQLite's automatic ones
         return counts
 
     def _prepare(self, tickets: list[SeedTicket], builder: DocumentBuilder) -> _Batch:
@@ -211,7 +214,7 @@ class BulkLoader:
         return _Batch(tickets, guesses, builder.submit(jobs))
 
     def _write_batch(self, batch: _Batch, counts: SeedCounts) -> None:
-        with self.db.write() as session:
+        with self.db.write(bulk=True) as session:
             self._load_batch(session, batch, counts)
 
     # --- one batch ---------------------------------------------------------------------------

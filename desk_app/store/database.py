@@ -31,6 +31,9 @@ _REVISION_LINE = re.compile(r"^(down_revision|revision)\s*=\s*['\"]([^'\"]+)['\"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_CACHE_MB = 64
 _WRITE = "desk_write"
+_BULK = "desk_bulk"
+# SQLite's default: a commit that leaves the WAL longer than this many pages copies it back.
+SQLITE_AUTOCHECKPOINT = 1000
 INSUFFICIENT_PRIVILEGE = "42501"
 
 
@@ -62,8 +65,17 @@ def _configure_sqlite(engine: Engine, cache_mb: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        immediate = connection.get_execution_options().get(_WRITE)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        # A bulk load's commits skip the automatic checkpoint: it would copy pages back to the
+        # database file that the next batch changes again. Database.checkpoint() copies them
+        # once at the end. The setting lives on the SQLite connection, so it is put back as
+        # soon as that connection begins anything else.
+        wanted = 0 if options.get(_BULK) else SQLITE_AUTOCHECKPOINT
+        info = connection.connection.info
+        if info.get("autocheckpoint", SQLITE_AUTOCHECKPOINT) != wanted:
+            connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={wanted}")
+            info["autocheckpoint"] = wanted
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
 
 
 def create_engine(url: str, *, sqlite_cache_mb: int = SQLITE_CACHE_MB) -> Engine:
@@ -117,12 +129,13 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction: commits on success, rolls back on any exception."""
+    def write(self, *, bulk: bool = False) -> Iterator[Session]:
+        """One write transaction: commits on success, rolls back on any exception. bulk: one
+        of many large transactions in a row (store.bulk), followed by checkpoint()."""
         with _unavailable_on_connection_errors(self), self._sessions() as session:
             # The first connection() call begins the transaction; the option makes SQLite take
             # the write lock up front (BEGIN IMMEDIATE) instead of failing on upgrade later.
-            session.connection(execution_options={_WRITE: True})
+            session.connection(execution_options={_WRITE: True, _BULK: bulk})
             try:
                 yield session
                 session.commit()
@@ -136,6 +149,13 @@ class Database:
         round trip instead of BEGIN, the statement and ROLLBACK)."""
         with _unavailable_on_connection_errors(self), self.engine.connect() as connection:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the database file now and empty it (after a
+        bulk load). Other databases: nothing to do."""
+        if self.is_sqlite:
+            with self.autocommit() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def dispose(self) -> None:
         self.engine.dispose()
