@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from desk_app.core.enums import Direction
 from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
-from desk_app.store import Queries, Service, bulk_documents, search
+from desk_app.store import Database, Queries, Service, bulk_documents, search
 from desk_app.store.bulk import BulkLoader
 from desk_app.store.models import ChangeLogEntry, Customer, CustomerIdentity, TicketSearch
 
@@ -146,3 +147,21 @@ def test_a_parallel_load_indexes_the_customer_as_the_database_knows_them(db, clo
     assert documents_of(db, number, number) == [
         search.ticket_document(seed.subject, stored_parts, [m.body for m in seed.messages])
     ]
+
+
+def test_a_load_leaves_sqlite_checkpointing_as_before_and_the_log_empty(sqlite_database_url):
+    db = Database(sqlite_database_url)
+    loader = BulkLoader(db, workers=0)
+    loader.ensure_team(DEPARTMENTS, demo_agents())
+    with db.write(bulk=True) as session:  # what each batch of a load does
+        assert session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        bulk_connection = session.connection().connection.dbapi_connection
+    loader.load(demo_tickets(300, NOW), batch_size=100)
+    wal = Path(str(db.engine.url.database) + "-wal")
+    assert wal.exists() and wal.stat().st_size == 0  # one checkpoint at the end emptied it
+    # The next ordinary write on the same pooled connection checkpoints automatically again.
+    with db.write() as session:
+        assert session.connection().connection.dbapi_connection is bulk_connection
+        assert session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+    assert Queries(db, None).stats()["tickets_total"] == 300
+    db.dispose()
