@@ -43,6 +43,7 @@ class Actor:
     role: Role = Role.AGENT
     department_ids: frozenset[int] = frozenset()
     active: bool = True
+    name: str = ""  # as audit texts and notices show them ("… by Anna Ivanova")
 
     @property
     def is_system(self) -> bool:

@@ -25,11 +25,23 @@ REASON_BETWEEN_DEPARTMENTS = "reason_required_between_departments"
 
 def team_setting(session: Session, key: str) -> Any:
     """A team-wide setting's JSON value, or None when unset or unreadable."""
-    row = session.get(TeamSetting, key)
-    if row is None:
+    return team_settings(session, key)[key]
+
+
+def team_settings(session: Session, *keys: str) -> dict[str, Any]:
+    """Several team-wide settings in one round trip (None for unset or unreadable ones)."""
+    rows = session.execute(
+        select(TeamSetting.key, TeamSetting.value).where(TeamSetting.key.in_(keys))
+    )
+    stored = {key: value for key, value in rows}
+    return {key: _json_or_none(stored.get(key)) for key in keys}
+
+
+def _json_or_none(value: str | None) -> Any:
+    if value is None:
         return None
     try:
-        return json.loads(row.value)
+        return json.loads(value)
     except ValueError:
         return None
 
@@ -37,17 +49,21 @@ def team_setting(session: Session, key: str) -> Any:
 def load_actor(session: Session, agent_id: int | None) -> Actor:
     if agent_id is None:
         return SYSTEM
-    row = session.execute(select(Agent.role, Agent.is_active).where(Agent.id == agent_id)).first()
-    if row is None:
+    # One round trip: the agent with a row per department (or one with none).
+    rows = session.execute(
+        select(Agent.role, Agent.is_active, Agent.display_name, AgentDepartment.department_id)
+        .outerjoin(AgentDepartment, AgentDepartment.agent_id == Agent.id)
+        .where(Agent.id == agent_id)
+    ).all()
+    if not rows:
         raise NotFound(f"agent {agent_id} does not exist")
-    departments = session.scalars(
-        select(AgentDepartment.department_id).where(AgentDepartment.agent_id == agent_id)
-    )
+    first = rows[0]
     return Actor(
         agent_id=agent_id,
-        role=Role(row.role),
-        department_ids=frozenset(departments),
-        active=bool(row.is_active),
+        role=Role(first.role),
+        department_ids=frozenset(r.department_id for r in rows if r.department_id is not None),
+        active=bool(first.is_active),
+        name=first.display_name,
     )
 
 
@@ -68,8 +84,8 @@ def read_team_rules(db: Database) -> TeamRules:
 
 def _read_team_rules(session: Session) -> TeamRules:
     defaults = TeamRules()
-    read_others = team_setting(session, READ_OTHER_DEPARTMENTS)
-    reason = team_setting(session, REASON_BETWEEN_DEPARTMENTS)
+    settings = team_settings(session, READ_OTHER_DEPARTMENTS, REASON_BETWEEN_DEPARTMENTS)
+    read_others, reason = settings[READ_OTHER_DEPARTMENTS], settings[REASON_BETWEEN_DEPARTMENTS]
     return TeamRules(
         agents_read_other_departments=(
             defaults.agents_read_other_departments if read_others is None else bool(read_others)

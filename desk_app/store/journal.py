@@ -144,4 +144,6 @@ class Journal:
 
 def current_txid(session: Session) -> int:
     """This PostgreSQL transaction's id (assigning one if it has none yet)."""
-    return int(session.scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)
+    # On the connection: a session query would first flush the command's pending changes, an
+    # UPDATE that the command's own flush at the end would then follow with another.
+    return int(session.connection().scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)

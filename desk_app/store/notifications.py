@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,6 +34,9 @@ class NotificationRecord:
     created_at: datetime
 
 
+_NOTICES = cast(sa.Table, Notification.__table__)
+
+
 def notify(
     session: Session,
     journal: Journal,
@@ -46,17 +50,22 @@ def notify(
     """Record a notice for one agent, or for a department when agent_id is None."""
     if agent_id is not None and agent_id == journal.actor_id:
         return  # nobody needs telling about what they just did themselves
-    row = Notification(
-        agent_id=agent_id,
-        department_id=None if agent_id is not None else department_id,
-        ticket_id=ticket_id,
-        kind=kind,
-        text=text,
-        created_at=journal.at,
-    )
-    session.add(row)
-    session.flush()
-    journal.changed(ENTITY, row.id, "insert")
+    # A Core INSERT on the session's connection, not an ORM add and flush (nor session.execute,
+    # which autoflushes): flushing here would write the command's pending ticket changes in an
+    # UPDATE of their own, and the command's finish another one for its version.
+    notice_id = session.connection().execute(
+        sa.insert(_NOTICES).returning(_NOTICES.c.id),
+        {
+            "agent_id": agent_id,
+            "department_id": None if agent_id is not None else department_id,
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "text": text,
+            "created_at": journal.at,
+            "read_at": None,
+        },
+    ).scalar_one()
+    journal.changed(ENTITY, notice_id, "insert")
 
 
 class NotificationStore:

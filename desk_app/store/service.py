@@ -724,11 +724,7 @@ class Service(AgentCommands, CustomerCommands):
         agent_id: int | None = None,
         department_id: int | None = None,
     ) -> None:
-        by = (
-            session.scalar(select(Agent.display_name).where(Agent.id == journal.actor_id))
-            if journal.actor_id is not None
-            else None
-        )
+        by = self._acting(session).name if journal.actor_id is not None else None
         to = "you" if agent_id is not None else "your department"
         text = f"{what} {'were' if what[0].isdigit() else 'was'} assigned to {to}"
         if by:
