@@ -18,9 +18,9 @@ import os
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
 from types import TracebackType
 
+from desk_app.core.process_pool import process_pool
 from desk_app.core.search_text import index_texts
 
 # One ticket's searchable texts, as store.search.document_parts gives them.
@@ -68,7 +68,7 @@ class DocumentBuilder:
             return PendingDocuments(jobs, [])
         try:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(self._workers, mp_context=get_context("spawn"))
+                self._pool = process_pool(self._workers, "spawn")
             share = -(-len(jobs) // self._workers)
             futures = [
                 self._pool.submit(index_texts, jobs[start : start + share])

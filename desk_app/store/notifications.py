@@ -35,6 +35,7 @@ class NotificationRecord:
 
 
 _NOTICES = cast(sa.Table, Notification.__table__)
+_INSERT_NOTICE = sa.insert(_NOTICES).returning(_NOTICES.c.id)
 
 
 def notify(
@@ -53,18 +54,16 @@ def notify(
     # A Core INSERT on the session's connection, not an ORM add and flush (nor session.execute,
     # which autoflushes): flushing here would write the command's pending ticket changes in an
     # UPDATE of their own, and the command's finish another one for its version.
-    notice_id = session.connection().execute(
-        sa.insert(_NOTICES).returning(_NOTICES.c.id),
-        {
-            "agent_id": agent_id,
-            "department_id": None if agent_id is not None else department_id,
-            "ticket_id": ticket_id,
-            "kind": kind,
-            "text": text,
-            "created_at": journal.at,
-            "read_at": None,
-        },
-    ).scalar_one()
+    values = {
+        "agent_id": agent_id,
+        "department_id": None if agent_id is not None else department_id,
+        "ticket_id": ticket_id,
+        "kind": kind,
+        "text": text,
+        "created_at": journal.at,
+        "read_at": None,
+    }
+    notice_id = session.connection().execute(_INSERT_NOTICE, values).scalar_one()
     journal.changed(ENTITY, notice_id, "insert")
 
 

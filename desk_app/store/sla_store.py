@@ -15,7 +15,6 @@ import sys
 import threading
 from collections import defaultdict, deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -30,6 +29,7 @@ from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel, Direction, Priority, Status
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.permissions import Permission
+from desk_app.core.process_pool import process_pool
 from desk_app.core.sla import (
     ClockState,
     EventKind,
@@ -445,8 +445,7 @@ def _computed_in_workers(
 ) -> Iterator[_BatchOutcome]:
     # Fork, not spawn: spawn imports the caller's main script again in every worker, which a
     # script without a __main__ guard cannot survive. The workers open their own connections.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with process_pool(workers, "fork") as pool:
         # A few batches ahead of the writer, not all: outcomes waiting to be written hold memory.
         waiting = iter(spans)
         running = deque(

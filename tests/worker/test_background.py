@@ -10,21 +10,12 @@ import sys
 import textwrap
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from desk_app.worker.background import BackgroundMailSync, options_from_json, options_to_json
 from desk_app.worker.runner import WorkerOptions
+from tests.processes import running
 from tests.worker.conftest import add_account, wait_for
 from tests.worker.mails import simple
-
-
-def _alive(pid: int) -> bool:
-    """Running, not merely a zombie nobody reaped (in a container PID 1 may never reap it)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
 
 
 def test_options_survive_the_trip_to_the_child():
@@ -78,11 +69,11 @@ def test_the_child_stops_when_the_window_process_is_killed(sqlite_database_url, 
     try:
         assert window.stdout is not None
         child = int(window.stdout.readline())
-        assert _alive(child)
+        assert running(child)
         time.sleep(1.0)  # the child is up and working, not still starting
         window.send_signal(signal.SIGKILL)
         window.wait()
-        assert wait_for(lambda: not _alive(child), timeout=20), "the worker outlived the window"
+        assert wait_for(lambda: not running(child), timeout=20), "the worker outlived the window"
     finally:
         window.kill()
         window.wait()
