@@ -91,7 +91,10 @@ class ChangeReader:
     def _present(self) -> int:
         with self.db.read() as session:
             if self.db.is_sqlite:
-                return int(session.scalar(select(func.coalesce(func.max(ChangeLogEntry.seq), 0))))
+                # An aggregate always returns exactly one row, and COALESCE makes its value 0 on an
+                # empty log: never None.
+                newest = select(func.coalesce(func.max(ChangeLogEntry.seq), 0))
+                return int(session.execute(newest).scalar_one())
             return _oldest_running_transaction(session)
 
 

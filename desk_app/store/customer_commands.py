@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import Select, SQLColumnExpression, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.core.enums import UNSOLVED_STATUSES, IdentityKind
@@ -21,7 +21,7 @@ from desk_app.store.models import Customer, CustomerIdentity, Message, Ticket
 from desk_app.store.records import OpResult
 
 
-def first_email(customer_id: ColumnElement[int] | int) -> Select[tuple[str]]:
+def first_email(customer_id: SQLColumnExpression[int] | int) -> Select[str]:
     """A customer's first e-mail address: where replies go, and what the inbox shows."""
     return (
         select(CustomerIdentity.value)

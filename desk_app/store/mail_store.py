@@ -14,9 +14,9 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, lazyload, make_transient_to_detached
 
@@ -195,7 +195,7 @@ _KNOWN_BY_CONTENT = Prepared(
     .limit(1)
 )
 _ADVANCE_FOLDER = Prepared(
-    update(MailFolderState.__table__)
+    update(cast(Table, MailFolderState.__table__))
     .where(
         _folders.account_id == bindparam("f_account"),
         _folders.folder == bindparam("f_folder"),
@@ -318,7 +318,7 @@ _OUTBOX_MESSAGE = (
     .where(_outbox.id == bindparam("outbox_id"))
 )
 _SETTLE_OUTBOX = (
-    update(OutboxItem.__table__)
+    update(cast(Table, OutboxItem.__table__))
     .where(_outbox.id == bindparam("outbox_id"))
     .values(
         state=bindparam("new_state"),
@@ -327,14 +327,14 @@ _SETTLE_OUTBOX = (
     )
 )
 _SETTLE_MESSAGE = (
-    update(Message.__table__)
+    update(cast(Table, Message.__table__))
     .where(_messages.id == bindparam("message_row"))
     .values(delivery_state=bindparam("new_state"), delivery_error=bindparam("error"))
 )
 # The sender settles the replies the server answered in groups (settle_many): one UPDATE of
 # each table per group, keyed by the ids the claim returned.
 _SETTLE_OUTBOX_ROWS = Prepared(
-    update(OutboxItem.__table__)
+    update(cast(Table, OutboxItem.__table__))
     .where(_outbox.id == bindparam("outbox_id"))
     .values(
         state=bindparam("new_state"),

@@ -80,7 +80,7 @@ class NotificationStore:
                 AgentDepartment.agent_id == agent_id
             )
             mine = sa.and_(Notification.agent_id == agent_id, Notification.read_at.is_(None))
-            theirs = Notification.department_id.in_(departments)
+            theirs: sa.ColumnElement[bool] = Notification.department_id.in_(departments)
             if since is not None:
                 theirs = sa.and_(theirs, Notification.created_at > since)
             rows = session.scalars(

@@ -128,4 +128,6 @@ def _live_rows(
         # "replying" < "viewing": the busier activity first for each person.
         .order_by(Presence.ticket_id, Presence.activity, Agent.display_name)
     ).all()
-    return [(int(t), int(a), str(n), act) for t, a, n, act in rows]
+    # ticket_id is NULL only for a desktop on no ticket, which IN never matches: this test
+    # drops nothing, it tells the type checker so.
+    return [(int(t), int(a), str(n), act) for t, a, n, act in rows if t is not None]

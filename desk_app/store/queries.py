@@ -76,9 +76,9 @@ SCOPE_SECONDS = 30.0
 AUTOMATIC_AUTHOR = "Desk (automatic reply)"
 # Written out, not bound: SQLite uses a partial index only when the query repeats its WHERE
 # term to the letter.
-_UNSOLVED = literal_column(UNSOLVED_SQL, type_=None)
-_PENDING = literal_column(PENDING_SQL, type_=None)
-_SOLVED = literal_column(SOLVED_SQL, type_=None)
+_UNSOLVED: ColumnElement[bool] = literal_column(UNSOLVED_SQL, type_=None)
+_PENDING: ColumnElement[bool] = literal_column(PENDING_SQL, type_=None)
+_SOLVED: ColumnElement[bool] = literal_column(SOLVED_SQL, type_=None)
 
 _PRIORITY_ORDER = case(
     {priority.value: rank for priority, rank in PRIORITY_RANK.items()}, value=Ticket.priority
@@ -87,7 +87,7 @@ _SORT_COLUMNS: dict[SortKey, ColumnElement[object]] = {
     SortKey.UPDATED: Ticket.updated_at,  # type: ignore[dict-item]
     SortKey.CREATED: Ticket.created_at,  # type: ignore[dict-item]
     SortKey.DUE: Ticket.sla_due_at,  # type: ignore[dict-item]
-    SortKey.PRIORITY: _PRIORITY_ORDER,  # type: ignore[dict-item]
+    SortKey.PRIORITY: _PRIORITY_ORDER,
     SortKey.SUBJECT: Ticket.subject,  # type: ignore[dict-item]
     SortKey.STATUS: Ticket.status,  # type: ignore[dict-item]
 }
@@ -497,7 +497,7 @@ class Queries:
     # --- internals --------------------------------------------------------------------------
 
     def _count(self, session: Session, view: View, now: datetime) -> int:
-        query: Select[tuple[int]] = select(func.count()).select_from(Ticket)
+        query: Select[int] = select(func.count()).select_from(Ticket)
         return int(session.scalar(query.where(self.view_condition(view, now))) or 0)
 
     def _rows(self, session: Session, ticket_ids: list[int]) -> list[TicketRow]:

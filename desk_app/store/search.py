@@ -244,7 +244,7 @@ def _postgres_candidates(session: Session, terms: Sequence[QueryTerm], count: in
     return _with_settings(session, statement, enable_indexscan="off", enable_seqscan="off")
 
 
-def _with_settings(session: Session, statement: Select[tuple[int]], **settings: str) -> list[int]:
+def _with_settings(session: Session, statement: Select[int], **settings: str) -> list[int]:
     """Run one query with planner settings that end with it: the savepoint is always rolled
     back, which undoes SET LOCAL (a released savepoint would keep them for the transaction)."""
     savepoint = session.begin_nested()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from desk_app.core.clock import Clock, utc_now
@@ -21,7 +21,7 @@ from desk_app.store.authorisation import load_actor
 from desk_app.store.database import Database
 from desk_app.store.models import UNSOLVED_SQL, Agent, Department, Ticket
 
-_UNSOLVED = literal_column(UNSOLVED_SQL, type_=None)
+_UNSOLVED: ColumnElement[bool] = literal_column(UNSOLVED_SQL, type_=None)
 # Waiting on us: a customer wrote and nobody has answered or parked the ticket yet.
 _WAITING = Ticket.status.in_(("new", "open"))
 
@@ -80,7 +80,11 @@ class Workload:
         )
 
     def _grouped(
-        self, session: Session, column: ColumnElement[int | None], now: datetime, today: datetime
+        self,
+        session: Session,
+        column: SQLColumnExpression[int | None],
+        now: datetime,
+        today: datetime,
     ) -> dict[int | None, dict[str, object]]:
         soon = now + DUE_SOON_WINDOW
         unsolved = session.execute(

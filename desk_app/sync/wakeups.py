@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
 from desk_app.store.change_feed import FetchRows
@@ -63,9 +64,10 @@ class PostgresWakeups:
 
     def __init__(self, url: str) -> None:
         self._connection = psycopg.connect(
-            url,
-            # The signed-in agent's own role and password (from the keyring), as the pool uses.
-            **connect_parameters(url),
+            # The signed-in agent's own role and password (from the keyring), as the pool uses,
+            # merged into the conninfo: spread into connect() itself, a dict of strings would
+            # not type-check against its other keywords (autocommit, row_factory, ...).
+            make_conninfo(url, **connect_parameters(url)),
             autocommit=True,  # NOTIFY is only delivered between transactions
             connect_timeout=CONNECT_TIMEOUT_S,
             application_name="desk-listener",

@@ -74,7 +74,9 @@ class ConversationView(QTextBrowser):
         self._image_state: dict[int, tuple[str, int]] = {}
         self._colour_cache: dict[str, str] | None = None
 
-    def loadResource(self, kind: int, name: QUrl) -> object:
+    def loadResource(self, kind: int, name: QUrl | str) -> object:
+        # Qt always passes a QUrl; the base class also takes a string, so this override must.
+        name = QUrl(name) if isinstance(name, str) else name
         # Nothing from the network or the local disk: only what the document itself embeds,
         # Desk's own icons and remote images already fetched on the agent's request.
         if name.scheme() == "data":

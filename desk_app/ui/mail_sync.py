@@ -64,7 +64,12 @@ class MailSync(QObject):
         self.action.setStatusTip("Fetch and send mail from this desktop while it is open")
         menu = _menu(window, "&File")
         if menu is not None:
-            menu.insertAction(menu.actions()[-1] if menu.actions() else None, self.action)
+            # Above the last entry (Quit); appended to a menu that has none.
+            entries = menu.actions()
+            if entries:
+                menu.insertAction(entries[-1], self.action)
+            else:
+                menu.addAction(self.action)
         wanted = ui_settings().value(SETTING, enabled_by_default, type=bool)
         self.action.setChecked(bool(wanted))
         self.action.toggled.connect(self._toggled)

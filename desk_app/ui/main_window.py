@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QVBoxLayout,
@@ -73,6 +74,8 @@ MINIMUM_SIZE = QSize(960, 600)
 
 
 class MainWindow(QMainWindow):
+    views_menu: QMenu  # Go → Views: made by window_menus.build_menus, filled by _started
+
     def __init__(self, ctx: DeskContext, crash: CrashReporter | None = None) -> None:
         super().__init__()
         self.ctx = ctx

@@ -354,13 +354,17 @@ class TicketPane(QWidget):
                 self._ctx.local_drafts.forget(ticket_id, agent.id, kind)
             self.activity_changed.emit()
 
+        def not_sent() -> None:
+            # Whatever went wrong, the text is kept: the composer still shows it and it is saved
+            # as the draft (the send had stopped the draft timer).
+            self.conversation.drop_pending()
+            self._save_draft(kind, body)
+
         self._run_command(
             "add the note" if kind == DraftKind.NOTE else "send the reply",
             work,
             done=sent,
-            # Whatever went wrong, the text is kept: the composer still shows it and it is saved
-            # as the draft (the send had stopped the draft timer).
-            failed=lambda: (self.conversation.drop_pending(), self._save_draft(kind, body)),
+            failed=not_sent,
             collided=lambda error: self._collided(kind, after, error),
         )
 
