@@ -25,6 +25,7 @@ from keyring.backends import fail
 from desk_app.cli import main
 from desk_app.store import Database, Service
 from desk_app.store.credentials import DatabaseAddress, current_agent_for_connection
+from desk_app.sync.wakeups import PostgresWakeups, libpq_url
 from tests.pg_control import OwnServer, own_server, require_passwords
 
 
@@ -165,6 +166,15 @@ def test_signin_keeps_the_password_in_the_keyring_and_maps_the_agent(
         assert agent is not None and agent.email == "anna@desk.test"
     finally:
         db.dispose()
+    # So is the live-sync listener's own connection (outside the pool), and it hears changes.
+    wakeups = PostgresWakeups(libpq_url(team_db.url))
+    try:
+        assert wakeups.fetch is not None
+        assert wakeups.fetch("SELECT current_user", {}) == [(team_db.anna_role,)]
+        team_db.owner_sql("SELECT pg_notify('desk_changes', '1')")
+        assert wakeups.wait(10)
+    finally:
+        wakeups.close()
     code, data, _, err = run(
         capsys, "tickets", "list", "--view", "all_open", "--database-url", team_db.url, "--json"
     )
