@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desk_app import launch
 from desk_app.core.errors import DeskError, NotFound, PermissionDenied, UsageError
 from desk_app.logs import configure_logging
 from desk_app.store import Database, Queries, Service
@@ -85,6 +86,7 @@ def run_gui(
         crash.install_excepthook()
         window.show()
         window.start(view=view, ticket=ticket)
+        launch.started()  # imports and the window are done: collect garbage from here on
         mail = DeferredMailSync(window, database_url, enabled_by_default=db.is_sqlite)
         try:
             return session(app, window) if session is not None else int(app.exec())

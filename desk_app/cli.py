@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from desk_app import __version__
+from desk_app import __version__, launch
 from desk_app.cli_context import Context, read_document, verb, write_document
 from desk_app.config import configured_agent_email, resolve_database_url
 from desk_app.core.enums import Channel, Priority, Role, Status
@@ -505,6 +505,7 @@ def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = 
     log_path = configure_logging()
     if args.verb is None:
         return _run_gui(args, parser, gui_session)
+    launch.started()  # a verb's own work runs with the garbage collector as usual
     ctx = Context(args)
     try:
         result = args.handler(args, ctx)
