@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.enums import Channel, Direction, DraftKind, Priority, Role, Status
@@ -123,9 +123,12 @@ class CommandBase:
             select(Ticket)
             .where(Ticket.id == ticket_id)
             .with_for_update(of=Ticket)
-            # Commands rarely need the customer; loading it (and its identities) eagerly cost
-            # one more round trip per command. It still loads on first use.
-            .options(lazyload(Ticket.customer))
+            # Commands rarely need the customer, nor the assignee's departments (a move asks
+            # for memberships itself); loading them eagerly cost a round trip each. Both still
+            # load on first use.
+            .options(
+                lazyload(Ticket.customer), defaultload(Ticket.assignee).lazyload(Agent.departments)
+            )
         ).first()
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")
