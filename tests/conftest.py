@@ -18,11 +18,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desk_app.store import Database, Service
 from desk_app.store.database import normalise_url
+
+# Property tests check results, not speed: speed goals live in benchmarks/. Hypothesis's default
+# 200 ms deadline per example made them fail on a loaded CI machine (a first call that computes a
+# country's holidays for three years took 469 ms there).
+settings.register_profile("desk", deadline=None)
+settings.load_profile("desk")
 
 BACKENDS = ["sqlite", "postgresql"]
 
