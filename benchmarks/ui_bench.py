@@ -268,7 +268,7 @@ def measure(spec: dict[str, Any], phases: dict[str, int], app: Any, window: Any)
     pump(window.is_settled)
     phases["settled_ms"] = round((time.time() - started) * 1000)
     # The rest measures the working window: wait until mail sync (started a moment after the
-    # window, its imports on a thread of their own) is up, as it is for an agent at work.
+    # window, its worker in a process of its own) is up, as it is for an agent at work.
     from desk_app.app import DeferredMailSync
 
     mail = window.findChild(DeferredMailSync)

@@ -3,18 +3,16 @@ its own beyond choosing who is signed in and, for screenshots, when the window i
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app import launch
@@ -99,40 +97,23 @@ def run_gui(
 
 
 class DeferredMailSync(QObject):
-    """The mail worker, started a moment after the window was shown. Its modules
-    (IMAP, SMTP, keyring: about half a second) are imported on a thread of their own, so the
-    window keeps painting meanwhile; MailSync itself is built back on the GUI thread."""
-
-    _imported = Signal()
+    """The mail worker, started a moment after the window was shown: the agent's first look
+    at the inbox comes first. The worker itself runs in a process of its own (ui.mail_sync);
+    this module is imported only then, being needed only then."""
 
     def __init__(self, window: MainWindow, database_url: str, *, enabled_by_default: bool) -> None:
         super().__init__(window)
         self._window = window
         self._url = database_url
         self._enabled = enabled_by_default
-        self._stopped = False
         self.mail: MailSync | None = None
-        self._imported.connect(self._build)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(MAIL_START_DELAY_MS)
-        self._timer.timeout.connect(self._import)
+        self._timer.timeout.connect(self._build)
         self._timer.start()
 
-    def _import(self) -> None:
-        def work() -> None:
-            import desk_app.ui.mail_sync  # noqa: F401  (the import is the work)
-
-            # Queued onto the GUI thread, where this object lives; if the window closed
-            # meanwhile, the object is gone and there is nothing left to start.
-            with contextlib.suppress(RuntimeError):
-                self._imported.emit()
-
-        threading.Thread(target=work, name="desk-mail-import", daemon=True).start()
-
     def _build(self) -> None:
-        if self._stopped:
-            return
         from desk_app.ui.mail_sync import MailSync
 
         self.mail = MailSync(
@@ -140,7 +121,6 @@ class DeferredMailSync(QObject):
         )
 
     def stop(self) -> None:
-        self._stopped = True
         self._timer.stop()
         if self.mail is not None:
             self.mail.stop()

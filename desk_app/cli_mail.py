@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import signal
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -136,7 +135,8 @@ def cmd_account_remove(args: argparse.Namespace, ctx: Context) -> dict[str, Any]
 
 
 def cmd_worker(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    from desk_app.worker.runner import MailWorker, WorkerOptions
+    from desk_app.worker.options import WorkerOptions
+    from desk_app.worker.runner import MailWorker, stop_on_signals
 
     if args.poll_seconds <= 0 or args.lease_seconds <= 0:
         raise InvalidInput("--poll-seconds and --lease-seconds must be positive")
@@ -150,9 +150,7 @@ def cmd_worker(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     worker = MailWorker(ctx.db, options)
 
     async def run() -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, worker.stop)
+        stop_on_signals(worker)
         if args.once:
             return asdict(await worker.run_once())
         await worker.run_forever()

@@ -14,6 +14,13 @@ from dataclasses import dataclass
 
 from desk_app.core.errors import Unavailable
 
+# IMAP session limits, here (not in mail.imap) so the worker's options can name them without
+# importing an IMAP client: the window passes options to a worker process it does not run itself.
+FETCH_CHUNK = 500
+# RFC 2177 asks clients to re-issue IDLE at least every 29 minutes; many NAT boxes and servers
+# drop quiet connections after 10, so we stay well under that.
+IDLE_REISSUE_SECONDS = 9 * 60
+
 EXTRA_CA_ENV = "DESK_EXTRA_CA_FILE"
 TIMEOUT_SECONDS = 30.0
 

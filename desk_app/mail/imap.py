@@ -23,6 +23,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from desk_app.mail.connection import (
+    IDLE_REISSUE_SECONDS,
     MailServerError,
     ServerSettings,
     auth_error,
@@ -33,10 +34,6 @@ from desk_app.mail.connection import (
 
 log = logging.getLogger(__name__)
 
-FETCH_CHUNK = 500
-# RFC 2177 asks clients to re-issue IDLE at least every 29 minutes; many NAT boxes and servers
-# drop quiet connections after 10, so we stay well under that.
-IDLE_REISSUE_SECONDS = 9 * 60
 _IDLE_SLICE_SECONDS = 1.0
 
 

@@ -16,7 +16,7 @@ from desk_app.store.records import AccountRecord
 from desk_app.ui.context import DeskContext
 from desk_app.ui.settings import ui_settings
 from desk_app.worker.background import BackgroundMailSync
-from desk_app.worker.runner import WorkerOptions
+from desk_app.worker.options import WorkerOptions
 
 SETTING = "mail/sync_in_window"
 STATUS_MS = 15_000

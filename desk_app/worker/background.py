@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import signal
 import subprocess
 import sys
 import threading
@@ -30,7 +29,7 @@ from dataclasses import asdict, fields
 from datetime import timedelta
 from typing import IO, Any
 
-from desk_app.worker.runner import WorkerOptions
+from desk_app.worker.options import WorkerOptions
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +135,7 @@ def child_main(stdin: IO[bytes]) -> int:
 
 def _work(spec: dict[str, Any], stdin: IO[bytes]) -> None:
     from desk_app.store import Database
-    from desk_app.worker.runner import MailWorker
+    from desk_app.worker.runner import MailWorker, stop_on_signals
 
     db = Database(spec["database_url"])
     worker = MailWorker(db, options_from_json(spec.get("options", {})))
@@ -146,10 +145,7 @@ def _work(spec: dict[str, Any], stdin: IO[bytes]) -> None:
         worker.stop()
 
     async def run() -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):  # Windows has no such handlers
-                loop.add_signal_handler(sig, worker.stop)
+        stop_on_signals(worker)
         await worker.run_forever()
 
     threading.Thread(target=stop_when_parent_goes, name="desk-parent-watch", daemon=True).start()

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from desk_app.mail.imap import FETCH_CHUNK, ImapMailbox
+from desk_app.mail.connection import FETCH_CHUNK
+from desk_app.mail.imap import ImapMailbox
 from desk_app.mail.parse import ParsedMessage, parse_message
 from desk_app.store.mail_store import InboundMail, MailStore
 from desk_app.store.records import AccountRecord

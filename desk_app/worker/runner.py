@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,7 +23,7 @@ from desk_app.core.clock import Clock, utc_now
 from desk_app.core.errors import DeskError
 from desk_app.mail import passwords
 from desk_app.mail.connection import ServerSettings, tls_context
-from desk_app.mail.imap import FETCH_CHUNK, IDLE_REISSUE_SECONDS, ImapMailbox
+from desk_app.mail.imap import ImapMailbox
 from desk_app.store import Database
 from desk_app.store.mail_store import MailStore
 from desk_app.store.records import AccountRecord
@@ -30,28 +31,13 @@ from desk_app.worker import leases
 from desk_app.worker.after_hours import Acknowledger
 from desk_app.worker.escalation import EscalationReport, Escalator
 from desk_app.worker.imap_ingest import FolderIngest, IngestReport
+from desk_app.worker.options import WorkerOptions
 from desk_app.worker.paging import Pager
 from desk_app.worker.smtp_sender import OutboxSender, SendReport
 
 log = logging.getLogger(__name__)
 
 _TICK = 0.2
-
-
-@dataclass(frozen=True)
-class WorkerOptions:
-    poll_seconds: float = 60.0  # without IDLE: how often to look for new mail
-    lease_seconds: float = 30.0  # a dead worker's accounts are taken over after this
-    renew_seconds: float = 10.0
-    send_seconds: float = 5.0  # how often the continuous worker looks for due replies
-    escalate_seconds: float = 15.0  # how often it looks for SLA breaches to escalate
-    oncall_seconds: float = 30.0  # how often: after-hours acknowledgements, pages
-    stalled_after: timedelta = timedelta(minutes=5)
-    requeue_seconds: float = 60.0
-    ca_file: str | None = None
-    use_idle: bool = True
-    idle_seconds: float = IDLE_REISSUE_SECONDS
-    fetch_chunk: int = FETCH_CHUNK
 
 
 @dataclass
@@ -395,3 +381,12 @@ def summary_json(summary: PassSummary) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(summary)
+
+
+def stop_on_signals(worker: MailWorker) -> None:
+    """SIGTERM and SIGINT ask the worker to finish the message it is on and return. Call it
+    from inside the event loop that runs the worker."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # Windows' event loops have no handlers
+            loop.add_signal_handler(sig, worker.stop)
