@@ -90,6 +90,8 @@ MATRIX: dict[str, tuple[Command, dict[str, bool]]] = {
         lambda db, s, c: s.merge_customers(c.customer_id, c.other_customer_id),
         EVERYONE_ACTIVE,
     ),
+    # Their own availability: any active agent (the deactivated one is refused).
+    "mark_self_away": (lambda db, s, c: s.edit_agent(c.actor_id, available=False), EVERYONE_ACTIVE),
     "add_department": (lambda db, s, c: s.add_department("Sales"), ADMINS),
     "add_agent": (lambda db, s, c: s.add_agent("Kenji", "kenji@desk.test"), ADMINS),
     "add_mail_account": (
