@@ -131,7 +131,8 @@ def write_document(path: str, document: Any) -> None:
 # ids are stored in) is not found (exit 4), as any other missing id: it is never handed to the
 # database, whose integer types would overflow.
 
-MAX_STORED_INT = 2**63 - 1  # BIGINT on PostgreSQL, INTEGER on SQLite
+MAX_STORED_INT = 2**63 - 1  # ids: BIGINT on PostgreSQL, INTEGER on SQLite
+MAX_VERSION = 2**31 - 1  # versions: INTEGER on PostgreSQL
 
 
 def _whole_number(text: str) -> int:
@@ -156,9 +157,9 @@ def record_id(what: str) -> Callable[[str], int]:
 def version_number(text: str) -> int:
     """--if-version: a version a record can have (they count up from 1)."""
     value = _whole_number(text)
-    if not 1 <= value <= MAX_STORED_INT:
+    if not 1 <= value <= MAX_VERSION:
         raise argparse.ArgumentTypeError(
-            f"{value} cannot be a version (versions run from 1 to {MAX_STORED_INT})"
+            f"{value} cannot be a version (versions run from 1 to {MAX_VERSION})"
         )
     return value
 
