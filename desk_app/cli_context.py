@@ -126,10 +126,10 @@ def write_document(path: str, document: Any) -> None:
 
 
 # --- argument types ------------------------------------------------------------------------
-# A number that is not a whole number is a usage error (exit 2, argparse's one line). A
-# well-formed id that no record can have (zero, negative, or beyond the 64-bit integers that
-# ids are stored in) is not found (exit 4), as any other missing id: it is never handed to the
-# database, whose integer types would overflow.
+# A number that is not a whole number is a usage error (exit 2: argparse's usage, then one line
+# saying what is wrong). A well-formed id that no record can have (zero, negative, or beyond
+# the 64-bit integers ids are stored in) is not found (exit 4), as any other missing id: it is
+# never handed to the database, whose integer types would overflow.
 
 MAX_STORED_INT = 2**63 - 1  # ids: BIGINT on PostgreSQL, INTEGER on SQLite
 MAX_VERSION = 2**31 - 1  # versions: INTEGER on PostgreSQL
