@@ -15,9 +15,21 @@ from desk_app.store import Database, Queries, Service
 BEYOND_64_BITS = str(2**64 + 5)  # 18446744073709551621
 
 
+class Desk:
+    """`desk ARGS --database-url URL --as ada` -> (exit code, stderr)."""
+
+    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.url = url
+        self._capsys = capsys
+
+    def __call__(self, *argv: str) -> tuple[int, str]:
+        code = main([*argv, "--database-url", self.url, "--as", "ada@desk.test"])
+        return code, self._capsys.readouterr().err
+
+
 @pytest.fixture
-def desk(database_url, capsys):
-    """`desk ARGS --database-url URL --as ada` -> (exit code, stderr), on a team with a ticket."""
+def desk(database_url: str, capsys: pytest.CaptureFixture[str]) -> Desk:
+    """A team with an admin and ticket #1 (customer 1), on each backend."""
     db = Database(database_url)
     system = Service(db, None)
     system.add_department("Support")
@@ -26,13 +38,7 @@ def desk(database_url, capsys):
         subject="Invoice", customer_email="olga@example.com", body="Where?", department="Support"
     )
     db.dispose()
-
-    def call(*argv: str) -> tuple[int, str]:
-        code = main([*argv, "--database-url", database_url, "--as", "ada@desk.test"])
-        return code, capsys.readouterr().err
-
-    call.url = database_url  # type: ignore[attr-defined]
-    return call
+    return Desk(database_url, capsys)
 
 
 def _one_line(err: str) -> str:
@@ -60,7 +66,9 @@ def _one_line(err: str) -> str:
         ),
     ],
 )
-def test_an_id_no_record_can_have_is_not_found(desk, argv, message):
+def test_an_id_no_record_can_have_is_not_found(
+    desk: Desk, argv: tuple[str, ...], message: str
+) -> None:
     code, err = desk(*argv)
     assert code == 4, err
     assert message in _one_line(err)
@@ -83,7 +91,9 @@ def test_an_id_no_record_can_have_is_not_found(desk, argv, message):
         (("tickets", "search", "invoice", "--limit", "-1"), "-1 is negative"),
     ],
 )
-def test_a_malformed_or_impossible_number_is_a_usage_error(desk, capsys, argv, message):
+def test_a_malformed_or_impossible_number_is_a_usage_error(
+    desk: Desk, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
     with pytest.raises(SystemExit) as exited:  # argparse's own exit, after its usage lines
         desk(*argv)
     assert exited.value.code == 2
@@ -91,7 +101,7 @@ def test_a_malformed_or_impossible_number_is_a_usage_error(desk, capsys, argv, m
     assert last.startswith(f"desk {argv[0]} {argv[1]}: error: argument ") and message in last
 
 
-def test_the_edges_of_the_ranges_still_work(desk):
+def test_the_edges_of_the_ranges_still_work(desk: Desk) -> None:
     assert desk("tickets", "list", "--view", "all_open", "--limit", "0", "--offset", "0")[0] == 0
     code, err = desk("tickets", "show", str(2**63 - 1))  # the largest id a ticket could have
     assert code == 4 and "does not exist" in _one_line(err)
@@ -99,7 +109,9 @@ def test_the_edges_of_the_ranges_still_work(desk):
     assert code == 3, err  # a real version that is not the ticket's: a conflict, as always
 
 
-def test_a_body_with_nul_bytes_is_refused_alike_on_both_databases(desk, tmp_path: Path):
+def test_a_body_with_nul_bytes_is_refused_alike_on_both_databases(
+    desk: Desk, tmp_path: Path
+) -> None:
     body = tmp_path / "body.txt"
     body.write_bytes(b"Refund issued.\x00 Thanks")
     for argv in (

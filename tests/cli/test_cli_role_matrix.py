@@ -225,7 +225,7 @@ def leaf_verbs(parser: argparse.ArgumentParser, prefix: str = "") -> Iterator[st
                     yield path
 
 
-def test_every_verb_has_a_decided_outcome():
+def test_every_verb_has_a_decided_outcome() -> None:
     verbs = set(leaf_verbs(build_parser()))
     undecided = sorted(verbs - set(EXPECTED))
     assert not undecided, "\n".join(
@@ -357,7 +357,8 @@ def test_verb_as_identity(
             "{out}": str(tmp_path / "out"),
         }
         args = [_fill(arg, files) for arg in case.args]
-        who = ["--as", AS[identity]] if AS[identity] else []
+        email = AS[identity]
+        who = ["--as", email] if email else []
         monkeypatch.setattr("sys.stdin", io.StringIO(case.stdin))
         before = row_snapshot(db)
         capsys.readouterr()
