@@ -3,14 +3,15 @@
 Ingest stores one e-mail per transaction: the raw bytes, the parsed message, the customer and
 the threading decision, plus the folder position, so a crash at any point repeats work but never
 loses or duplicates a ticket message. Dedupe is on (account, folder, UIDVALIDITY, UID) and on the
-Message-ID, or for mail without one on a hash of its headers and body (content_key). The worker
-flags or moves the message on the server only after this commits.
+e-mail's identity: the same Message-ID (or, for mail without one, the content key) and the same
+content, transport headers aside (core.mail_identity). A known Message-ID on other content is
+another e-mail, stored as such and noted in the log. The worker flags or moves the message on
+the server only after this commits.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from desk_app.core.enums import (
 )
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
+from desk_app.core.mail_identity import content_key, fingerprint
 from desk_app.core.permissions import Permission
 from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_message_id, normalise_subject
@@ -56,38 +58,13 @@ from desk_app.store.routing_store import route_new_mail
 from desk_app.store.service import NewAttachment, Service
 from desk_app.store.types import UTCDateTime
 
+log = logging.getLogger(__name__)
+
 SECURITY = ("ssl", "starttls", "none")
 # A solved ticket takes a customer's reply (and reopens) for this long; after that, or once
 # closed, a reply starts a follow-up ticket.
 REOPEN_WINDOW = timedelta(days=14)
 UNKNOWN_SENDER = "unknown-sender@invalid.invalid"
-# Headers a mail server adds or rewrites when it stores or rebuilds a mailbox; the same e-mail
-# read again after a UIDVALIDITY change may differ in these and nothing else.
-_TRACE_HEADERS = re.compile(
-    rb"^(?:received|return-path|delivered-to|x-original-to|status|x-status|x-keywords|x-uid"
-    rb"|x-mozilla-status2?|content-length|lines):",
-    re.IGNORECASE,
-)
-
-
-def content_key(raw: bytes) -> str:
-    """What identifies an e-mail without a Message-ID: a hash of its headers and body, with
-    line endings and server-added trace headers left out. Stored in raw_mails'
-    header_message_id column; it cannot be mistaken for a Message-ID (no angle brackets)."""
-    text = raw.replace(b"\r\n", b"\n").rstrip()
-    head, separator, body = text.partition(b"\n\n")
-    kept: list[bytes] = []
-    skipping = False
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):  # a folded continuation belongs to the header above
-            if not skipping:
-                kept.append(line)
-            continue
-        skipping = bool(_TRACE_HEADERS.match(line))
-        if not skipping:
-            kept.append(line)
-    digest = hashlib.sha256(b"\n".join(kept) + separator + body).hexdigest()
-    return f"content-sha256:{digest}"
 
 
 @dataclass(frozen=True)
@@ -183,15 +160,22 @@ _UID_STORED = Prepared(
         _raw.uid == bindparam("uid"),
     )
 )
-_KNOWN_BY_MESSAGE_ID = Prepared(
+# The e-mail stored before with this very content (transport headers aside): its first copy's
+# message. One lookup on the fingerprint's index; the Message-ID (or content key) must match
+# too, which the fingerprint implies for real mail.
+_KNOWN_BY_FINGERPRINT = Prepared(
     select(_messages.id, _messages.ticket_id)
-    .where(_messages.message_id == bindparam("key"), _messages.direction == Direction.INBOUND.value)
+    .select_from(RawMail.__table__)
+    .join(Message.__table__, _raw.message_id == _messages.id)
+    .where(_raw.fingerprint == bindparam("fingerprint"), _raw.header_message_id == bindparam("key"))
+    .order_by(_raw.id)
     .limit(1)
 )
-_KNOWN_BY_CONTENT = Prepared(
-    select(_messages.id, _messages.ticket_id)
-    .join(RawMail.__table__, _raw.message_id == _messages.id)
-    .where(_raw.header_message_id == bindparam("key"))
+# Run only for mail that is not a copy of a stored one: whether its Message-ID was seen on
+# another e-mail before (worth a line in the log: a sender reusing Message-IDs).
+_KNOWN_MESSAGE_ID = Prepared(
+    select(_messages.id)
+    .where(_messages.message_id == bindparam("key"), _messages.direction == Direction.INBOUND.value)
     .limit(1)
 )
 _ADVANCE_FOLDER = Prepared(
@@ -212,6 +196,7 @@ _INSERT_RAW = Prepared(
         "uidvalidity",
         "uid",
         "header_message_id",
+        "fingerprint",
         "parse_failed",
         "received_at",
         "content",
@@ -556,6 +541,7 @@ class MailStore(Service):
         if stored is not None:
             _raw_id, stored_message = stored
             return IngestResult("duplicate", None, stored_message, "this UID was stored before")
+        content = fingerprint(mail.raw)
         identity = mail.message_id or content_key(mail.raw)
         # The raw copy is written last, when the message row it points to exists (one INSERT
         # instead of an INSERT and an UPDATE). A concurrent worker's copy of this UID still
@@ -566,15 +552,35 @@ class MailStore(Service):
             "uidvalidity": uidvalidity,
             "uid": uid,
             "header_message_id": identity,
+            "fingerprint": content,
             "parse_failed": mail.failed,
             "received_at": journal.at,
             "content": mail.raw,
         }
-        known = self._known_mail(session, mail.message_id, identity)
+        known = _KNOWN_BY_FINGERPRINT.first(connection, {"fingerprint": content, "key": identity})
         if known is not None:
-            known_id, known_ticket, why = known
+            # Another copy of a stored e-mail (another UID, folder or account): kept raw beside
+            # the first, pointing at its message, so this UID is done with like any other.
+            known_id, known_ticket = known
             _INSERT_RAW.execute(connection, {**raw, "message_id": known_id})
+            why = (
+                f"the same e-mail (Message-ID {mail.message_id} and content) was stored before"
+                if mail.message_id
+                else "the same e-mail (headers and body) was stored before"
+            )
             return IngestResult("duplicate", known_ticket, known_id, why)
+        if mail.message_id and _KNOWN_MESSAGE_ID.first(connection, {"key": identity}):
+            account_name = session.scalar(
+                select(MailAccount.name).where(MailAccount.id == account_id)
+            )
+            log.warning(
+                "mail account %r (folder %s, UID %s): Message-ID %s is already on another "
+                "e-mail with different content; stored as a separate e-mail",
+                account_name,
+                folder,
+                uid,
+                mail.message_id,
+            )
         if mail.auto_kind == "bounce" and mail.bounced_message_id:
             bounced = self._bounce_note(session, journal, mail)
             if bounced is not None:
@@ -684,21 +690,6 @@ class MailStore(Service):
             ticket_version=ticket.version + (0 if new_ticket else 1),
         )
         return message_id
-
-    def _known_mail(
-        self, session: Session, message_id: str | None, identity: str
-    ) -> tuple[int, int, str] | None:
-        """(message, ticket, why) if this e-mail is stored already under another UID: by its
-        Message-ID, or for mail without one, by the content key its raw copy was stored with."""
-        if message_id:
-            query, why = _KNOWN_BY_MESSAGE_ID, f"Message-ID {message_id} known"
-        else:
-            query, why = _KNOWN_BY_CONTENT, "the same e-mail (headers and body) was stored before"
-        found = query.first(session.connection(), {"key": identity})
-        if found is None:
-            return None
-        found_id, found_ticket = found
-        return found_id, found_ticket, why
 
     def _mail_customer(self, session: Session, journal: Journal, mail: InboundMail) -> _Sender:
         """The sender as a customer. The common case, a known address of a customer who has a
@@ -865,9 +856,15 @@ class MailStore(Service):
         if not ids:
             return None, ""
         found = session.execute(
-            select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
+            select(Message.message_id, Message.ticket_id)
+            .where(Message.message_id.in_(ids))
+            .order_by(Message.created_at, Message.id)
         ).all()
-        by_id = {message_id: ticket_id for message_id, ticket_id in found}
+        # One Message-ID may stand on several e-mails (senders reuse them): the earliest one
+        # decides, so the answer does not depend on the order rows come back in.
+        by_id: dict[str, int] = {}
+        for message_id, ticket_id in found:
+            by_id.setdefault(message_id, ticket_id)
         for message_id in ids:  # In-Reply-To first, then the newest reference
             if message_id in by_id:
                 header = (
