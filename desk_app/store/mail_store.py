@@ -11,6 +11,7 @@ the server only after this commits.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,21 @@ SECURITY = ("ssl", "starttls", "none")
 # A solved ticket takes a customer's reply (and reopens) for this long; after that, or once
 # closed, a reply starts a follow-up ticket.
 REOPEN_WINDOW = timedelta(days=14)
+# The placeholder customer that every unreadable sender shared before issue 14; kept so that
+# replies on those old tickets still fail with the reason.
 UNKNOWN_SENDER = "unknown-sender@invalid.invalid"
+MAX_CUSTOMER_NAME = 300  # customers.name
+MAX_IDENTITY = 320  # customer_identities.value
+
+
+def raw_from_identity(header: str) -> str:
+    """The RAW_FROM identity value of an unreadable From header: the header itself, or when
+    it is too long for the column, its start and a hash of all of it (so two long headers
+    that differ only at the end stay two senders)."""
+    if len(header) <= MAX_IDENTITY:
+        return header
+    digest = hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"{header[: MAX_IDENTITY - 34]}… {digest}"
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,9 @@ class InboundMail:
     # search.message_words(text), when worked out beforehand (off the write path, with the
     # parsing); None: the store works it out.
     search_words: str | None = None
+    # The From header as text (parse.ParsedMessage.from_header): who the sender is when
+    # from_address could not be read.
+    from_header: str = ""
 
 
 @dataclass(frozen=True)
@@ -695,7 +713,9 @@ class MailStore(Service):
         """The sender as a customer. The common case, a known address of a customer who has a
         name, is one query (with the identities their tickets' search documents list);
         anything else goes through the full find-or-create."""
-        address = mail.from_address or UNKNOWN_SENDER
+        if mail.from_address is None:
+            return self._unreadable_sender(session, journal, mail)
+        address = mail.from_address
         rows = _SENDER.all(session.connection(), {"address": normalise_email(address)})
         if rows and (rows[0][1] or not mail.from_name.strip()):
             customer_id, name, organisation, tags, _address = rows[0]
@@ -706,7 +726,42 @@ class MailStore(Service):
         customer = self._find_or_create_customer(session, journal, mail.from_name, address, None)
         return _Sender(customer.id, customer.tags or "", tuple(search.customer_parts(customer)))
 
-    def _new_sender(self, session: Session, journal: Journal, name: str, address: str) -> _Sender:
+    def _unreadable_sender(self, session: Session, journal: Journal, mail: InboundMail) -> _Sender:
+        """The sender of an e-mail whose address could not be read: one customer per From
+        header as written (the same header twice is the same sender), never a shared
+        placeholder that would give unrelated people one history. Without any From header
+        nothing tells senders apart, so each such e-mail gets a customer of its own."""
+        header = mail.from_header
+        name = (mail.from_name.strip() or header)[:MAX_CUSTOMER_NAME]
+        if not header:
+            return self._new_sender(session, journal, name, None)
+        value = raw_from_identity(header)
+        found = session.execute(
+            select(Customer.id, Customer.name, Customer.organisation, Customer.tags)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+            .where(
+                CustomerIdentity.kind == IdentityKind.RAW_FROM.value,
+                CustomerIdentity.value == value,
+            )
+        ).first()
+        if found is None:
+            return self._new_sender(session, journal, name, value, IdentityKind.RAW_FROM)
+        customer_id, found_name, organisation, tags = found
+        values = session.scalars(
+            select(CustomerIdentity.value)
+            .where(CustomerIdentity.customer_id == customer_id)
+            .order_by(CustomerIdentity.id)
+        ).all()
+        return _Sender(customer_id, tags or "", (found_name, organisation, *values))
+
+    def _new_sender(
+        self,
+        session: Session,
+        journal: Journal,
+        name: str,
+        address: str | None,
+        kind: IdentityKind = IdentityKind.EMAIL,
+    ) -> _Sender:
         """A customer for an address nobody has: the rows _find_or_create_customer writes,
         as two INSERTs. Another worker creating the same address concurrently fails the
         identity's unique key, and ingest() tries again (then finds it)."""
@@ -726,13 +781,13 @@ class MailStore(Service):
                 "updated_at": journal.at,
             },
         )
-        _INSERT_IDENTITY.execute(
-            connection,
-            {"customer_id": customer_id, "kind": IdentityKind.EMAIL.value, "value": address},
-        )
-        journal.audit("customer", customer_id, "create", new=name or address)
+        if address is not None:
+            _INSERT_IDENTITY.execute(
+                connection, {"customer_id": customer_id, "kind": kind.value, "value": address}
+            )
+        journal.audit("customer", customer_id, "create", new=name or address or "(no sender)")
         journal.changed("customer", customer_id, "insert")
-        return _Sender(customer_id, "", (name, "", address))
+        return _Sender(customer_id, "", (name, "", *([address] if address else [])))
 
     def _advance_folder(
         self, session: Session, account_id: int, folder: str, uidvalidity: int, uid: int
@@ -1124,7 +1179,7 @@ class MailStore(Service):
         if account is None:
             return "no active mail account to send from; add one with `desk account add`"
         if to_address is None or to_address == UNKNOWN_SENDER:
-            return "the customer has no e-mail address"
+            return self._no_address_reason(session, ticket.customer_id, to_address)
         department = session.get(Department, ticket.department_id) if ticket.department_id else None
         return OutgoingMail(
             outbox_id=item.id,
@@ -1147,6 +1202,25 @@ class MailStore(Service):
             ],
             auto_submitted=message.auto_kind is not None,
         )
+
+    def _no_address_reason(self, session: Session, customer_id: int, to_address: str | None) -> str:
+        """Why a reply has nowhere to go, in words that say what to do about it."""
+        unreadable = session.scalar(
+            select(CustomerIdentity.value)
+            .where(
+                CustomerIdentity.customer_id == customer_id,
+                CustomerIdentity.kind == IdentityKind.RAW_FROM.value,
+            )
+            .order_by(CustomerIdentity.id)
+            .limit(1)
+        )
+        if unreadable is not None or to_address == UNKNOWN_SENDER:
+            written = f" (From: {unreadable})" if unreadable else ""
+            return (
+                f"not sent: the sender's address could not be read from their e-mail{written}; "
+                "add the customer's e-mail address, then retry"
+            )
+        return "not sent: the customer has no e-mail address; add one, then retry"
 
     def _sending_account(self, session: Session, ticket: Ticket) -> MailAccount | None:
         # The same choice as _sending_account_id() makes in SQL for claim_outgoing.

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from desk_app.core.errors import ConflictError, InvalidInput
 from desk_app.store import Queries, Service
 from desk_app.store.mail_store import InboundMail, MailStore
-from desk_app.store.models import Message, RawMail
+from desk_app.store.models import CustomerIdentity, Message, RawMail
 
 
 def mail(
@@ -386,3 +386,61 @@ def test_claim_follows_the_fallback_account_and_fails_replies_with_none(
     message = Queries(db, None).ticket(ticket).messages[-1]
     assert message.delivery_state == "failed"
     assert "no active mail account" in (message.delivery_error or "")
+
+
+def unreadable(n: int, from_header: str, subject: str = "Help") -> InboundMail:
+    return dataclasses.replace(
+        mail(n, subject),
+        from_address=None,
+        from_name="",
+        from_header=from_header,
+        warnings=(f"the sender's address could not be read (From: {from_header})",),
+    )
+
+
+def test_unreadable_senders_are_told_apart_by_their_from_header(store, account, db):
+    """Issue 14 item 8: two unreadable From headers are two customers, one header twice is
+    one, a mail without any From header gets its own; nobody shares a placeholder."""
+    first = store.ingest(account, "INBOX", 7, 1, unreadable(1, "Sales <sales at example>"))
+    again = store.ingest(account, "INBOX", 7, 2, unreadable(2, "Sales <sales at example>", "x"))
+    other = store.ingest(account, "INBOX", 7, 3, unreadable(3, "Billing <billing at example>"))
+    long_a = "Z" * 400 + " a"
+    long_b = "Z" * 400 + " b"
+    long_1 = store.ingest(account, "INBOX", 7, 4, unreadable(4, long_a))
+    long_2 = store.ingest(account, "INBOX", 7, 5, unreadable(5, long_b))
+    none_1 = store.ingest(account, "INBOX", 7, 6, unreadable(6, "", "No sender"))
+    none_2 = store.ingest(account, "INBOX", 7, 7, unreadable(7, "", "No sender"))
+    queries = Queries(db, None)
+    customer = {r: queries.ticket(r.ticket_id).customer for r in (first, again, other)}
+    customer |= {r: queries.ticket(r.ticket_id).customer for r in (long_1, long_2)}
+    customer |= {r: queries.ticket(r.ticket_id).customer for r in (none_1, none_2)}
+    assert customer[first].id == customer[again].id
+    ids = {customer[r].id for r in (first, other, long_1, long_2, none_1, none_2)}
+    assert len(ids) == 6
+    assert customer[first].name == "Sales <sales at example>" and customer[first].emails == []
+    assert "unknown-sender@invalid.invalid" not in str([c.emails for c in customer.values()])
+    # The ticket says so, on the message (the conversation shows these lines).
+    [message] = queries.ticket(other.ticket_id).messages
+    assert message.warnings == [
+        "the sender's address could not be read (From: Billing <billing at example>)"
+    ]
+    with db.read() as session:
+        values = session.scalars(
+            sa.select(CustomerIdentity.value).where(CustomerIdentity.kind == "raw_from")
+        ).all()
+    assert sorted(values)[0] == "Billing <billing at example>" and len(values) == 4
+    assert all(len(value) <= 320 for value in values)
+
+
+def test_a_reply_to_an_unreadable_sender_fails_with_the_reason(store, account, db, team, clock):
+    ticket = store.ingest(account, "INBOX", 7, 1, unreadable(1, "Sales <sales at example>"))
+    reply = Service(db, team.anna, clock).reply(ticket.ticket_id, "Hello")
+    assert store.claim_outgoing(account_ids=[account]) == []
+    message = next(
+        m for m in Queries(db, None).ticket(ticket.ticket_id).messages if m.id == reply.message_id
+    )
+    assert message.delivery_state == "failed"
+    assert message.delivery_error == (
+        "not sent: the sender's address could not be read from their e-mail "
+        "(From: Sales <sales at example>); add the customer's e-mail address, then retry"
+    )

@@ -173,3 +173,30 @@ def test_mails_sharing_message_ids_are_all_stored_and_copies_once(
     # Every UID, copy or not, is done with: a second pass finds nothing new.
     assert run_once(worker).accounts[0].stored == 0
     assert count(db, Message) == distinct and len(uids) == len(deliveries)
+
+
+def test_unreadable_senders_become_customers_of_their_own(db, account_id, worker, imap_server):
+    """Issue 14 item 8 end to end: From headers without a readable address are not merged
+    into one shared customer; each says on its message that the address could not be read."""
+    headers = [
+        "Sales dept <sales at example dot com>",
+        "Billing (no address)",
+        "Sales dept <sales at example dot com>",
+    ]
+    imap_server.append_many(
+        simple(f"Question {n}", sender="placeholder@example.com")[0].replace(
+            b"From: placeholder@example.com", f"From: {header}".encode()
+        )
+        for n, header in enumerate(headers)
+    )
+    assert run_once(worker).accounts[0].stored == 3
+    queries = Queries(db, None)
+    tickets = [queries.ticket(m.ticket_id) for m in ticket_messages(db)]
+    customers = [ticket.customer for ticket in tickets]
+    assert customers[0].id == customers[2].id != customers[1].id
+    assert [c.name for c in customers[:2]] == headers[:2]
+    assert all(c.emails == [] for c in customers)
+    for ticket, header in zip(tickets, headers, strict=True):
+        assert ticket.messages[0].warnings == [
+            f"the sender's address could not be read (From: {header})"
+        ]
