@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -22,6 +23,7 @@ from sqlalchemy import ColumnElement, Table, bindparam, func, insert, literal, o
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, lazyload, make_transient_to_detached
 
+from desk_app.core.after_hours import DEFAULT_OUTBOX_RETRY_HOURS, OUTBOX_RETRY_HOURS
 from desk_app.core.enums import (
     Channel,
     DeliveryState,
@@ -54,6 +56,7 @@ from desk_app.store.models import (
     RawMail,
     Ticket,
 )
+from desk_app.store.oncall_settings import stored_values
 from desk_app.store.records import AccountRecord
 from desk_app.store.routing_store import route_new_mail
 from desk_app.store.service import NewAttachment, Service
@@ -157,6 +160,9 @@ class OutgoingMail:
     references: str | None
     attempts: int
     attachments: list[NewAttachment] = field(default_factory=list)
+    # When this round of sending began: temporary failures are retried until the team's
+    # outbox_retry_hours after it (None only for mail built outside claim_outgoing).
+    first_attempt_at: datetime | None = None
     # An automatic answer (the after-hours acknowledgement): sent with Auto-Submitted, so
     # the customer's own autoresponder does not answer it and start a loop.
     auto_submitted: bool = False
@@ -1041,10 +1047,25 @@ class MailStore(Service):
                 item.state = DeliveryState.SENDING.value
                 item.attempts += 1
                 item.claimed_at = now
+                if item.first_attempt_at is None:
+                    item.first_attempt_at = now
+                mail = replace(mail, first_attempt_at=item.first_attempt_at)
                 message.delivery_state = DeliveryState.SENDING.value
                 claimed.append(mail)
             del pinned
             return claimed
+
+    def outbox_retry_limit(self) -> timedelta:
+        """How long a reply's temporary failures are retried (team setting
+        outbox_retry_hours, else 48 hours; a stored value that cannot be read counts as
+        unset, as for the other team settings the worker reads)."""
+        with self.db.read() as session:
+            value = stored_values(session, [OUTBOX_RETRY_HOURS]).get(OUTBOX_RETRY_HOURS)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return timedelta(hours=DEFAULT_OUTBOX_RETRY_HOURS)
+        if not math.isfinite(value) or value <= 0:
+            return timedelta(hours=DEFAULT_OUTBOX_RETRY_HOURS)
+        return timedelta(hours=value)
 
     def mark_sent(self, outbox_id: int) -> None:
         self._settle(outbox_id, DeliveryState.SENT, None, None)
@@ -1103,6 +1124,7 @@ class MailStore(Service):
                 raise NotFound(f"message {message_id} has no failed delivery to retry")
             item.state = DeliveryState.QUEUED.value
             item.next_attempt_at = self.clock()
+            item.first_attempt_at = None  # a new round: the retry limit counts from its start
             message = session.get_one(Message, message_id)
             message.delivery_state = DeliveryState.QUEUED.value
             message.delivery_error = None

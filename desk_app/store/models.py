@@ -291,6 +291,9 @@ class OutboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When a worker took it for sending; a send that stalls past a limit is retried.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The first attempt of this round of sending (cleared by the agent's retry): temporary
+    # failures are retried until outbox_retry_hours after it, then the reply fails.
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TicketRead(Base):

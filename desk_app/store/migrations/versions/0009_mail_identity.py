@@ -1,4 +1,4 @@
-"""mail identity: a content fingerprint per raw e-mail
+"""mail identity: a content fingerprint per raw e-mail; when a reply's sending began
 
 Revision ID: 0009
 Revises: 0008
@@ -10,6 +10,9 @@ without the transport ones, and body: core.mail_identity) matches too. Stored ra
 fingerprint here, so copies of mail fetched before the upgrade are still recognised, and mail
 without a Message-ID gets its content key under the new definition (which leaves out all
 transport headers, not only trace lines).
+
+The outbox gets first_attempt_at, so a reply that keeps failing temporarily is given up on
+after the team's outbox_retry_hours instead of being retried forever.
 
 The backfill reads every stored raw e-mail once, in batches by id; it uses the application's
 own fingerprint function on purpose, so the stored values are the ones ingest compares with.
@@ -33,6 +36,10 @@ def upgrade() -> None:
     op.add_column("raw_mails", sa.Column("fingerprint", sa.String(length=64), nullable=True))
     _backfill()
     op.create_index(op.f("ix_raw_mails_fingerprint"), "raw_mails", ["fingerprint"], unique=False)
+    # Bounded retries of replies (issue 14): when this round of sending began.
+    op.add_column(
+        "outbox", sa.Column("first_attempt_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def _backfill() -> None:
@@ -74,6 +81,8 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("first_attempt_at")
     op.drop_index(op.f("ix_raw_mails_fingerprint"), table_name="raw_mails")
     with op.batch_alter_table("raw_mails", schema=None) as batch_op:
         batch_op.drop_column("fingerprint")
