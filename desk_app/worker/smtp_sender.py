@@ -44,6 +44,8 @@ class SendReport:
     retry: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    # Accounts whose SMTP server could not be reached or logged in to, by name: the reason.
+    unavailable: dict[str, str] = field(default_factory=dict)
 
 
 class _Settler:
@@ -159,6 +161,7 @@ class OutboxSender:
                 error = f"sending: {exc}"
                 connections[mail.account_id] = error
                 report.errors.append(error)
+                report.unavailable.setdefault(account.name, error)
                 await asyncio.to_thread(self.store.record_sync, mail.account_id, error)
                 await self._retry(mail, str(exc), report, settler)
                 return
@@ -175,6 +178,11 @@ class OutboxSender:
         else:
             if outcome.account_problem:
                 report.errors.append(f"sending: {outcome.account_problem}")
+                account = accounts.get(mail.account_id)
+                if account is not None:
+                    report.unavailable.setdefault(
+                        account.name, f"sending: {outcome.account_problem}"
+                    )
                 await asyncio.to_thread(
                     self.store.record_sync, mail.account_id, f"sending: {outcome.account_problem}"
                 )
