@@ -19,7 +19,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, lazyload, make_transient_to_detached
 
@@ -184,24 +195,27 @@ _UID_STORED = Prepared(
         _raw.uid == bindparam("uid"),
     )
 )
-# The e-mail stored before with this very content (transport headers aside): its first copy's
-# message. One lookup on the fingerprint's index; the Message-ID (or content key) must match
-# too, which the fingerprint implies for real mail.
-_KNOWN_BY_FINGERPRINT = Prepared(
-    select(_messages.id, _messages.ticket_id)
+# What ingest knows of an e-mail's identity, in one statement of two index probes: the message
+# of the first stored copy with this very content (transport headers aside; the Message-ID, or
+# content key, must match too, which the fingerprint implies for real mail), flagged 1; and any
+# inbound message with this Message-ID, flagged 0: a sender reusing Message-IDs, worth a line
+# in the log when the content differs.
+_SAME_CONTENT = (
+    select(_messages.id, _messages.ticket_id, literal(1).label("same_content"))
     .select_from(RawMail.__table__)
     .join(Message.__table__, _raw.message_id == _messages.id)
     .where(_raw.fingerprint == bindparam("fingerprint"), _raw.header_message_id == bindparam("key"))
     .order_by(_raw.id)
     .limit(1)
+    .subquery()
 )
-# Run only for mail that is not a copy of a stored one: whether its Message-ID was seen on
-# another e-mail before (worth a line in the log: a sender reusing Message-IDs).
-_KNOWN_MESSAGE_ID = Prepared(
-    select(_messages.id)
+_SAME_MESSAGE_ID = (
+    select(_messages.id, _messages.ticket_id, literal(0).label("same_content"))
     .where(_messages.message_id == bindparam("key"), _messages.direction == Direction.INBOUND.value)
     .limit(1)
+    .subquery()
 )
+_KNOWN_MAIL = Prepared(union_all(select(_SAME_CONTENT), select(_SAME_MESSAGE_ID)))
 _ADVANCE_FOLDER = Prepared(
     update(cast(Table, MailFolderState.__table__))
     .where(
@@ -581,11 +595,12 @@ class MailStore(Service):
             "received_at": journal.at,
             "content": mail.raw,
         }
-        known = _KNOWN_BY_FINGERPRINT.first(connection, {"fingerprint": content, "key": identity})
-        if known is not None:
+        known = _KNOWN_MAIL.all(connection, {"fingerprint": content, "key": identity})
+        copy_of = next((row for row in known if row[2] == 1), None)
+        if copy_of is not None:
             # Another copy of a stored e-mail (another UID, folder or account): kept raw beside
             # the first, pointing at its message, so this UID is done with like any other.
-            known_id, known_ticket = known
+            known_id, known_ticket, _same = copy_of
             _INSERT_RAW.execute(connection, {**raw, "message_id": known_id})
             why = (
                 f"the same e-mail (Message-ID {mail.message_id} and content) was stored before"
@@ -593,7 +608,7 @@ class MailStore(Service):
                 else "the same e-mail (headers and body) was stored before"
             )
             return IngestResult("duplicate", known_ticket, known_id, why)
-        if mail.message_id and _KNOWN_MESSAGE_ID.first(connection, {"key": identity}):
+        if mail.message_id and known:
             account_name = session.scalar(
                 select(MailAccount.name).where(MailAccount.id == account_id)
             )
