@@ -1254,10 +1254,10 @@ class MailStore(Service):
         if unreadable is not None or to_address == UNKNOWN_SENDER:
             written = f" (From: {unreadable})" if unreadable else ""
             return (
-                f"not sent: the sender's address could not be read from their e-mail{written}; "
+                f"the sender's address could not be read from their e-mail{written}; "
                 "add the customer's e-mail address, then retry"
             )
-        return "not sent: the customer has no e-mail address; add one, then retry"
+        return "the customer has no e-mail address; add one, then retry"
 
     def _sending_account(self, session: Session, ticket: Ticket) -> MailAccount | None:
         # The same choice as _sending_account_id() makes in SQL for claim_outgoing.

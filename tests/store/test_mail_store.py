@@ -441,6 +441,6 @@ def test_a_reply_to_an_unreadable_sender_fails_with_the_reason(store, account, d
     )
     assert message.delivery_state == "failed"
     assert message.delivery_error == (
-        "not sent: the sender's address could not be read from their e-mail "
+        "the sender's address could not be read from their e-mail "
         "(From: Sales <sales at example>); add the customer's e-mail address, then retry"
     )
