@@ -45,7 +45,7 @@ from desk_app.core.enums import (
 )
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
-from desk_app.core.mail_identity import content_key, fingerprint
+from desk_app.core.mail_identity import CONTENT_KEY_PREFIX, fingerprint
 from desk_app.core.permissions import Permission
 from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_message_id, normalise_subject
@@ -580,7 +580,7 @@ class MailStore(Service):
             _raw_id, stored_message = stored
             return IngestResult("duplicate", None, stored_message, "this UID was stored before")
         content = fingerprint(mail.raw)
-        identity = mail.message_id or content_key(mail.raw)
+        identity = mail.message_id or CONTENT_KEY_PREFIX + content  # = content_key(mail.raw)
         # The raw copy is written last, when the message row it points to exists (one INSERT
         # instead of an INSERT and an UPDATE). A concurrent worker's copy of this UID still
         # fails the unique key inside this transaction (see ingest()).
@@ -938,7 +938,7 @@ class MailStore(Service):
         ).all()
         # One Message-ID may stand on several e-mails (senders reuse them): the earliest one
         # decides, so the answer does not depend on the order rows come back in.
-        by_id: dict[str, int] = {}
+        by_id: dict[str | None, int] = {}
         for message_id, ticket_id in found:
             by_id.setdefault(message_id, ticket_id)
         for message_id in ids:  # In-Reply-To first, then the newest reference

@@ -236,7 +236,7 @@ def test_mail_without_a_message_id_is_deduped_by_its_content(store, account, db)
 
 
 def test_content_key_ignores_line_endings_and_transport_headers_only():
-    from desk_app.store.mail_store import content_key
+    from desk_app.core.mail_identity import content_key
 
     crlf = b"Received: from a\r\n\tby b\r\nSubject: Hi\r\nX-Mailer: m\r\n\r\nbody\r\n"
     lf = b"Subject: Hi\nX-Mailer: n\nReturn-Path: <x@y>\nDKIM-Signature: v=1;\n b=zz\n\nbody\n"
