@@ -158,11 +158,27 @@ def cmd_worker(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     async def run() -> dict[str, Any]:
         stop_on_signals(worker)
         if args.once:
-            return asdict(await worker.run_once())
+            summary = await worker.run_once()
+            _refuse_unavailable(summary.unavailable_accounts(), len(summary.accounts))
+            return asdict(summary)
         await worker.run_forever()
         return {"stopped": True}
 
     return asyncio.run(run())
+
+
+def _refuse_unavailable(failing: dict[str, str], accounts: int) -> None:
+    """`desk worker --once` for a script or a monitor: the pass worked every account it
+    could; if some could not be reached or logged in to, say which (one line each, on
+    stderr) and exit 6, so a broken account does not pass for a quiet mailbox."""
+    if not failing:
+        return
+    for name, error in failing.items():
+        print(f"desk: mail account '{name}' unavailable: {error}", file=sys.stderr)
+    accounts = max(accounts, len(failing))
+    noun = "mail account" if accounts == 1 else "mail accounts"
+    others = "; the others were worked" if len(failing) < accounts else ""
+    raise Unavailable(f"{len(failing)} of {accounts} {noun} unavailable{others}")
 
 
 def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

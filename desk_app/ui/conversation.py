@@ -285,6 +285,10 @@ class ConversationView(QTextBrowser):
         if message.direction == Direction.OUTBOUND and message.delivery_state:
             right = f"{self._delivery_html(message)} · {right}"
         body = self._body_html(message)
+        if message.warnings:
+            # Parser warnings (e.g. an unreadable sender's From header): mail text, escaped.
+            warned = "<br>".join("⚠ " + html.escape(line) for line in message.warnings)
+            body = f'<p style="color:{PRIORITY_COLOURS["high"]};">{warned}</p>{body}'
         if message.attachments:
             links = "<br>".join(
                 f'<img src="desk-icon:attachment" width="16" height="16"> <a href="desk://attachment/{a.id}/{html.escape(a.filename)}">'
