@@ -73,6 +73,8 @@ class ConversationView(QTextBrowser):
         self._remote: dict[str, QImage] = {}
         self._image_state: dict[int, tuple[str, int]] = {}
         self._colour_cache: dict[str, str] | None = None
+        # Messages the agent asked to be shown ("new while you were writing"): outlined.
+        self._highlighted: set[int] = set()
 
     def loadResource(self, kind: int, name: QUrl | str) -> object:
         # Qt always passes a QUrl; the base class also takes a string, so this override must.
@@ -96,6 +98,7 @@ class ConversationView(QTextBrowser):
     def show_ticket(self, detail: TicketDetail, zone: tzinfo, now: datetime) -> None:
         same_ticket = self._detail is not None and self._detail.id == detail.id
         if not same_ticket:
+            self._highlighted.clear()
             self._expanded.clear()
             self._remote.clear()
             self._image_state.clear()
@@ -106,6 +109,20 @@ class ConversationView(QTextBrowser):
     def add_pending(self, kind: str, body: str) -> None:
         self._pending.append(PendingMessage(kind, body))
         self._render(scroll_to_end=True)
+
+    def highlight_messages(self, message_ids: list[int]) -> None:
+        """Outline these messages and scroll to the first of them."""
+        if not message_ids:
+            return
+        self._highlighted = set(message_ids)
+        self._render(scroll_to_end=False)
+        anchor = f"message-{min(message_ids)}"
+        # After _render's own scroll, once the document is laid out.
+        QTimer.singleShot(0, lambda: self.scrollToAnchor(anchor))
+
+    @property
+    def highlighted_messages(self) -> set[int]:
+        return set(self._highlighted)
 
     def drop_pending(self) -> None:
         if self._pending:
@@ -256,18 +273,32 @@ class ConversationView(QTextBrowser):
             text += f" ({event.reason})"
         return self._muted_line(f"{text} · {when}")
 
-    def _card(self, kind: str, header_left: str, header_right: str, body: str) -> str:
+    def _card(
+        self,
+        kind: str,
+        header_left: str,
+        header_right: str,
+        body: str,
+        *,
+        anchor: str = "",
+        highlighted: bool = False,
+    ) -> str:
         # One single-cell table per card. A nested table for a right-aligned time cost
         # QTextDocument twice the layout work, and more cells mean inner borders; a
         # 20-message ticket must open in well under 100 ms.
         colours = self._colours()
         background = colours.get(kind, colours["inbound"])
         border = colours["note_border"] if kind == Direction.NOTE else colours["border"]
+        width = 1
+        if highlighted:
+            border, width = colours["link"], 2
+        name = f'<a name="{anchor}"></a>' if anchor else ""
         return (
             f'<table width="100%" cellspacing="0" cellpadding="10" '
-            f'style="margin-bottom:10px; border:1px solid {border}; border-collapse:collapse;" '
-            f'bgcolor="{background}"><tr><td>'
-            f'{header_left}<span style="color:{colours["muted"]};">&nbsp;&nbsp;·&nbsp;&nbsp;'
+            f'style="margin-bottom:10px; border:{width}px solid {border}; '
+            f'border-collapse:collapse;" bgcolor="{background}"><tr><td>'
+            f"{name}{header_left}"
+            f'<span style="color:{colours["muted"]};">&nbsp;&nbsp;·&nbsp;&nbsp;'
             f"{header_right}</span>"
             f'<div style="margin-top:6px;">{body}</div>'
             f"</td></tr></table>"
@@ -293,7 +324,14 @@ class ConversationView(QTextBrowser):
                 for a in message.attachments
             )
             body += f'<p style="margin-top:8px;">{links}</p>'
-        return self._card(message.direction, left, right, body)
+        return self._card(
+            message.direction,
+            left,
+            right,
+            body,
+            anchor=f"message-{message.id}",
+            highlighted=message.id in self._highlighted,
+        )
 
     def _delivery_html(self, message: MessageRecord) -> str:
         state = message.delivery_state or ""
