@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMenu,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desk_app.core.attachment_safety import Risk, Verdict, judge
 from desk_app.core.draft_watch import ShownMessage, arrived_since, newest, safe_seen
 from desk_app.core.enums import DraftKind
 from desk_app.core.errors import CollisionError, ConflictError, DeskError, Unavailable
@@ -80,6 +82,9 @@ class TicketPane(QWidget):
         self._sent_despite: tuple[int, ...] = ()
         self._own_ids: set[int] = set()  # what this window added to the open ticket
         self._files = Path(tempfile.mkdtemp(prefix="desk-attachments-"))
+        # The last attachment warning and Save as… dialog (non-modal), for the agent and tests.
+        self.run_warning: QMessageBox | None = None
+        self.save_dialog: QFileDialog | None = None
 
         self.banner = Banner()
         self.header = TicketHeader()
@@ -563,27 +568,78 @@ class TicketPane(QWidget):
 
     def _attachment_clicked(self, attachment_id: int, filename: str) -> None:
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self._open_attachment(attachment_id))
-        menu.addAction("Save as…", lambda: self._save_attachment(attachment_id, filename))
+        menu.addAction(self.tr("Open"), lambda: self.open_attachment(attachment_id))
+        menu.addAction(self.tr("Save as…"), lambda: self._save_attachment(attachment_id, filename))
         menu.popup(QCursor.pos())
 
-    def _open_attachment(self, attachment_id: int) -> None:
+    def open_attachment(self, attachment_id: int) -> None:
+        """Hand the file to the desktop's opener, unless it can run: then only Save as…"""
         queries, folder = self._ctx.queries, self._files
 
-        def work() -> Path:
+        def work() -> tuple[str, Verdict, Path | None]:
             record, content = queries.attachment(attachment_id)
+            verdict = judge(record.filename, content)
+            if not verdict.safe:
+                return record.filename, verdict, None  # not even written where it could run
             # Only the base name: a crafted filename must not write outside the folder.
             target = folder / f"{record.id}-{Path(record.filename).name or 'attachment'}"
             target.write_bytes(content)
-            return target
+            return record.filename, verdict, target
 
-        def show(path: Path) -> None:
+        def show(result: tuple[str, Verdict, Path | None]) -> None:
+            filename, verdict, path = result
+            if path is None:
+                self._warn_runnable(attachment_id, filename, verdict)
+                return
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
         self._ctx.runner.run(work, show)
 
+    def _warn_runnable(self, attachment_id: int, filename: str, verdict: Verdict) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Desk will not open this file"))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            self.tr(
+                "This file can run programs on your computer; Desk will not open it. "
+                "Save it and scan it first."
+            )
+        )
+        box.setInformativeText(f"{filename}\n{self._risk_text(verdict)}")
+        # The informative text carries the customer's file name: never rich text.
+        for label in box.findChildren(QLabel):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        save = box.addButton(self.tr("Save as…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        save.clicked.connect(lambda: self._save_attachment(attachment_id, filename))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.run_warning = box
+        box.open()
+
+    def _risk_text(self, verdict: Verdict) -> str:
+        if verdict.risk == Risk.HIDDEN_NAME:
+            return self.tr("Its name hides its real type behind direction marks.")
+        if verdict.risk in (Risk.MACRO_NAME, Risk.MACRO_CONTENT):
+            return self.tr("It is an Office document with macros ({0}).").format(verdict.detail)
+        if verdict.risk == Risk.RUNNABLE_NAME:
+            return self.tr("Files ending in {0} run programs.").format(verdict.detail)
+        return self.tr("Its content is a program or launcher ({0}).").format(verdict.detail)
+
     def _save_attachment(self, attachment_id: int, filename: str) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, "Save attachment", Path(filename).name)
+        """Save as…, without blocking the window (an open dialog must not stop live updates)."""
+        dialog = QFileDialog(self, self.tr("Save attachment"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        # Only the base name: a crafted filename must not point the dialog elsewhere.
+        dialog.selectFile(Path(filename.replace("\\", "/")).name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda target: self._write_attachment(attachment_id, target))
+        self.save_dialog = dialog
+        dialog.open()
+
+    def _write_attachment(self, attachment_id: int, target: str) -> None:
         if not target:
             return
         queries = self._ctx.queries
