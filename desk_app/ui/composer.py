@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPlainTextEdit,
     QPushButton,
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.enums import DraftKind, Status
 from desk_app.core.templates import MARKER, drop_markers, markers
 from desk_app.store.template_store import FilledTemplate
+from desk_app.ui.plain import plain_label
 from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import STATUS_LABELS
 from desk_app.ui.template_picker import Library, TemplatePicker, TicketTemplates
@@ -130,7 +130,7 @@ class Composer(QFrame):
         self.reply_button = self._mode_button("Reply", "modeButton", DraftKind.REPLY.value)
         self.note_button = self._mode_button("Internal note", "noteMode", DraftKind.NOTE.value)
         self.reply_button.setChecked(True)
-        self.draft_state = QLabel("")
+        self.draft_state = plain_label("")
         self.draft_state.setObjectName("muted")
         self.editor = ComposerEdit()
         self.editor.setTabChangesFocus(True)
@@ -176,7 +176,7 @@ class Composer(QFrame):
     def _build_placeholder_bar(self) -> QFrame:
         self.placeholder_bar = QFrame()
         self.placeholder_bar.setObjectName("placeholderBar")
-        self.placeholder_label = QLabel("")
+        self.placeholder_label = plain_label("")
         self.placeholder_label.setWordWrap(True)
         self.fill_button = QPushButton("Fill in")
         self.fill_button.setToolTip("Select the next placeholder to type over it")
@@ -196,7 +196,7 @@ class Composer(QFrame):
     def _build_news_bar(self) -> QFrame:
         self.news_bar = QFrame()
         self.news_bar.setObjectName("newsBar")
-        self.news_label = QLabel("")
+        self.news_label = plain_label("")
         self.news_label.setObjectName("newsLabel")
         self.news_label.setTextFormat(Qt.TextFormat.PlainText)
         self.news_label.setWordWrap(True)

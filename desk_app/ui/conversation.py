@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from desk_app.core.enums import DeliveryState, Direction
 from desk_app.store.records import AuditRecord, MessageRecord, TicketDetail
 from desk_app.ui.formatting import file_size, local_time, split_quoted
+from desk_app.ui.plain import refused_resource
 from desk_app.ui.remote_images import FetchedImages, fetch_images, remote_image_urls, resource_key
 from desk_app.ui.styles import (
     DELIVERY_LABELS,
@@ -86,8 +87,11 @@ class ConversationView(QTextBrowser):
         if name.scheme() == "desk-icon":
             return icon(name.path(), muted_text(self.palette()), 32).pixmap(16, 16).toImage()
         if name.scheme() in ("http", "https"):
-            return self._remote.get(resource_key(name))
-        return None
+            fetched = self._remote.get(resource_key(name))
+            if fetched is not None:
+                return fetched
+        # Never None: QTextDocument would then read file: URLs from the disk itself.
+        return refused_resource(kind)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -41,6 +41,7 @@ from desk_app.ui.collision_bar import CollisionBar
 from desk_app.ui.composer import Composer
 from desk_app.ui.context import DeskContext
 from desk_app.ui.conversation import ConversationView
+from desk_app.ui.plain import plain_label
 from desk_app.ui.plurals import english_plural
 from desk_app.ui.template_picker import TicketTemplates
 from desk_app.ui.ticket_header import UNASSIGNED, TicketHeader
@@ -102,7 +103,7 @@ class TicketPane(QWidget):
         self.collision.send_anyway.connect(self._send_anyway)
         self.collision.edit.connect(self._edit_after_prompt)
         self.collision.discard.connect(self._discard_after_collision)
-        self.presence_label = QLabel("")
+        self.presence_label = plain_label("")
         self.presence_label.setObjectName("presence")
         self.presence_label.hide()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -122,7 +123,7 @@ class TicketPane(QWidget):
         column.addWidget(self.banner)
         column.addWidget(self.splitter, 1)
         column.addWidget(self.collision)
-        self.placeholder = QLabel("Select a ticket to read the conversation.")
+        self.placeholder = plain_label("Select a ticket to read the conversation.")
         self.placeholder.setObjectName("muted")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
