@@ -199,15 +199,17 @@ class Composer(QFrame):
         self.news_label = plain_label("")
         self.news_label.setObjectName("newsLabel")
         self.news_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.news_label.setWordWrap(True)
         self.show_new_button = QPushButton(self.tr("Show"))
         self.show_new_button.setObjectName("showNew")
         self.show_new_button.setToolTip(self.tr("Scroll to the new messages and mark them read"))
         self.show_new_button.clicked.connect(self.show_new_requested)
         row = QHBoxLayout(self.news_bar)
-        row.setContentsMargins(8, 4, 8, 4)
-        row.addWidget(self.news_label, 1)
+        row.setContentsMargins(10, 3, 6, 3)
+        row.setSpacing(8)
+        # "Show" right after the words, as one sentence: "2 new messages … — Show".
+        row.addWidget(self.news_label)
         row.addWidget(self.show_new_button)
+        row.addStretch(1)
         self.news_bar.hide()
         return self.news_bar
 

@@ -523,6 +523,10 @@ class TicketPane(QWidget):
             return
         self.conversation.highlight_messages(news)
         self._set_reply_mark(max(news))
+        if self._prompt_ids and max(self._prompt_ids) <= max(news):
+            # The question was about these: now read, a Send goes without asking.
+            self._prompt_ids = ()
+            self.collision.hide()
 
     # --- drafts -----------------------------------------------------------------------------
 

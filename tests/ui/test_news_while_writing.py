@@ -234,3 +234,20 @@ def test_news_arriving_after_the_question_asks_again(
     assert pane.asking
     assert "1 new message arrived" in pane.collision.label.text()
     assert _replies_by(db, team.anna) == [] and _queued(db) == 1
+
+
+def test_show_while_the_question_is_open_answers_it(
+    qtbot, db, clock, ctx, team, open_window, sqlite_database_url
+):
+    window, _ticket = _start_typing_then_colleague_answers(
+        qtbot, db, clock, ctx, open_window, sqlite_database_url
+    )
+    pane = window.ticket_pane
+    _ctrl_enter(qtbot, window)
+    assert pane.asking
+    qtbot.mouseClick(pane.composer.show_new_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert not pane.asking
+    assert _replies_by(db, team.anna) == [] and _queued(db) == 1
+    _ctrl_enter(qtbot, window)
+    qtbot.waitUntil(lambda: _replies_by(db, team.anna) == ["I will refund you"], timeout=5000)
