@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 
 from desk_app.store import NewAttachment, Service
 from desk_app.store.sla_store import import_rules
+from desk_app.store.template_store import TemplateFields, TemplateStore
 from desk_app.ui import window_menus
+from desk_app.ui.template_manager import open_template_manager
 from tests.store.test_escalations import rules_with
 from tests.ui.conftest import settle
 
@@ -195,6 +197,25 @@ def test_hostile_customer_text_is_never_read_as_markup(
     window.sla_alerts.refresh()
     qtbot.waitUntil(lambda: bool(window.sla_alerts.shown_alerts), timeout=5000)
     settle(qtbot, window)
+
+    # A reply under way when the customer writes again: the news strip and the question.
+    composer = pane.composer
+    qtbot.keyClicks(composer.editor, "We are on it")
+    Service(db, None, clock).add_inbound_message(ticket, BODY)
+    qtbot.waitUntil(lambda: composer.news_bar.isVisible(), timeout=5000)
+    composer.send()
+    settle(qtbot, window)
+    assert pane.asking
+
+    # A template filled with the customer's details, previewed against the ticket.
+    TemplateStore(db, team.lead, clock).create(
+        TemplateFields("Greeting", "Hello {{ customer.name }}, about {{ ticket.subject }}")
+    )
+    manager = open_template_manager(window.ctx, window, ticket)
+    qtbot.waitUntil(lambda: manager.title_edit.text() == "Greeting", timeout=5000)
+    manager.preview_button.click()
+    qtbot.waitUntil(lambda: "PWNED-NAME" in manager.preview_text.toPlainText(), timeout=5000)
+    assert NAME in manager.preview_text.toPlainText()  # a plain text view: as written
 
     # The on-call panel, the hand-off summary, the workload board and the SLA report.
     window.oncall.show_panel()

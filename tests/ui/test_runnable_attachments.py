@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel
 
 from desk_app.store import Service
 from desk_app.store.command_base import NewAttachment
@@ -74,6 +75,7 @@ def _open_pane(qtbot, ctx, open_window, ticket: int):
         ("invoice\u202efdp.exe", PDF),
         ("invoice.pdf", ELF),  # the name lies; the content is a program
         ("offer.docm", PDF),
+        ("<b>PWNED</b><img src=file:///etc/passwd>.exe", PDF),  # the warning shows it as text
     ],
 )
 def test_a_runnable_attachment_gets_a_warning_and_save_as_never_the_opener(
@@ -89,6 +91,8 @@ def test_a_runnable_attachment_gets_a_warning_and_save_as_never_the_opener(
     box = pane.run_warning
     assert box.text() == WARNING
     assert filename in box.informativeText()
+    texts = [label for label in box.findChildren(QLabel) if label.text()]
+    assert texts and all(label.textFormat() == Qt.TextFormat.PlainText for label in texts)
     save = next(b for b in box.buttons() if b.text() == "Save as…")
     settle(qtbot, window)
     assert opened.urls == []
