@@ -82,6 +82,7 @@ class TicketPane(QWidget):
         self._prompt_ids: tuple[int, ...] = ()
         self._sent_despite: tuple[int, ...] = ()
         self._own_ids: set[int] = set()  # what this window added to the open ticket
+        self._restore_pending: int | None = None  # the ticket whose drafts a load must restore
         self._files = Path(tempfile.mkdtemp(prefix="desk-attachments-"))
         # The last attachment warning and Save as… dialog (non-modal), for the agent and tests.
         self.run_warning: QMessageBox | None = None
@@ -182,6 +183,10 @@ class TicketPane(QWidget):
             self._load(self._ticket_id, restore_drafts=False)
 
     def _load(self, ticket_id: int, *, restore_drafts: bool) -> None:
+        # A reload (a live change) that overtakes the opening load drops the latter's answer:
+        # it must then restore the drafts itself, or the composer keeps the previous ticket's.
+        restore_drafts = restore_drafts or self._restore_pending == ticket_id
+        self._restore_pending = ticket_id if restore_drafts else None
         self._generation += 1
         generation, queries = self._generation, self._ctx.queries
 
@@ -199,6 +204,8 @@ class TicketPane(QWidget):
     ) -> None:
         if generation != self._generation:
             return
+        if restore:
+            self._restore_pending = None
         self._detail = detail
         now = self._ctx.now()
         self.header.show_ticket(detail, self._ctx.time_zone, now)

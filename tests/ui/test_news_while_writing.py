@@ -251,3 +251,23 @@ def test_show_while_the_question_is_open_answers_it(
     assert _replies_by(db, team.anna) == [] and _queued(db) == 1
     _ctrl_enter(qtbot, window)
     qtbot.waitUntil(lambda: _replies_by(db, team.anna) == ["I will refund you"], timeout=5000)
+
+
+def test_a_live_reload_overtaking_the_opening_load_still_restores_the_draft(
+    qtbot, db, clock, ctx, team, open_window
+):
+    system = Service(db, None, clock)
+    ticket = new_ticket(system, "Refund please", "ivan@example.com")
+    other = new_ticket(system, "Another question", "olga@example.com")
+    window = open_window(ctx, view="all_open", ticket=ticket)
+    _open(qtbot, window, ticket)
+    pane = window.ticket_pane
+    qtbot.keyClicks(pane.composer.editor, "I will refund you")
+    _open(qtbot, window, other)
+    # Back to the ticket, and a live change to it arrives before the opening load has: the
+    # reload replaces the load, and must bring the draft (and where it began) with it.
+    pane.open_ticket(ticket)
+    pane.reload()
+    settle(qtbot, window)
+    assert pane.detail is not None and pane.detail.id == ticket
+    assert pane.composer.text() == "I will refund you"

@@ -104,8 +104,8 @@ def test_a_runnable_attachment_gets_a_warning_and_save_as_never_the_opener(
     target = tmp_path / "saved-for-scanning.bin"
     pane.save_dialog.fileSelected.emit(str(target))
     pane.save_dialog.close()
-    qtbot.waitUntil(target.exists, timeout=5000)
-    assert target.read_bytes() == content
+    # Written on the task runner: wait for the whole file, not just its name.
+    qtbot.waitUntil(lambda: target.exists() and target.read_bytes() == content, timeout=5000)
     settle(qtbot, window)
     assert opened.urls == []
 
