@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.enums import DraftKind, Status
 from desk_app.core.templates import MARKER, drop_markers, markers
 from desk_app.store.template_store import FilledTemplate
-from desk_app.ui.plain import plain_label
+from desk_app.ui.plain import isolate, plain_label
 from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import STATUS_LABELS
 from desk_app.ui.template_picker import Library, TemplatePicker, TicketTemplates
@@ -312,7 +312,7 @@ class Composer(QFrame):
             )
         else:
             who = self._customer or "the customer"
-            self.editor.setPlaceholderText(f"Reply to {who}…  (Ctrl+Enter to send)")
+            self.editor.setPlaceholderText(f"Reply to {isolate(who)}…  (Ctrl+Enter to send)")
 
     # --- drafts -----------------------------------------------------------------------------
 

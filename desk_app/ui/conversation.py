@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from desk_app.core.enums import DeliveryState, Direction
 from desk_app.store.records import AuditRecord, MessageRecord, TicketDetail
 from desk_app.ui.formatting import file_size, local_time, split_quoted
-from desk_app.ui.plain import refused_resource
+from desk_app.ui.plain import isolate, refused_resource
 from desk_app.ui.remote_images import FetchedImages, fetch_images, remote_image_urls, resource_key
 from desk_app.ui.styles import (
     DELIVERY_LABELS,
@@ -313,7 +313,7 @@ class ConversationView(QTextBrowser):
         when = local_time(message.created_at, self._zone, self._now)
         label = KIND_LABELS.get(Direction(message.direction), message.direction)
         left = (
-            f"<b>{html.escape(message.author or 'Unknown sender')}</b>"
+            f"<b>{html.escape(isolate(message.author or 'Unknown sender'))}</b>"
             f'&nbsp;&nbsp;<span style="color:{colours["muted"]};">{label}</span>'
         )
         right = html.escape(when)
@@ -323,7 +323,7 @@ class ConversationView(QTextBrowser):
         if message.attachments:
             links = "<br>".join(
                 f'<img src="desk-icon:attachment" width="16" height="16"> <a href="desk://attachment/{a.id}/{html.escape(a.filename)}">'
-                f"{html.escape(a.filename)}</a>"
+                f"{html.escape(isolate(a.filename))}</a>"
                 f' <span style="color:{colours["muted"]};">{file_size(a.size)}</span>'
                 for a in message.attachments
             )

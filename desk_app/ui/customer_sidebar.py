@@ -23,7 +23,7 @@ from desk_app.store.records import CustomerRecord, OpResult, TicketRow
 from desk_app.ui.context import DeskContext
 from desk_app.ui.customer_dialogs import EditCustomerDialog, MergeCustomerDialog
 from desk_app.ui.formatting import relative_time
-from desk_app.ui.plain import plain_label, tooltip
+from desk_app.ui.plain import isolate, plain_label, tooltip
 from desk_app.ui.styles import LANGUAGE_NAMES, STATUS_LABELS
 
 
@@ -162,7 +162,7 @@ class CustomerSidebar(QWidget):
         for row in rows:
             status = STATUS_LABELS.get(row.status, row.status)
             item = QListWidgetItem(
-                f"{row.subject}\n#{row.id} · {status} · {row.channel} · "
+                f"{isolate(row.subject)}\n#{row.id} · {status} · {row.channel} · "
                 f"{relative_time(row.updated_at, now)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, row.id)

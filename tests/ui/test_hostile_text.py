@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QLabel,
+    QListWidget,
     QTextEdit,
     QWidget,
 )
@@ -186,6 +187,14 @@ def test_hostile_customer_text_is_never_read_as_markup(
     _open_everything(qtbot, window, ticket)
     pane = window.ticket_pane
     assert "pwned-subject" in pane.header.subject.text().lower()
+    # A right-to-left override in the customer's words stays inside them: isolated, it cannot
+    # reverse the app's own text that follows ("· opened 09:00", "#1 · Open · email").
+    assert f"\u2068{NAME}\u2069" in pane.header.meta.text()
+    history = window.findChild(QListWidget, "customerTickets")
+    qtbot.waitUntil(lambda: history.count() == 2, timeout=5000)
+    for row in range(history.count()):
+        first_line = history.item(row).text().split("\n")[0]
+        assert first_line.startswith("\u2068") and first_line.endswith("\u2069"), first_line
 
     # A notice that the ticket was assigned to the lead, with the subject in it.
     Service(db, team.admin, clock).assign(ticket, agent=team.lead, reason=NAME)
