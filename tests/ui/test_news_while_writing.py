@@ -111,8 +111,15 @@ def test_a_reply_drawn_by_the_live_update_is_announced_and_ctrl_enter_asks(
     assert _queued(db) == 1  # only the colleague's reply
     assert composer.text() == "I will refund you"
 
-    # "Send and set Pending" asks the same question, and queues nothing either.
-    composer.send(status_after="pending")
+    # The Send button and "Send and set Pending" ask the same question, and queue nothing.
+    pane.collision.hide()
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert pane.asking and _replies_by(db, team.anna) == [] and _queued(db) == 1
+    pane.collision.hide()
+    send_and = composer._status_button.menu().actions()
+    assert send_and[0].text() == "Send and set Pending"
+    send_and[0].trigger()
     settle(qtbot, window)
     assert pane.asking and _replies_by(db, team.anna) == [] and _queued(db) == 1
 
@@ -130,7 +137,8 @@ def test_send_anyway_sends_and_the_service_records_the_choice(
         qtbot, db, clock, ctx, open_window, sqlite_database_url
     )
     pane = window.ticket_pane
-    _ctrl_enter(qtbot, window)
+    pane.composer._status_button.menu().actions()[0].trigger()  # Send and set Pending
+    settle(qtbot, window)
     assert pane.asking
     news = pane.new_message_ids()
     assert len(news) == 1
@@ -149,6 +157,7 @@ def test_send_anyway_sends_and_the_service_records_the_choice(
         ).one()
     assert choice.actor_agent_id == team.anna
     assert choice.reason == f"sent after being told of new message #{news[0]}"
+    assert ctx.queries.ticket(ticket).status == "pending"  # the "Send and…" choice kept
 
 
 def test_show_scrolls_to_the_news_and_then_send_goes_without_asking(
