@@ -191,11 +191,15 @@ class Service(AgentCommands, CustomerCommands):
         status_after: str | None = None,
         seen_message_id: int | None = None,
         template_ids: Sequence[int] = (),
+        sent_despite: Sequence[int] = (),
     ) -> OpResult:
         """Store the agent's reply with its final Message-ID and queue it for the worker.
 
-        seen_message_id: the newest message the agent had on screen; if anything was added to
-        the ticket after it, nothing is sent and CollisionError lists what is new.
+        seen_message_id: the newest message the agent's draft has taken into account (the
+        window passes where the draft began, not what it displays now); if anything was added
+        to the ticket after it, nothing is sent and CollisionError lists what is new.
+        sent_despite: messages the agent was told arrived while they wrote and chose to answer
+        past ("Send anyway"); the audit trail keeps that choice.
         """
         agent_id = self._require_actor()
         body = check_body(body)
@@ -257,6 +261,16 @@ class Service(AgentCommands, CustomerCommands):
                     agent_id=agent_id,
                     message_id=message.id,
                     template_ids=template_ids,
+                )
+            if sent_despite:
+                journal.audit(
+                    "message",
+                    message.id,
+                    "sent_anyway",
+                    ticket_id=ticket.id,
+                    ticket_version=ticket.version + 1,
+                    reason="sent after being told of new message "
+                    + ", ".join(f"#{i}" for i in sorted(set(sent_despite))),
                 )
             self._discard_draft(session, ticket.id, agent_id, DraftKind.REPLY)
             return self._finish_ticket(journal, ticket, message)
