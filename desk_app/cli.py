@@ -191,6 +191,10 @@ def cmd_tickets_reply(args: argparse.Namespace, ctx: Context) -> Any:
     )
 
 
+def cmd_tickets_retry(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service().retry_replies(args.number, message_id=args.message)
+
+
 def cmd_tickets_note(args: argparse.Namespace, ctx: Context) -> Any:
     return ctx.service().add_note(
         args.number,
@@ -403,6 +407,14 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
             metavar="MESSAGE_ID",
             help="refuse (exit 3) if a message newer than this one was added",
         )
+    retry = verb(tickets, "retry", cmd_tickets_retry, "send the ticket's failed replies again")
+    retry.add_argument("number", type=TICKET)
+    retry.add_argument(
+        "--message",
+        type=record_id("message {}"),
+        metavar="MESSAGE_ID",
+        help="only this reply (default: every failed reply of the ticket)",
+    )
     for sub in (assign, status, priority, *_subparsers(tickets, "reply", "note")):
         sub.add_argument(
             "--if-version", type=version_number, metavar="V", help="refuse if changed since V"

@@ -1128,26 +1128,6 @@ class MailStore(Service):
                 journal.changed("ticket", ticket_id, "update")
             journal.finish()
 
-    def retry_failed(self, message_id: int) -> None:
-        """The agent's "retry" on a reply that failed: queue it again with the same content
-        and Message-ID."""
-        with self.db.write() as session:
-            item = session.scalars(
-                select(OutboxItem).where(OutboxItem.message_id == message_id)
-            ).first()
-            if item is None or item.state != DeliveryState.FAILED.value:
-                raise NotFound(f"message {message_id} has no failed delivery to retry")
-            item.state = DeliveryState.QUEUED.value
-            item.next_attempt_at = self.clock()
-            item.first_attempt_at = None  # a new round: the retry limit counts from its start
-            message = session.get_one(Message, message_id)
-            message.delivery_state = DeliveryState.QUEUED.value
-            message.delivery_error = None
-            journal = self._journal(session)
-            journal.changed("message", message_id, "update")
-            journal.changed("ticket", message.ticket_id, "update")
-            journal.finish()
-
     def requeue_stalled(self, older_than: timedelta) -> int:
         """Replies left 'sending' by a worker that died: send them again (same Message-ID, so
         a duplicate that did get through is recognisable as one)."""

@@ -87,6 +87,14 @@ def _add_account(db: Database) -> None:
     passwords.store_password("support", "secret")
 
 
+def _fail_a_reply(db: Database) -> None:
+    """A reply on ticket 1 that the mail server refused, for `tickets retry`."""
+    _add_account(db)
+    Service(db, 3).reply(1, "Here is your invoice.")
+    store = MailStore(db, None)
+    store.mark_failed(store.claim_outgoing()[0].outbox_id, "550 mailbox unavailable")
+
+
 ACCOUNT_ARGS = (
     "sales",
     "--address",
@@ -147,6 +155,7 @@ EXPECTED: dict[str, tuple[Case, ...]] = {
     "tickets priority": (Case(("1", "high"), WORK),),
     "tickets reply": (Case(("1", "--body-file", "{body}"), WORK),),
     "tickets note": (Case(("1", "--body-file", "{body}"), WORK),),
+    "tickets retry": (Case(("1",), WORK, prepare=_fail_a_reply),),
     "customers show": (Case(("1",), everyone()),),
     "customers edit": (Case(("1", "--name", "Renamed"), WORK),),
     "customers merge": (Case(("2", "1"), WORK),),

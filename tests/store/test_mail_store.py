@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from desk_app.core.errors import ConflictError, InvalidInput
+from desk_app.core.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
 from desk_app.store import Queries, Service
 from desk_app.store.mail_store import InboundMail, MailStore
 from desk_app.store.models import CustomerIdentity, Message, RawMail
@@ -156,7 +156,7 @@ def test_outbox_claim_send_retry_and_fail(store, account, db, team, clock):
     store.mark_failed(out.outbox_id, "550 mailbox unavailable")
     message = Queries(db, None).ticket(first.ticket_id).messages[-1]
     assert (message.delivery_state, message.delivery_error) == ("failed", "550 mailbox unavailable")
-    store.retry_failed(message.id)
+    Service(db, team.anna, clock).retry_replies(first.ticket_id, message_id=message.id)
     store.mark_sent(store.claim_outgoing()[0].outbox_id)
     assert Queries(db, None).ticket(first.ticket_id).messages[-1].delivery_state == "sent"
     assert store.account("support").failed == 0
@@ -444,3 +444,30 @@ def test_a_reply_to_an_unreadable_sender_fails_with_the_reason(store, account, d
         "the sender's address could not be read from their e-mail "
         "(From: Sales <sales at example>); add the customer's e-mail address, then retry"
     )
+
+
+def _failed_reply(store, account, db, team) -> tuple[int, int]:
+    first = store.ingest(account, "INBOX", 7, 101, mail(1))
+    Service(db, team.anna, store.clock).reply(first.ticket_id, "Reply one")
+    store.mark_failed(store.claim_outgoing()[0].outbox_id, "550 mailbox unavailable")
+    return first.ticket_id, Queries(db, None).ticket(first.ticket_id).messages[-1].id
+
+
+def test_retrying_a_failed_reply_is_ticket_work_and_audited(store, account, db, team, clock):
+    ticket_id, message_id = _failed_reply(store, account, db, team)
+    # Boris works in Billing; the ticket is Support's.
+    with pytest.raises(PermissionDenied):
+        Service(db, team.boris, clock).retry_replies(ticket_id)
+    with pytest.raises(NotFound):  # not one of this ticket's failed replies
+        Service(db, team.anna, clock).retry_replies(ticket_id, message_id=message_id + 1000)
+    Service(db, team.anna, clock).retry_replies(ticket_id)
+    detail = Queries(db, None).ticket(ticket_id)
+    assert detail.messages[-1].delivery_state == "queued"
+    assert detail.messages[-1].delivery_error is None
+    retried = [e for e in detail.audit if e.action == "retry_delivery"]
+    assert [(e.actor, e.old_value) for e in retried] == [
+        ("Anna Ivanova", "550 mailbox unavailable")
+    ]
+    with pytest.raises(NotFound):  # queued again: nothing failed is left to retry
+        Service(db, team.anna, clock).retry_replies(ticket_id)
+    assert [m.message_row_id for m in store.claim_outgoing()] == [message_id]

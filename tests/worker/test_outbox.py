@@ -104,7 +104,7 @@ def test_550_fails_the_reply_with_the_servers_words(
     assert store_account.failed == 1
     # The agent's retry queues it again with the same Message-ID.
     smtp_server.clear_failures()
-    worker.store.retry_failed(result.message_id)
+    Service(db, team.anna, clock).retry_replies(result.ticket_id)
     assert run_once(worker).sent == 1
     assert smtp_server.messages[0].message["Message-ID"] == message.message_id
 
@@ -241,7 +241,7 @@ def test_temporary_failures_give_up_after_48_hours_by_default(
     assert len(smtp_server.messages) == 0
     # The agent's retry starts a new round, which goes out once the server takes it.
     smtp_server.clear_failures()
-    worker.store.retry_failed(result.message_id)
+    Service(db, team.anna, clock).retry_replies(result.ticket_id)
     assert run_once(worker).sent == 1
     assert outbox(db)[0].state == "sent"
 
@@ -267,5 +267,5 @@ def test_the_retry_limit_is_a_team_setting_and_covers_outages(
     assert "unreachable" in message.delivery_error
     assert attempts > 5  # backoff: 30 s, 1 min, 2 min... then hourly, up to the limit
     # The agent's retry works on it like on a refused reply.
-    worker.store.retry_failed(result.message_id)
+    Service(db, team.anna, clock).retry_replies(result.ticket_id)
     assert run_once(worker).sent == 1
