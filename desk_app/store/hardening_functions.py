@@ -74,6 +74,20 @@ def functions_sql(schema: str, owner: str, groups: Sequence[str]) -> list[str]:
     return statements
 
 
+def unaudited_columns() -> tuple[str, ...]:
+    """Ticket columns an agent's command changes without a ticket event, so the audit check
+    ignores them: nothing in them is a fact of its own.
+
+    - the SLA engine's computed columns (sla_store.TICKET_COLUMNS): editing a customer's tags
+      recomputes the deadlines of their tickets; they derive from audited facts and the next
+      change recomputes them anyway;
+    - version and updated_at: concurrency bookkeeping, which a command that changed nothing
+      still bumps (assigning a ticket to the agent who already has it)."""
+    from desk_app.store.sla_store import TICKET_COLUMNS  # heavy: only when hardening
+
+    return (*TICKET_COLUMNS, "version", "updated_at")
+
+
 def audit_trigger_sql(schema: str, owner: str) -> list[str]:
     """A deferred constraint trigger on tickets: at commit, every ticket a non-owner role
     inserted or changed must have an audit row written by this same transaction.
@@ -85,16 +99,11 @@ def audit_trigger_sql(schema: str, owner: str) -> list[str]:
 
     Not checked: the owner (the worker and migrations; they are trusted and bypass row-level
     security anyway, and the WHEN clause keeps their mail ingest from queuing any check),
-    superusers and BYPASSRLS roles; and changes of only the SLA engine's computed columns
-    (sla_store.TICKET_COLUMNS), which editing a customer's tags recomputes on their tickets
-    without a ticket event: they are derived from audited facts and recomputed again by the
-    next change."""
-    from desk_app.store.sla_store import TICKET_COLUMNS  # heavy: only when hardening
-
+    superusers and BYPASSRLS roles; and changes of only unaudited_columns()."""
     s = quote_ident(schema)
     table = f"{s}.tickets"
     function = f"{s}.{AUDIT_FUNCTION}()"
-    computed = "ARRAY[" + ", ".join(quote_literal(c) for c in TICKET_COLUMNS) + "]::text[]"
+    computed = "ARRAY[" + ", ".join(quote_literal(c) for c in unaudited_columns()) + "]::text[]"
     not_owner = f"session_user <> {quote_literal(owner)}"
     substantive_change = (
         f"(to_jsonb(OLD) - {computed}) IS DISTINCT FROM (to_jsonb(NEW) - {computed})"

@@ -225,14 +225,15 @@ def test_leads_and_admins_are_held_to_the_audit_too_but_not_the_owner(team: Hard
     ]
 
 
-def test_only_the_sla_engines_computed_columns_change_without_an_audit_entry(team: Hardened):
-    """Editing a customer's tags recomputes their tickets' deadlines with no ticket event; the
-    computed columns carry nothing that is not derived from audited facts."""
+def test_only_computed_and_bookkeeping_columns_change_without_an_audit_entry(team: Hardened):
+    """Editing a customer's tags recomputes their tickets' deadlines with no ticket event, and
+    a command that changed nothing still bumps the version: neither column is a fact."""
     with team.connect("anna") as anna:
         assert (
             changed(
                 anna,
-                "UPDATE tickets SET sla_due_at = now(), sla_policy = 'Gold' WHERE id = %s",
+                "UPDATE tickets SET sla_due_at = now(), sla_policy = 'Gold',"
+                " version = version + 1, updated_at = now() WHERE id = %s",
                 team.support_ticket,
             )
             == 1
@@ -337,6 +338,7 @@ def test_the_apps_ticket_and_customer_commands_work_as_the_agent(team: Hardened,
         service.reply(ticket, "On its way.", seen_message_id=detail.messages[-1].id)
         service.add_note(ticket, "Courier says Tuesday.")
         service.assign(ticket, agent=kenji_id)
+        service.assign(ticket, agent=kenji_id)  # changes nothing, bumps the version
         service.set_priority(ticket, "high")
         service.set_status(ticket, "pending")
         service.assign(team.unsorted_ticket, department="Support")  # filing it: her own
