@@ -4,17 +4,21 @@ Without it every desktop's role may read and change everything, and the departme
 only as long as people use Desk. Hardened, an agent's own credentials cannot read or change
 other departments' tickets even with hand-written SQL:
 
-- a NOLOGIN group role `<prefix>_agent` holds exactly the table privileges the app needs, and
-  every active agent's login role (agents.db_user) is made a member; admins are also members
-  of `<prefix>_admin`, which may manage agents, departments, mail accounts and SLA rules;
+- a NOLOGIN group role `<prefix>_agent` holds exactly the table privileges the app needs
+  (hardening_rules: per table, down to the columns agents' commands update), and every active
+  agent's login role (agents.db_user) is made a member; admins are also members of
+  `<prefix>_admin`, which may manage agents, departments, mail accounts and SLA rules;
 - row-level security on the tickets and every table that carries ticket data: an agent reads
   and changes tickets of their departments and tickets of no department; with the team setting
   `agents_read_other_departments` (on unless set to false, as in the service layer) they may
-  also read, never change, other departments' tickets; leads and admins see everything;
-- three SECURITY DEFINER functions answer "which agent is this role, which departments, which
-  scope" from agents, agent_departments and team_settings. Policies call them as scalar
-  subqueries, so each is evaluated once per statement (an InitPlan), not once per row, and a
-  role change or a new membership applies to the very next statement.
+  also read, never change, other departments' tickets; leads and admins see everything. With
+  it off, customers, their identities and the change log follow the tickets too;
+- SECURITY DEFINER functions (hardening_functions) answer "which agent is this role, which
+  departments, which scope" from agents, agent_departments and team_settings. Policies call
+  them as scalar subqueries, so each is evaluated once per statement (an InitPlan), not once
+  per row, and a role change or a new membership applies to the very next statement;
+- a deferred constraint trigger refuses, at commit, a ticket change by anyone but the owner
+  that has no audit entry in its transaction.
 
 The owner of the tables (the role that ran `desk db upgrade`, which the worker uses) is not
 affected: RLS is enabled but not forced, so owners bypass it. Everything is regenerated on each

@@ -221,10 +221,22 @@ def table_rules(schema: str) -> dict[str, TableRule]:
             ),
         ),
         # The conversation itself: never rewritten (see MESSAGE_AGENT_COLUMNS).
+        # The delivery state may only go from none to queued (the reply being stored): a
+        # sent or failed reply keeps saying so.
         "messages": TableRule(
             agent=("SELECT", "INSERT"),
             agent_update_columns=MESSAGE_AGENT_COLUMNS,
-            policies=_by_ticket(x, "messages"),
+            policies=(
+                *_by_ticket(x, "messages", write=("INSERT",)),
+                Policy(
+                    "desk_update",
+                    "UPDATE",
+                    using=f"({x.ticket_workable('messages.ticket_id')}"
+                    " AND messages.delivery_state IS NULL)",
+                    check=f"({x.ticket_workable('messages.ticket_id')}"
+                    " AND (messages.delivery_state IS NULL OR messages.delivery_state = 'queued'))",
+                ),
+            ),
         ),
         "attachments": TableRule(
             agent=("SELECT", "INSERT"),

@@ -7,9 +7,18 @@ import pytest
 
 from desk_app.core.errors import DeskError, PermissionDenied, UsageError
 from desk_app.core.views import View, ViewKind
-from desk_app.store import Database, Queries, Service, hardening
+from desk_app.store import (
+    Database,
+    Queries,
+    Service,
+    hardening,
+    hardening_rules,
+    oncall_settings,
+    routing_store,
+)
 from desk_app.store.change_feed import ChangeReader
 from desk_app.store.credentials import current_agent_for_connection
+from desk_app.store.hardening_functions import AUDIT_TRIGGERS
 from desk_app.store.journal import Journal
 from desk_app.store.models import Base
 from desk_app.store.notifications import notify
@@ -38,6 +47,17 @@ def test_every_table_has_a_decision_and_ticket_data_is_row_level():
         )
         if refers_to_tickets or table.name == "tickets":
             assert rules[table.name].row_level, f"{table.name} holds ticket data"
+
+
+def test_the_bookkeeping_settings_agents_may_write_are_the_ones_the_app_writes():
+    """The keys are written by oncall_settings and routing_store; if either renamed its key,
+    agents' hand-offs and routed tickets would be refused on a hardened database."""
+    assert oncall_settings.LAST_HANDOFF_AT in hardening_rules.AGENT_SETTING_KEYS
+    turn_key = routing_store._setting_key(7)
+    assert any(turn_key.startswith(p) for p in hardening_rules.AGENT_SETTING_PREFIXES)
+    fixed = set(hardening_rules.TICKET_FIXED_COLUMNS)
+    assert fixed <= set(Base.metadata.tables["tickets"].columns.keys())
+    assert not fixed & set(hardening_rules.TICKET_AGENT_COLUMNS)
 
 
 def test_sqlite_has_nothing_to_harden(sqlite_database_url):
@@ -287,21 +307,39 @@ def test_a_deactivated_agent_loses_access_at_once_and_their_role_on_the_next_run
 
 def test_hardening_again_is_idempotent_and_a_dry_run_changes_nothing(team: Hardened):
     policies = "SELECT tablename, policyname, qual, with_check FROM pg_policies ORDER BY 1, 2"
+    triggers = (
+        "SELECT tgname, tgdeferrable, tginitdeferred FROM pg_trigger"
+        " WHERE tgrelid = 'tickets'::regclass AND NOT tgisinternal ORDER BY 1"
+    )
+    audit_triggers = [(name, True, True) for name in sorted(AUDIT_TRIGGERS)]
     before = team.owner_sql(policies)
+    assert team.owner_sql(triggers) == audit_triggers
     report = team.harden()
     assert team.owner_sql(policies) == before
+    assert team.owner_sql(triggers) == audit_triggers
+    # Every table the migrations made has a decision (one the rules don't name gets nothing).
+    tables = team.owner_sql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    assert {name for (name,) in tables} <= set(hardening.table_rules("public"))
     assert "tickets" in report.row_level_tables and "messages" in report.row_level_tables
     role = team.roles["anna"]
     assert team.owner_sql(
         "SELECT has_column_privilege(:r, 'agents', 'role', 'UPDATE'),"
         " has_column_privilege(:r, 'agents', 'signature', 'UPDATE'),"
-        " has_table_privilege(:r, 'tickets', 'DELETE')",
+        " has_table_privilege(:r, 'tickets', 'DELETE'),"
+        " has_column_privilege(:r, 'tickets', 'channel', 'UPDATE'),"
+        " has_column_privilege(:r, 'tickets', 'status', 'UPDATE'),"
+        " has_table_privilege(:r, 'outbox', 'UPDATE'),"
+        " has_column_privilege(:r, 'messages', 'body_text', 'UPDATE'),"
+        " has_table_privilege(:r, 'team_settings', 'DELETE')",
         r=role,
-    ) == [(False, True, False)]
+    ) == [(False, True, False, False, True, False, False, False)]
     dry = team.harden(dry_run=True)
     assert dry.sql is not None
     assert "CREATE POLICY" in dry.sql and "ENABLE ROW LEVEL SECURITY" in dry.sql
     assert "SECURITY DEFINER" in dry.sql
+    # The script shows everything a run does: the audit trigger and the customer check too.
+    assert "CREATE CONSTRAINT TRIGGER" in dry.sql and "desk_customer_has_tickets" in dry.sql
+    assert "GRANT UPDATE (" in dry.sql
     assert team.owner_sql(policies) == before
 
 

@@ -16,7 +16,7 @@ import pytest
 from psycopg import errors
 
 from desk_app.core.after_hours import HELP_CENTRE_URL
-from desk_app.core.errors import DeskError
+from desk_app.core.errors import ConflictError, DeskError
 from desk_app.core.views import View, ViewKind
 from desk_app.store import Queries, Service
 from desk_app.store.change_feed import ChangeReader
@@ -120,6 +120,11 @@ def failed_reply(team: Hardened, clock) -> int:
         "UPDATE outbox SET state = 'failed', last_error = '550 no such user' WHERE message_id = :m",
         m=result.message_id,
     )
+    team.owner_sql(
+        "UPDATE messages SET delivery_state = 'failed', delivery_error = '550 no such user'"
+        " WHERE id = :m",
+        m=result.message_id,
+    )
     return result.message_id
 
 
@@ -137,6 +142,15 @@ def test_an_agent_cannot_put_a_reply_back_in_the_queue(team: Hardened, clock):
                 message,
             )
         refused(anna, "DELETE FROM outbox WHERE message_id = %s", message)
+        # Nor may the conversation claim it went out, or is on its way again.
+        for state in ("sent", "queued"):
+            assert (
+                changed(
+                    anna, "UPDATE messages SET delivery_state = %s WHERE id = %s", state, message
+                )
+                == 0
+            )
+        refused(anna, "UPDATE messages SET delivery_error = NULL WHERE id = %s", message)
         # A second outbox row for the same message is refused by its key, and a new message to
         # carry the old text goes through reply, which audits it.
         with pytest.raises(errors.UniqueViolation):
@@ -146,6 +160,9 @@ def test_an_agent_cannot_put_a_reply_back_in_the_queue(team: Hardened, clock):
                 (message,),
             )
     assert team.owner_sql("SELECT state FROM outbox WHERE message_id = :m", m=message) == [
+        ("failed",)
+    ]
+    assert team.owner_sql("SELECT delivery_state FROM messages WHERE id = :m", m=message) == [
         ("failed",)
     ]
 
@@ -363,3 +380,24 @@ def test_the_apps_ticket_and_customer_commands_work_as_the_agent(team: Hardened,
         t=team.support_ticket,
     )
     assert {"priority", "status", "assignee"} <= {row[0] for row in audit}
+
+
+def test_a_customer_hidden_by_department_is_a_clear_conflict_not_a_crash(team: Hardened, clock):
+    """With departments kept apart, Billing's customer is invisible to Support: opening a
+    ticket for that address, or adding it to another customer, is refused in one clear line
+    (the identity's unique key), never a database error."""
+    db = team.database("anna")
+    try:
+        service = Service(db, team.agents["anna"], clock)
+        with pytest.raises(ConflictError, match="a customer you cannot see"):
+            service.create_ticket(
+                subject="Phone call", customer_email="ken@example.jp", department="Support"
+            )
+        olga = Queries(db, team.agents["anna"], clock).ticket(team.support_ticket).customer.id
+        with pytest.raises(ConflictError, match="a customer you cannot see"):
+            service.edit_customer(olga, add_emails=["ken@example.jp"])
+    finally:
+        db.dispose()
+    assert team.owner_sql(
+        "SELECT count(*) FROM customer_identities WHERE value = 'ken@example.jp'"
+    ) == [(1,)]
