@@ -307,15 +307,20 @@ def table_rules(schema: str) -> dict[str, TableRule]:
             ),
         ),
         # The trail is append-only (no UPDATE or DELETE), written in one's own name only, so
-        # nobody can forge or erase history. Events of no ticket (customers, settings) are
-        # readable by all agents.
+        # nobody can forge or erase history. Events of no ticket are readable by all agents,
+        # but a customer's only by those who may read the customer.
         "audit_events": TableRule(
             agent=("SELECT", "INSERT"),
             policies=(
                 Policy(
                     "desk_read",
                     "SELECT",
-                    using=f"(audit_events.ticket_id IS NULL"
+                    # A customer's events carry their names, notes and addresses: as the
+                    # customer (the scope shortcut first, so reading everything stays cheap).
+                    using=f"((audit_events.ticket_id IS NULL"
+                    f" AND (audit_events.entity NOT IN ({_in(*CUSTOMER_ENTITIES)})"
+                    f" OR {x.scope} IN ('lead', 'admin', 'read_others')"
+                    f" OR {x.customer_visible('audit_events.entity_id')}))"
                     f" OR {x.ticket_readable('audit_events.ticket_id')})",
                 ),
                 Policy(

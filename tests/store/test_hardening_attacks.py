@@ -308,6 +308,15 @@ def test_an_agent_reads_no_customer_identity_or_change_of_another_department(tea
             )
             == set()
         )
+        # Nor its audit trail, which names them ("create: ken@example.jp").
+        assert (
+            ids(
+                anna,
+                "SELECT id FROM audit_events WHERE entity = 'customer' AND entity_id = %s",
+                billing_customer,
+            )
+            == set()
+        )
         # Nor may she change them unseen.
         assert (
             changed(anna, "UPDATE customers SET notes = 'x' WHERE id = %s", billing_customer) == 0
@@ -335,6 +344,9 @@ def test_an_agent_reads_no_customer_identity_or_change_of_another_department(tea
         assert billing_customer in ids(anna, "SELECT id FROM customers")
         assert team.billing_ticket in ids(
             anna, "SELECT entity_id FROM change_log WHERE entity = 'ticket'"
+        )
+        assert billing_customer in ids(
+            anna, "SELECT entity_id FROM audit_events WHERE entity = 'customer'"
         )
 
 
