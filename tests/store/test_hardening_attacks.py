@@ -413,3 +413,24 @@ def test_a_customer_hidden_by_department_is_a_clear_conflict_not_a_crash(team: H
     assert team.owner_sql(
         "SELECT count(*) FROM customer_identities WHERE value = 'ken@example.jp'"
     ) == [(1,)]
+
+
+def test_the_customer_and_change_log_policies_probe_indexes(team: Hardened):
+    """Per row, the policies look up the customer's tickets and the change's ticket by index
+    (benchmarks/hardening_bench.py shows the same plans on thousands of tickets)."""
+    customer = team.owner_sql(
+        "SELECT customer_id FROM tickets WHERE id = :t", t=team.support_ticket
+    )
+    with team.connect("anna") as anna:
+        anna.execute("SET enable_seqscan = off")  # a handful of rows: can an index serve?
+
+        def plan(sql: str, *params: object) -> str:
+            return "\n".join(row[0] for row in anna.execute("EXPLAIN " + sql, params))
+
+        customers = plan("SELECT name FROM customers WHERE id = %s", customer[0][0])
+        assert "ix_tickets_customer" in customers and "Seq Scan" not in customers
+        log = plan(
+            "SELECT seq FROM change_log WHERE txid >= %s ORDER BY seq",
+            team.owner_sql("SELECT max(txid) FROM change_log")[0][0],
+        )
+        assert "ix_change_log_txid" in log and "pk_tickets" in log and "Seq Scan" not in log
