@@ -17,10 +17,9 @@ READ_OTHER_DEPARTMENTS = "agents_read_other_departments"
 # Team settings are a lead's or an admin's (set_team_setting demands it): the permission
 # rules, but also texts that go to customers (help_centre_url in automatic replies, the
 # company name). Agents' own commands write only this bookkeeping in passing: the last
-# on-call hand-off (oncall_settings.remember_handoff) and each department's round-robin turn
-# (routing_store._setting_key, when routing assigns a ticket an agent created).
+# on-call hand-off (oncall_settings.remember_handoff). Routing's round-robin turns and the
+# routing rules' version are written by the worker (the owner) and by leads.
 AGENT_SETTING_KEYS = (LAST_HANDOFF_AT,)
-AGENT_SETTING_PREFIXES = ("routing.last_assigned.",)
 POLICY_PREFIX = "desk_"
 LOCK_KEY = "desk db harden"
 
@@ -182,12 +181,7 @@ def _in(*values: str) -> str:
 
 
 def _agent_setting_key() -> str:
-    exact = f"team_settings.key IN ({_in(*AGENT_SETTING_KEYS)})"
-    prefixes = " OR ".join(
-        f"starts_with(team_settings.key, {quote_literal(prefix)})"
-        for prefix in AGENT_SETTING_PREFIXES
-    )
-    return f"({exact} OR {prefixes})"
+    return f"team_settings.key IN ({_in(*AGENT_SETTING_KEYS)})"
 
 
 def table_rules(schema: str) -> dict[str, TableRule]:
