@@ -17,8 +17,8 @@ other departments' tickets even with hand-written SQL:
   departments, which scope" from agents, agent_departments and team_settings. Policies call
   them as scalar subqueries, so each is evaluated once per statement (an InitPlan), not once
   per row, and a role change or a new membership applies to the very next statement;
-- a deferred constraint trigger refuses, at commit, a ticket change by anyone but the owner
-  that has no audit entry in its transaction.
+- deferred constraint triggers refuse, at commit, a ticket change or a new message by anyone
+  but the owner that has no audit entry in its transaction.
 
 The owner of the tables (the role that ran `desk db upgrade`, which the worker uses) is not
 affected: RLS is enabled but not forced, so owners bypass it. Everything is regenerated on each

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 from desk_app.store.hardening_rules import READ_OTHER_DEPARTMENTS, quote_ident, quote_literal
 
-AUDIT_TRIGGERS = ("desk_ticket_insert_audited", "desk_ticket_update_audited")
-AUDIT_FUNCTION = "desk_require_ticket_audit"
+AUDIT_TRIGGERS = ("desk_ticket_insert_audited", "desk_ticket_update_audited")  # on tickets
+MESSAGE_AUDIT_TRIGGER = "desk_message_insert_audited"
+AUDIT_FUNCTION = "desk_require_audit"
 
 
 def functions_sql(schema: str, owner: str, groups: Sequence[str]) -> list[str]:
@@ -89,8 +90,10 @@ def unaudited_columns() -> tuple[str, ...]:
 
 
 def audit_trigger_sql(schema: str, owner: str) -> list[str]:
-    """A deferred constraint trigger on tickets: at commit, every ticket a non-owner role
-    inserted or changed must have an audit row written by this same transaction.
+    """Deferred constraint triggers: at commit, every ticket a non-owner role inserted or
+    changed, and every message it added, must have an audit row written by this same
+    transaction (for a message, the app's audit row of the message itself: so nobody slips a
+    "customer's" message or a "sent" reply into a conversation unrecorded).
 
     Deferred, so it does not matter whether a command writes the audit row before or after
     the ticket (the app writes it after, with the version it produced). "This transaction"
@@ -101,7 +104,6 @@ def audit_trigger_sql(schema: str, owner: str) -> list[str]:
     security anyway, and the WHEN clause keeps their mail ingest from queuing any check),
     superusers and BYPASSRLS roles; and changes of only unaudited_columns()."""
     s = quote_ident(schema)
-    table = f"{s}.tickets"
     function = f"{s}.{AUDIT_FUNCTION}()"
     computed = "ARRAY[" + ", ".join(quote_literal(c) for c in unaudited_columns()) + "]::text[]"
     not_owner = f"session_user <> {quote_literal(owner)}"
@@ -117,8 +119,16 @@ def audit_trigger_sql(schema: str, owner: str) -> list[str]:
         " WHERE r.rolname = session_user) THEN\n"
         "    RETURN NULL;\n"
         "  END IF;\n"
-        f"  IF NOT EXISTS (SELECT 1 FROM {s}.audit_events AS a\n"
-        "                 WHERE a.ticket_id = NEW.id"
+        "  IF TG_TABLE_NAME = 'messages' THEN\n"
+        f"    IF NOT EXISTS (SELECT 1 FROM {s}.audit_events AS a\n"
+        "                   WHERE a.entity = 'message' AND a.entity_id = NEW.id"
+        " AND a.xmin = pg_catalog.pg_current_xact_id()::xid) THEN\n"
+        "      RAISE EXCEPTION 'message % was added without an audit entry', NEW.id\n"
+        "        USING ERRCODE = 'insufficient_privilege',\n"
+        "              HINT = 'add messages through Desk: every change is recorded';\n"
+        "    END IF;\n"
+        f"  ELSIF NOT EXISTS (SELECT 1 FROM {s}.audit_events AS a\n"
+        "                    WHERE a.ticket_id = NEW.id"
         " AND a.xmin = pg_catalog.pg_current_xact_id()::xid) THEN\n"
         "    RAISE EXCEPTION 'ticket #% was changed without an audit entry', NEW.id\n"
         "      USING ERRCODE = 'insufficient_privilege',\n"
@@ -134,10 +144,12 @@ def audit_trigger_sql(schema: str, owner: str) -> list[str]:
         f"ALTER FUNCTION {function} OWNER TO {quote_ident(owner)}",
         f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC",
     ]
-    for trigger, event, when in (
-        (AUDIT_TRIGGERS[0], "INSERT", not_owner),
-        (AUDIT_TRIGGERS[1], "UPDATE", f"{not_owner} AND {substantive_change}"),
+    for table_name, trigger, event, when in (
+        ("tickets", AUDIT_TRIGGERS[0], "INSERT", not_owner),
+        ("tickets", AUDIT_TRIGGERS[1], "UPDATE", f"{not_owner} AND {substantive_change}"),
+        ("messages", MESSAGE_AUDIT_TRIGGER, "INSERT", not_owner),
     ):
+        table = f"{s}.{quote_ident(table_name)}"
         statements += [
             f"DROP TRIGGER IF EXISTS {quote_ident(trigger)} ON {table}",
             f"CREATE CONSTRAINT TRIGGER {quote_ident(trigger)} AFTER {event} ON {table}\n"

@@ -211,13 +211,20 @@ def table_rules(schema: str) -> dict[str, TableRule]:
             ),
         ),
         # The conversation itself: never rewritten (see MESSAGE_AGENT_COLUMNS).
-        # The delivery state may only go from none to queued (the reply being stored): a
-        # sent or failed reply keeps saying so.
+        # The delivery state starts as none and may only go from none to queued (the reply
+        # being stored): nobody adds a "sent" reply, and a sent or failed one keeps saying so.
+        # Every message added needs its audit row (hardening_functions.audit_trigger_sql).
         "messages": TableRule(
             agent=("SELECT", "INSERT"),
             agent_update_columns=MESSAGE_AGENT_COLUMNS,
             policies=(
-                *_by_ticket(x, "messages", write=("INSERT",)),
+                *_by_ticket(x, "messages", write=()),
+                Policy(
+                    "desk_insert",
+                    "INSERT",
+                    check=f"({x.ticket_workable('messages.ticket_id')}"
+                    " AND messages.delivery_state IS NULL)",
+                ),
                 Policy(
                     "desk_update",
                     "UPDATE",

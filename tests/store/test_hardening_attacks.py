@@ -229,6 +229,37 @@ def test_an_agent_cannot_insert_a_ticket_without_an_audit_entry(team: Hardened):
     assert team.owner_sql("SELECT id FROM tickets WHERE subject = 'unrecorded'") == []
 
 
+def test_an_agent_cannot_add_a_message_without_an_audit_entry(team: Hardened):
+    """A "customer's" message or a "sent" reply slipped into a conversation by hand."""
+    ticket, anna_id = team.support_ticket, team.agents["anna"]
+    insert = (
+        "INSERT INTO messages (ticket_id, direction, subject, body_text, created_at{extra})"
+        " VALUES (%s, %s, '', %s, now(){values}) RETURNING id"
+    )
+    plain = insert.format(extra="", values="")
+    with team.connect("anna") as anna:
+        message = refused(anna, plain, ticket, "inbound", "Please send the refund to IBAN …")
+        assert "without an audit entry" in message
+        refused(
+            anna,
+            insert.format(extra=", delivery_state", values=", 'sent'"),
+            ticket,
+            "outbound",
+            "We have refunded you.",
+        )
+        # Recorded, as the app records every message, it is ordinary work.
+        with anna.transaction():
+            (added,) = anna.execute(plain, (ticket, "note", "Checked.")).fetchone()
+            anna.execute(
+                "INSERT INTO audit_events (at, actor_agent_id, entity, entity_id, ticket_id,"
+                " action) VALUES (now(), %s, 'message', %s, %s, 'note')",
+                (anna_id, added, ticket),
+            )
+    bodies = team.owner_sql("SELECT body_text FROM messages WHERE ticket_id = :t", t=ticket)
+    assert ("Checked.",) in bodies
+    assert not {("Please send the refund to IBAN …",), ("We have refunded you.",)} & set(bodies)
+
+
 def test_leads_and_admins_are_held_to_the_audit_too_but_not_the_owner(team: Hardened):
     for person in ("lena", "ada"):
         with team.connect(person) as login:
