@@ -21,6 +21,8 @@ import json
 import sys
 import uuid
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa
@@ -44,7 +46,7 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def owner_sql(db: Database, sql: str, **params: object) -> list[tuple]:
+def owner_sql(db: Database, sql: str, **params: object) -> list[tuple[Any, ...]]:
     with db.engine.begin() as connection:
         result = connection.execute(sa.text(sql), params)
         return [tuple(row) for row in result] if result.returns_rows else []
@@ -137,11 +139,10 @@ def main() -> int:
                     owner_sql(db, f"ALTER TABLE {table} {action} ROW LEVEL SECURITY")
                 pages, view_counts = timed.setdefault(key, ([], []))
                 for view in views:
-                    page = Page(limit=50)
                     pages += time_ms(
-                        lambda v=view, p=page: queries.view_page(v, p), args.repeat // 4
+                        partial(queries.view_page, view, Page(limit=50)), args.repeat // 4
                     )
-                    view_counts += time_ms(lambda v=view: queries.view_count(v), args.repeat // 4)
+                    view_counts += time_ms(partial(queries.view_count, view), args.repeat // 4)
         for key, (pages, view_counts) in timed.items():
             result[f"view_page_ms_{key}"] = percentiles(pages)
             result[f"view_count_ms_{key}"] = percentiles(view_counts)

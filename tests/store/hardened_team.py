@@ -10,12 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 from psycopg import errors
 
+from desk_app.core.clock import Clock
 from desk_app.store import Database, Service, hardening
 from desk_app.store.service import NewAttachment
 
@@ -55,7 +57,7 @@ class Hardened:
     def database(self, person: str) -> Database:
         return Database(self.url_for(person))
 
-    def owner_sql(self, sql: str, **params: object) -> list[tuple]:
+    def owner_sql(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
         with self.db.engine.begin() as connection:
             result = connection.execute(sa.text(sql), params)
             return [tuple(row) for row in result] if result.returns_rows else []
@@ -125,7 +127,7 @@ def drop_roles(url: str, roles: list[str]) -> None:
         engine.dispose()
 
 
-def build_team(url: str, clock, *, prefix: str) -> Hardened:
+def build_team(url: str, clock: Clock, *, prefix: str) -> Hardened:
     """Support (Anna, Kenji), Billing (Boris), a lead of Support only (Lena), an admin (Ada);
     a ticket in each department and one in none."""
     db = Database(url)
@@ -164,7 +166,8 @@ def build_team(url: str, clock, *, prefix: str) -> Hardened:
     unsorted_ticket = system.create_ticket(
         subject="Hello?", customer_email="who@example.com", body="Anyone there?"
     ).ticket_id
-    assert support_ticket and billing_result.ticket_id and billing_result.message_id
+    assert support_ticket and unsorted_ticket
+    assert billing_result.ticket_id and billing_result.message_id
     Service(db, agents["boris"], clock).reply(billing_result.ticket_id, "Refund issued.")
     return Hardened(
         url=url,
@@ -182,7 +185,7 @@ def build_team(url: str, clock, *, prefix: str) -> Hardened:
 
 
 @pytest.fixture
-def team(postgresql_database_url: str, clock) -> Iterator[Hardened]:
+def team(postgresql_database_url: str, clock: Clock) -> Iterator[Hardened]:
     prefix = uuid.uuid4().hex[:8]
     hardened = build_team(postgresql_database_url, clock, prefix=prefix)
     create_login_roles(postgresql_database_url, hardened.roles)

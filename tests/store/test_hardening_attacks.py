@@ -11,11 +11,13 @@ attempt made as that login on a real server, and the app's own commands as the s
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from psycopg import errors
 
 from desk_app.core.after_hours import HELP_CENTRE_URL
+from desk_app.core.clock import Clock
 from desk_app.core.errors import ConflictError, DeskError
 from desk_app.core.views import View, ViewKind
 from desk_app.store import Queries, Service
@@ -38,7 +40,7 @@ __all__ = ["team"]  # the fixture, imported so pytest finds it here
 PHISHING = json.dumps("https://help.desk-support.example.evil/login")
 
 
-def setting(team: Hardened, key: str) -> list[tuple]:
+def setting(team: Hardened, key: str) -> list[tuple[Any, ...]]:
     return team.owner_sql("SELECT value FROM team_settings WHERE key = :k", k=key)
 
 
@@ -46,7 +48,7 @@ def setting(team: Hardened, key: str) -> list[tuple]:
 
 
 @pytest.mark.parametrize("key", [HELP_CENTRE_URL, COMPANY_NAME])
-def test_an_agent_cannot_change_or_delete_team_settings(team: Hardened, key: str):
+def test_an_agent_cannot_change_or_delete_team_settings(team: Hardened, key: str) -> None:
     original = json.dumps("https://help.example.com" if key == HELP_CENTRE_URL else "Example Ltd")
     team.owner_sql("INSERT INTO team_settings (key, value) VALUES (:k, :v)", k=key, v=original)
     with team.connect("anna") as anna:
@@ -66,7 +68,7 @@ def test_an_agent_cannot_change_or_delete_team_settings(team: Hardened, key: str
     assert setting(team, key) == [(original,)]
 
 
-def test_an_agent_cannot_create_a_team_setting_that_is_not_set_yet(team: Hardened):
+def test_an_agent_cannot_create_a_team_setting_that_is_not_set_yet(team: Hardened) -> None:
     """Unset, the after-hours reply has no help-centre link: an agent must not add one."""
     with team.connect("boris") as boris:
         refused(
@@ -78,7 +80,9 @@ def test_an_agent_cannot_create_a_team_setting_that_is_not_set_yet(team: Hardene
     assert setting(team, HELP_CENTRE_URL) == []
 
 
-def test_leads_still_change_team_settings_and_agents_their_bookkeeping(team: Hardened, clock):
+def test_leads_still_change_team_settings_and_agents_their_bookkeeping(
+    team: Hardened, clock: Clock
+) -> None:
     db = team.database("lena")
     try:
         TemplateStore(db, team.agents["lena"], clock).set_team_setting(COMPANY_NAME, "Desk Ltd")
@@ -106,7 +110,7 @@ def test_leads_still_change_team_settings_and_agents_their_bookkeeping(team: Har
 # --- the outbox ----------------------------------------------------------------------------
 
 
-def failed_reply(team: Hardened, clock) -> int:
+def failed_reply(team: Hardened, clock: Clock) -> int:
     """Anna's reply on her own ticket, which the worker (the owner) marked failed."""
     db = team.database("anna")
     try:
@@ -126,7 +130,7 @@ def failed_reply(team: Hardened, clock) -> int:
     return result.message_id
 
 
-def test_an_agent_cannot_put_a_reply_back_in_the_queue(team: Hardened, clock):
+def test_an_agent_cannot_put_a_reply_back_in_the_queue(team: Hardened, clock: Clock) -> None:
     message = failed_reply(team, clock)
     team.owner_sql("UPDATE outbox SET state = 'sent' WHERE message_id = :m", m=message)
     with team.connect("anna") as anna:
@@ -165,7 +169,7 @@ def test_an_agent_cannot_put_a_reply_back_in_the_queue(team: Hardened, clock):
     ]
 
 
-def test_the_worker_still_retries_a_failed_reply(team: Hardened, clock):
+def test_the_worker_still_retries_a_failed_reply(team: Hardened, clock: Clock) -> None:
     """Retrying is the worker's (the owner's) business: MailStore.retry_failed."""
     message = failed_reply(team, clock)
     MailStore(team.db, None, clock).retry_failed(message)
@@ -177,7 +181,7 @@ def test_the_worker_still_retries_a_failed_reply(team: Hardened, clock):
 # --- tickets change only with an audit entry ------------------------------------------------
 
 
-def test_an_agent_cannot_change_a_ticket_without_an_audit_entry(team: Hardened):
+def test_an_agent_cannot_change_a_ticket_without_an_audit_entry(team: Hardened) -> None:
     ticket, anna_id = team.support_ticket, team.agents["anna"]
     before = team.owner_sql(
         "SELECT status, assignee_id, version FROM tickets WHERE id = :t", t=ticket
@@ -215,7 +219,7 @@ def test_an_agent_cannot_change_a_ticket_without_an_audit_entry(team: Hardened):
     assert team.owner_sql("SELECT tags FROM tickets WHERE id = :t", t=ticket) == [("vip",)]
 
 
-def test_an_agent_cannot_insert_a_ticket_without_an_audit_entry(team: Hardened):
+def test_an_agent_cannot_insert_a_ticket_without_an_audit_entry(team: Hardened) -> None:
     with team.connect("anna") as anna:
         refused(
             anna,
@@ -229,7 +233,7 @@ def test_an_agent_cannot_insert_a_ticket_without_an_audit_entry(team: Hardened):
     assert team.owner_sql("SELECT id FROM tickets WHERE subject = 'unrecorded'") == []
 
 
-def test_an_agent_cannot_add_a_message_without_an_audit_entry(team: Hardened):
+def test_an_agent_cannot_add_a_message_without_an_audit_entry(team: Hardened) -> None:
     """A "customer's" message or a "sent" reply slipped into a conversation by hand."""
     ticket, anna_id = team.support_ticket, team.agents["anna"]
     insert = (
@@ -249,7 +253,7 @@ def test_an_agent_cannot_add_a_message_without_an_audit_entry(team: Hardened):
         )
         # Recorded, as the app records every message, it is ordinary work.
         with anna.transaction():
-            (added,) = anna.execute(plain, (ticket, "note", "Checked.")).fetchone()
+            (added,) = anna.execute(plain, (ticket, "note", "Checked.")).fetchall()[0]
             anna.execute(
                 "INSERT INTO audit_events (at, actor_agent_id, entity, entity_id, ticket_id,"
                 " action) VALUES (now(), %s, 'message', %s, %s, 'note')",
@@ -260,7 +264,7 @@ def test_an_agent_cannot_add_a_message_without_an_audit_entry(team: Hardened):
     assert not {("Please send the refund to IBAN …",), ("We have refunded you.",)} & set(bodies)
 
 
-def test_leads_and_admins_are_held_to_the_audit_too_but_not_the_owner(team: Hardened):
+def test_leads_and_admins_are_held_to_the_audit_too_but_not_the_owner(team: Hardened) -> None:
     for person in ("lena", "ada"):
         with team.connect(person) as login:
             refused(login, "UPDATE tickets SET priority = 'low' WHERE id = %s", team.billing_ticket)
@@ -271,7 +275,9 @@ def test_leads_and_admins_are_held_to_the_audit_too_but_not_the_owner(team: Hard
     ]
 
 
-def test_only_computed_and_bookkeeping_columns_change_without_an_audit_entry(team: Hardened):
+def test_only_computed_and_bookkeeping_columns_change_without_an_audit_entry(
+    team: Hardened,
+) -> None:
     """Editing a customer's tags recomputes their tickets' deadlines with no ticket event, and
     a command that changed nothing still bumps the version: neither column is a fact."""
     with team.connect("anna") as anna:
@@ -291,7 +297,7 @@ def test_only_computed_and_bookkeeping_columns_change_without_an_audit_entry(tea
         )
 
 
-def test_an_agent_cannot_rewrite_the_audit_trail_or_the_change_log(team: Hardened):
+def test_an_agent_cannot_rewrite_the_audit_trail_or_the_change_log(team: Hardened) -> None:
     with team.connect("anna") as anna:
         for table in ("audit_events", "change_log"):
             refused(anna, f"UPDATE {table} SET at = now()")
@@ -301,7 +307,9 @@ def test_an_agent_cannot_rewrite_the_audit_trail_or_the_change_log(team: Hardene
 # --- customers, identities and the change log when departments are kept apart -------------
 
 
-def test_an_agent_reads_no_customer_identity_or_change_of_another_department(team: Hardened):
+def test_an_agent_reads_no_customer_identity_or_change_of_another_department(
+    team: Hardened,
+) -> None:
     billing_customer = team.owner_sql(
         "SELECT customer_id FROM tickets WHERE id = :t", t=team.billing_ticket
     )[0][0]
@@ -382,7 +390,9 @@ def test_an_agent_reads_no_customer_identity_or_change_of_another_department(tea
 # --- the app's own commands, as the agent's login ----------------------------------------
 
 
-def test_the_apps_ticket_and_customer_commands_work_as_the_agent(team: Hardened, clock):
+def test_the_apps_ticket_and_customer_commands_work_as_the_agent(
+    team: Hardened, clock: Clock
+) -> None:
     anna_id, kenji_id = team.agents["anna"], team.agents["kenji"]
     db = team.database("anna")
     try:
@@ -423,7 +433,9 @@ def test_the_apps_ticket_and_customer_commands_work_as_the_agent(team: Hardened,
     assert {"priority", "status", "assignee"} <= {row[0] for row in audit}
 
 
-def test_a_customer_hidden_by_department_is_a_clear_conflict_not_a_crash(team: Hardened, clock):
+def test_a_customer_hidden_by_department_is_a_clear_conflict_not_a_crash(
+    team: Hardened, clock: Clock
+) -> None:
     """With departments kept apart, Billing's customer is invisible to Support: opening a
     ticket for that address, or adding it to another customer, is refused in one clear line
     (the identity's unique key), never a database error."""
@@ -444,7 +456,7 @@ def test_a_customer_hidden_by_department_is_a_clear_conflict_not_a_crash(team: H
     ) == [(1,)]
 
 
-def test_the_customer_and_change_log_policies_probe_indexes(team: Hardened):
+def test_the_customer_and_change_log_policies_probe_indexes(team: Hardened) -> None:
     """Per row, the policies look up the customer's tickets and the change's ticket by index
     (benchmarks/hardening_bench.py shows the same plans on thousands of tickets)."""
     customer = team.owner_sql(
