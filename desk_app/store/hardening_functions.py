@@ -18,6 +18,8 @@ from desk_app.store.hardening_rules import READ_OTHER_DEPARTMENTS, quote_ident, 
 
 AUDIT_TRIGGERS = ("desk_ticket_insert_audited", "desk_ticket_update_audited")  # on tickets
 MESSAGE_AUDIT_TRIGGER = "desk_message_insert_audited"
+# A failed reply put back in the queue (the agent's Retry) must be recorded like any change.
+DELIVERY_AUDIT_TRIGGERS = ("desk_message_delivery_audited", "desk_outbox_retry_audited")
 AUDIT_FUNCTION = "desk_require_audit"
 
 
@@ -119,7 +121,16 @@ def audit_trigger_sql(schema: str, owner: str) -> list[str]:
         " WHERE r.rolname = session_user) THEN\n"
         "    RETURN NULL;\n"
         "  END IF;\n"
-        "  IF TG_TABLE_NAME = 'messages' THEN\n"
+        "  IF TG_TABLE_NAME = 'outbox' THEN\n"
+        f"    IF NOT EXISTS (SELECT 1 FROM {s}.audit_events AS a\n"
+        "                   WHERE a.entity = 'message' AND a.entity_id = NEW.message_id"
+        " AND a.xmin = pg_catalog.pg_current_xact_id()::xid) THEN\n"
+        "      RAISE EXCEPTION 'the delivery of message % was changed without an audit entry',"
+        " NEW.message_id\n"
+        "        USING ERRCODE = 'insufficient_privilege',\n"
+        "              HINT = 'retry replies through Desk: every change is recorded';\n"
+        "    END IF;\n"
+        "  ELSIF TG_TABLE_NAME = 'messages' THEN\n"
         f"    IF NOT EXISTS (SELECT 1 FROM {s}.audit_events AS a\n"
         "                   WHERE a.entity = 'message' AND a.entity_id = NEW.id"
         " AND a.xmin = pg_catalog.pg_current_xact_id()::xid) THEN\n"
@@ -148,6 +159,13 @@ def audit_trigger_sql(schema: str, owner: str) -> list[str]:
         ("tickets", AUDIT_TRIGGERS[0], "INSERT", not_owner),
         ("tickets", AUDIT_TRIGGERS[1], "UPDATE", f"{not_owner} AND {substantive_change}"),
         ("messages", MESSAGE_AUDIT_TRIGGER, "INSERT", not_owner),
+        (
+            "messages",
+            DELIVERY_AUDIT_TRIGGERS[0],
+            "UPDATE",
+            f"{not_owner} AND OLD.delivery_state IS DISTINCT FROM NEW.delivery_state",
+        ),
+        ("outbox", DELIVERY_AUDIT_TRIGGERS[1], "UPDATE", not_owner),
     ):
         table = f"{s}.{quote_ident(table_name)}"
         statements += [

@@ -35,8 +35,11 @@ TICKET_AGENT_COLUMNS = tuple(
     column.name for column in Ticket.__table__.columns if column.name not in TICKET_FIXED_COLUMNS
 )
 # What agents' commands change on a message once written: the reply's delivery state, set
-# just after it is stored, and the author when two customers are merged. The text never.
-MESSAGE_AGENT_COLUMNS = ("delivery_state", "author_customer_id")
+# just after it is stored or when a failed reply is retried (which clears its error), and the
+# author when two customers are merged. The text never.
+MESSAGE_AGENT_COLUMNS = ("delivery_state", "delivery_error", "author_customer_id")
+# What the agent's Retry changes on a failed reply's outbox row.
+OUTBOX_RETRY_COLUMNS = ("state", "next_attempt_at", "first_attempt_at")
 # Change-log entities that name a ticket, a message or a customer by id.
 TICKET_ENTITIES = ("ticket",)
 MESSAGE_ENTITIES = ("message",)
@@ -212,8 +215,9 @@ def table_rules(schema: str) -> dict[str, TableRule]:
         ),
         # The conversation itself: never rewritten (see MESSAGE_AGENT_COLUMNS).
         # The delivery state starts as none and may only go from none to queued (the reply
-        # being stored): nobody adds a "sent" reply, and a sent or failed one keeps saying so.
-        # Every message added needs its audit row (hardening_functions.audit_trigger_sql).
+        # being stored), or from failed to queued (the agent's Retry): nobody adds a "sent"
+        # reply, and a sent one keeps saying so. Every message added, and every change of a
+        # delivery state, needs its audit row (hardening_functions.audit_trigger_sql).
         "messages": TableRule(
             agent=("SELECT", "INSERT"),
             agent_update_columns=MESSAGE_AGENT_COLUMNS,
@@ -229,7 +233,8 @@ def table_rules(schema: str) -> dict[str, TableRule]:
                     "desk_update",
                     "UPDATE",
                     using=f"({x.ticket_workable('messages.ticket_id')}"
-                    " AND messages.delivery_state IS NULL)",
+                    " AND (messages.delivery_state IS NULL"
+                    " OR messages.delivery_state = 'failed'))",
                     check=f"({x.ticket_workable('messages.ticket_id')}"
                     " AND (messages.delivery_state IS NULL OR messages.delivery_state = 'queued'))",
                 ),
@@ -239,11 +244,23 @@ def table_rules(schema: str) -> dict[str, TableRule]:
             agent=("SELECT", "INSERT"),
             policies=_by_message(x, "attachments", write=("INSERT",)),
         ),
-        # A queued reply: agents queue it, only the worker (the owner) moves its state, so no
-        # agent can put a sent or failed reply back in the queue (a second send). The app has
-        # no agent command that retries a failed reply (MailStore.retry_failed is the worker's).
+        # A queued reply: agents queue it and the worker (the owner) moves its state. The one
+        # move an agent makes is the Retry of a failed reply (Service.retry_replies), audited:
+        # a sent or sending reply can never be put back in the queue (a second send).
         "outbox": TableRule(
-            agent=("SELECT", "INSERT"), policies=_by_message(x, "outbox", write=("INSERT",))
+            agent=("SELECT", "INSERT"),
+            agent_update_columns=OUTBOX_RETRY_COLUMNS,
+            policies=(
+                *_by_message(x, "outbox", write=("INSERT",)),
+                Policy(
+                    "desk_retry",
+                    "UPDATE",
+                    using=f"({x.message_workable('outbox.message_id')}"
+                    " AND outbox.state = 'failed')",
+                    check=f"({x.message_workable('outbox.message_id')}"
+                    " AND outbox.state = 'queued')",
+                ),
+            ),
         ),
         # The original e-mail. Only the worker writes; one that could not be parsed has no
         # message, hence no department: leads and admins see those.

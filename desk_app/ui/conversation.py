@@ -53,6 +53,7 @@ class PendingMessage:
 
 class ConversationView(QTextBrowser):
     attachment_clicked = Signal(int, str)  # attachment id, filename
+    retry_clicked = Signal(int)  # message id of a failed reply to send again
 
     images_loaded = Signal(int)  # message id; its remote images are in (or failed)
 
@@ -151,6 +152,8 @@ class ConversationView(QTextBrowser):
                 self.load_images(int(parts[0]))
             elif url.host() == "attachment" and parts and parts[0].isdigit():
                 self.attachment_clicked.emit(int(parts[0]), "/".join(parts[1:]))
+            elif url.host() == "retry" and parts and parts[0].isdigit():
+                self.retry_clicked.emit(int(parts[0]))
             return
         if url.scheme() in ("http", "https", "mailto"):
             # Links open in the agent's browser, never inside Desk.
@@ -346,7 +349,11 @@ class ConversationView(QTextBrowser):
         label = DELIVERY_LABELS.get(state, state)
         if state == DeliveryState.FAILED:
             reason = html.escape(message.delivery_error or "no reason given")
-            return f'<span style="color:{PRIORITY_COLOURS["urgent"]};">{label}: {reason}</span>'
+            retry = html.escape(self.tr("Retry"))
+            return (
+                f'<span style="color:{PRIORITY_COLOURS["urgent"]};">{label}: {reason}</span>'
+                f' <a href="desk://retry/{message.id}">{retry}</a>'
+            )
         return html.escape(label)
 
     def _body_html(self, message: MessageRecord) -> str:

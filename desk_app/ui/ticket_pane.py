@@ -93,6 +93,7 @@ class TicketPane(QWidget):
         self.header.change_requested.connect(self._field_changed)
         self.conversation = ConversationView(ctx.network)
         self.conversation.attachment_clicked.connect(self._attachment_clicked)
+        self.conversation.retry_clicked.connect(self.retry_delivery)
         self.composer = Composer()
         self.composer.send_requested.connect(self._send)
         self.composer.draft_changed.connect(self._save_draft)
@@ -575,6 +576,17 @@ class TicketPane(QWidget):
     def flush_draft_now(self) -> None:
         """On close: the draft must be in the database before the process ends."""
         self.composer.flush_draft()
+
+    def retry_delivery(self, message_id: int) -> None:
+        """The failed reply's Retry link: queue it again (same text and Message-ID)."""
+        service = self._ctx.service
+        ticket_id = self._ticket_id
+        if ticket_id is None:
+            return
+        self._run_command(
+            "retry the reply",
+            lambda: service.retry_replies(ticket_id, message_id=message_id),
+        )
 
     # --- attachments ------------------------------------------------------------------------
 

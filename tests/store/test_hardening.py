@@ -16,7 +16,11 @@ from desk_app.store import (
 )
 from desk_app.store.change_feed import ChangeReader
 from desk_app.store.credentials import current_agent_for_connection
-from desk_app.store.hardening_functions import AUDIT_TRIGGERS, MESSAGE_AUDIT_TRIGGER
+from desk_app.store.hardening_functions import (
+    AUDIT_TRIGGERS,
+    DELIVERY_AUDIT_TRIGGERS,
+    MESSAGE_AUDIT_TRIGGER,
+)
 from desk_app.store.journal import Journal
 from desk_app.store.models import Base
 from desk_app.store.notifications import notify
@@ -302,11 +306,13 @@ def test_hardening_again_is_idempotent_and_a_dry_run_changes_nothing(team: Harde
     policies = "SELECT tablename, policyname, qual, with_check FROM pg_policies ORDER BY 1, 2"
     triggers = (
         "SELECT tgname, tgdeferrable, tginitdeferred FROM pg_trigger"
-        " WHERE tgrelid IN ('tickets'::regclass, 'messages'::regclass) AND NOT tgisinternal"
+        " WHERE tgrelid IN ('tickets'::regclass, 'messages'::regclass, 'outbox'::regclass)"
+        " AND NOT tgisinternal"
         " ORDER BY 1"
     )
     audit_triggers = [
-        (name, True, True) for name in sorted([*AUDIT_TRIGGERS, MESSAGE_AUDIT_TRIGGER])
+        (name, True, True)
+        for name in sorted([*AUDIT_TRIGGERS, MESSAGE_AUDIT_TRIGGER, *DELIVERY_AUDIT_TRIGGERS])
     ]
     before = team.owner_sql(policies)
     assert team.owner_sql(triggers) == audit_triggers

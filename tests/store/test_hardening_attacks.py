@@ -3,7 +3,7 @@ attempt made as that login on a real server, and the app's own commands as the s
 
 - change or delete team settings (help_centre_url goes into automatic replies: a phishing
   link; company.name goes into every template);
-- put a sent or failed reply back in the outbox queue (a second send);
+- put a sent reply back in the outbox queue (a second send), or a failed one unrecorded;
 - change a ticket with no audit entry;
 - read every customer, identity and change-log row while the team keeps departments apart.
 """
@@ -22,7 +22,6 @@ from desk_app.core.errors import ConflictError, DeskError
 from desk_app.core.views import View, ViewKind
 from desk_app.store import Queries, Service
 from desk_app.store.change_feed import ChangeReader
-from desk_app.store.mail_store import MailStore
 from desk_app.store.oncall_settings import remember_handoff
 from desk_app.store.template_store import COMPANY_NAME, TemplateStore
 from tests.store.hardened_team import (
@@ -136,22 +135,21 @@ def test_an_agent_cannot_put_a_reply_back_in_the_queue(team: Hardened, clock: Cl
     with team.connect("anna") as anna:
         # Her own reply, on her own ticket: she sees it, but sending is the worker's business.
         assert ids(anna, "SELECT message_id FROM outbox") == {message}
-        for state in ("sent", "failed"):
+        # A sent or sending reply never goes back in the queue (a second send); a failed one
+        # only through Desk's Retry, which records who did it (not by hand: no audit entry).
+        requeue = (
+            "UPDATE outbox SET state = 'queued', next_attempt_at = now() WHERE message_id = %s"
+        )
+        for state in ("sent", "sending"):
             team.owner_sql("UPDATE outbox SET state = :s WHERE message_id = :m", s=state, m=message)
-            refused(
-                anna,
-                "UPDATE outbox SET state = 'queued', next_attempt_at = now() WHERE message_id = %s",
-                message,
-            )
+            assert changed(anna, requeue, message) == 0
+        team.owner_sql("UPDATE outbox SET state = 'failed' WHERE message_id = :m", m=message)
+        assert "without an audit entry" in refused(anna, requeue, message)
+        refused(anna, "UPDATE outbox SET attempts = 0 WHERE message_id = %s", message)
         refused(anna, "DELETE FROM outbox WHERE message_id = %s", message)
-        # Nor may the conversation claim it went out, or is on its way again.
-        for state in ("sent", "queued"):
-            assert (
-                changed(
-                    anna, "UPDATE messages SET delivery_state = %s WHERE id = %s", state, message
-                )
-                == 0
-            )
+        # Nor may the conversation claim it went out, or is on its way again, unrecorded.
+        refused(anna, "UPDATE messages SET delivery_state = 'sent' WHERE id = %s", message)
+        refused(anna, "UPDATE messages SET delivery_state = 'queued' WHERE id = %s", message)
         refused(anna, "UPDATE messages SET delivery_error = NULL WHERE id = %s", message)
         # A second outbox row for the same message is refused by its key, and a new message to
         # carry the old text goes through reply, which audits it.
@@ -169,13 +167,27 @@ def test_an_agent_cannot_put_a_reply_back_in_the_queue(team: Hardened, clock: Cl
     ]
 
 
-def test_the_worker_still_retries_a_failed_reply(team: Hardened, clock: Clock) -> None:
-    """Retrying is the worker's (the owner's) business: MailStore.retry_failed."""
+def test_an_agent_retries_a_failed_reply_through_desk_on_the_record(
+    team: Hardened, clock: Clock
+) -> None:
+    """The agent's Retry (Service.retry_replies) as her own login: queued again, audited."""
     message = failed_reply(team, clock)
-    MailStore(team.db, None, clock).retry_failed(message)
+    db = team.database("anna")
+    try:
+        Service(db, team.agents["anna"], clock).retry_replies(team.support_ticket)
+    finally:
+        db.dispose()
     assert team.owner_sql("SELECT state FROM outbox WHERE message_id = :m", m=message) == [
         ("queued",)
     ]
+    assert team.owner_sql(
+        "SELECT delivery_state, delivery_error FROM messages WHERE id = :m", m=message
+    ) == [("queued", None)]
+    assert team.owner_sql(
+        "SELECT actor_agent_id, old_value FROM audit_events"
+        " WHERE action = 'retry_delivery' AND entity_id = :m",
+        m=message,
+    ) == [(team.agents["anna"], "550 no such user")]
 
 
 # --- tickets change only with an audit entry ------------------------------------------------
