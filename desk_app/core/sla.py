@@ -16,6 +16,12 @@ Rules of the replay:
 - a target breaches the moment its due time passes while its clock is running. The breach is
   recorded at the due time and kept even when the target is met later, so reports can count it.
   A target met exactly at its due time is met in time.
+- a breach is a fact, not a state of the current policy: ``recorded`` breaches (found earlier,
+  perhaps under another policy before the ticket moved) are given back in ``SlaState.records``
+  with the time the target was met filled in once it is, and while one of them is unmet the
+  target shows as breached at its due time (in the header, the Breached view, escalation)
+  whatever the current policy says. A target's start never moves: a ticket that waited ten
+  hours is late under a new four-hour policy too.
 Business-hours targets run on the calendar's working time; calendar-time targets on plain elapsed
 time. Either way the time spent paused is added back exactly, because the clock only consumes time
 while it runs.
@@ -428,6 +434,19 @@ class Breach(NamedTuple):
     at: datetime
 
 
+class BreachRecord(NamedTuple):
+    """A breach as the history keeps it: which target (kind and the start of its clock), the
+    due time it missed, the policy that set that due time, and when the target was finally met
+    (None while it is not). The same target and due time is one breach, whatever policy found
+    it first."""
+
+    kind: TargetKind
+    started_at: datetime
+    due_at: datetime
+    policy: str
+    met_at: datetime | None = None
+
+
 class TargetState(NamedTuple):
     """One target at ``now``. ``due_at`` is set while the clock runs (in the past once breached);
     ``remaining`` is the target's time left (business time for business-hours targets), frozen
@@ -476,6 +495,9 @@ class SlaState:
     breaches: tuple[Breach, ...] = ()
     paused_intervals: tuple[tuple[datetime, datetime | None], ...] = ()
     computed_at: datetime | None = None
+    # Every breach the ticket's history holds after this replay: the recorded ones given to
+    # compute_sla (met_at filled in once met), then this policy's breaches not among them.
+    records: tuple[BreachRecord, ...] = ()
 
     def target(self, kind: TargetKind) -> TargetState:
         for state in self.targets:
@@ -513,7 +535,16 @@ class SlaState:
             "computed_at": _iso(self.computed_at),
             "earliest_due": _iso(self.earliest_due),
             "targets": [state.to_dict() for state in self.targets],
-            "breaches": [{"kind": str(b.kind), "at": _iso(b.at)} for b in self.breaches],
+            "breaches": [
+                {
+                    "kind": str(r.kind),
+                    "at": _iso(r.due_at),
+                    "policy": r.policy,
+                    "started_at": _iso(r.started_at),
+                    "met_at": _iso(r.met_at),
+                }
+                for r in sorted(self.records, key=lambda r: (r.due_at, _KINDS.index(r.kind)))
+            ],
             "paused_intervals": [[_iso(a), _iso(b)] for a, b in self.paused_intervals],
         }
 
@@ -529,7 +560,10 @@ class _TargetClock:
     """The budget of one target, consumed only while its clock runs."""
 
     def __init__(
-        self, target: Target, calendar: BusinessCalendar | None, breaches: list[Breach]
+        self,
+        target: Target,
+        calendar: BusinessCalendar | None,
+        breaches: list[tuple[Breach, datetime]],
     ) -> None:
         self.target = target
         self.calendar = calendar if target.business_hours else None
@@ -562,7 +596,8 @@ class _TargetClock:
             due = self._due_from(since)
             if until > due:
                 self.breached_at = due
-                self.breaches.append(Breach(self.target.kind, due))
+                assert self.started_at is not None  # a clock runs only once started
+                self.breaches.append((Breach(self.target.kind, due), self.started_at))
         self.remaining -= used
         self.running_since = until
 
@@ -637,6 +672,7 @@ def compute_sla(
     calendar: BusinessCalendar | None,
     events: Iterable[TicketEvent],
     now: datetime,
+    recorded: Iterable[BreachRecord] = (),
 ) -> SlaState:
     """Replay ``events`` (in time order; ties keep their given order) up to ``now``.
 
@@ -644,17 +680,23 @@ def compute_sla(
     every target is in calendar time. Events after ``now`` are ignored. A history without a
     ``created`` event starts at its first event. ``policy`` None gives every target
     ``not_applicable``, which is what a ticket no policy matches stores.
+
+    ``recorded``: the breaches the ticket's history already holds (under any policy). They come
+    back in ``SlaState.records``, met once the history meets them; while one is unmet and the
+    ticket is neither paused nor closed, its target shows as breached at that due time.
     """
     require_aware(now, "now")
     now = now.astimezone(UTC)
-    if policy is None:
+    recorded = tuple(recorded)
+    if policy is None and not recorded:
         empty = tuple(TargetState(kind=k, state=_NOT_APPLICABLE) for k in _KINDS)
         return SlaState(policy=None, targets=empty, computed_at=now)
-    if calendar is None and any(t.business_hours for t in policy.targets):
+    if policy is not None and calendar is None and any(t.business_hours for t in policy.targets):
         raise ValueError(f"calendar: policy {policy.name!r} has business-hours targets")
 
-    breaches: list[Breach] = []
-    clocks = {t.kind: _TargetClock(t, calendar, breaches) for t in policy.targets}
+    found: list[tuple[Breach, datetime]] = []
+    clocks = {t.kind: _TargetClock(t, calendar, found) for t in policy.targets} if policy else {}
+    pause_statuses = policy.pause_statuses if policy else DEFAULT_PAUSE_STATUSES
     first = clocks.get(_FIRST_RESPONSE)
     following = clocks.get(_NEXT_RESPONSE)
     resolution = clocks.get(_RESOLUTION)
@@ -664,6 +706,10 @@ def compute_sla(
     paused = closed = False
     awaiting_reply = False
     pauses: list[tuple[datetime, datetime | None]] = []
+    # What meets a target whatever the policy: a reply meets the response targets, closing
+    # the ticket its resolution. Recorded breaches are met by the first of these after them.
+    replies: list[datetime] = []
+    closings: list[datetime] = []
 
     def apply_status(at: datetime, new_status: Status) -> None:
         nonlocal status, paused, closed
@@ -671,13 +717,15 @@ def compute_sla(
             return
         was_closed = closed
         status = new_status
-        now_paused = new_status in policy.pause_statuses
+        now_paused = new_status in pause_statuses
         closed = new_status in CLOSING_STATUSES
         if now_paused and not paused:
             pauses.append((at, None))
         elif paused and not now_paused:
             pauses[-1] = (pauses[-1][0], at)
         paused = now_paused
+        if closed and not was_closed:
+            closings.append(at)
         if resolution is not None:
             if closed and not was_closed:
                 resolution.meet(at)
@@ -707,6 +755,7 @@ def compute_sla(
                     following.start(at)
         elif event.kind is _AGENT_REPLY:
             awaiting_reply = False
+            replies.append(at)
             for clock in response_clocks:
                 clock.meet(at)
         elif event.kind is _STATUS_CHANGE:
@@ -722,14 +771,86 @@ def compute_sla(
             states.append(clock.state(now, paused, closed=False))
         else:
             states.append(clock.state(now, paused, closed))
-    breaches.sort(key=lambda breach: breach.at)
+    found.sort(key=lambda pair: pair[0].at)
+    breaches = tuple(breach for breach, _started in found)
+    records: tuple[BreachRecord, ...] = ()
+    if found or recorded:
+        records = _records(recorded, found, policy, replies, closings)
+        if not (paused or closed):
+            states = _with_open_breaches(states, records)
     return SlaState(
-        policy=policy.name,
+        policy=policy.name if policy else None,
         targets=tuple(states),
-        breaches=tuple(breaches),
+        breaches=breaches,
         paused_intervals=tuple(pauses),
         computed_at=now,
+        records=records,
     )
+
+
+def _records(
+    recorded: tuple[BreachRecord, ...],
+    found: list[tuple[Breach, datetime]],
+    policy: SlaPolicy | None,
+    replies: list[datetime],
+    closings: list[datetime],
+) -> tuple[BreachRecord, ...]:
+    """The recorded breaches, then this replay's new ones (one per kind and due time), each
+    with the time its target was met if it has been: the first reply (or closing, for the
+    resolution) at or after the due time. A breach means nothing met the target before it."""
+
+    def met(kind: TargetKind, due: datetime) -> datetime | None:
+        meetings = closings if kind is _RESOLUTION else replies
+        return next((at for at in meetings if at >= due), None)
+
+    records: list[BreachRecord] = []
+    seen: set[tuple[TargetKind, datetime]] = set()
+    for record in recorded:
+        if record.met_at is None:
+            record = record._replace(met_at=met(record.kind, record.due_at))
+        records.append(record)
+        seen.add((record.kind, record.due_at))
+    if policy is not None:
+        for breach, started in found:
+            if (breach.kind, breach.at) not in seen:
+                seen.add((breach.kind, breach.at))
+                records.append(
+                    BreachRecord(breach.kind, started, breach.at, policy.name, met(*breach))
+                )
+    return tuple(records)
+
+
+def _with_open_breaches(
+    states: list[TargetState], records: tuple[BreachRecord, ...]
+) -> list[TargetState]:
+    """Each target with an unmet recorded breach, shown breached at the earliest such due time
+    (or its own, if earlier). The current policy may give a later due time, or no such target
+    at all: the customer has waited past a promise all the same."""
+    result = []
+    for state in states:
+        open_dues = [r for r in records if r.kind is state.kind and r.met_at is None]
+        if not open_dues:
+            result.append(state)
+            continue
+        earliest = min(open_dues, key=attrgetter("due_at"))
+        if state.state is _RUNNING or state.state is _BREACHED:
+            assert state.due_at is not None
+            due = min(state.due_at, earliest.due_at)
+            breached = min(state.breached_at or due, due)
+            result.append(state._replace(state=_BREACHED, due_at=due, breached_at=breached))
+        elif state.state is _NOT_APPLICABLE:
+            result.append(
+                TargetState(
+                    kind=state.kind,
+                    state=_BREACHED,
+                    started_at=earliest.started_at,
+                    due_at=earliest.due_at,
+                    breached_at=earliest.due_at,
+                )
+            )
+        else:  # met (then so is the record) or paused: nothing runs late now
+            result.append(state)
+    return result
 
 
 # -- phrases for templates --------------------------------------------------------------------

@@ -487,6 +487,36 @@ class SlaTarget(Base):
     remaining_s: Mapped[int | None] = mapped_column(Integer)
 
 
+class SlaBreach(Base):
+    """A target that missed its due time: a fact, kept whatever happens to the ticket later.
+
+    sla_targets is the ticket's live state and is recomputed from its history whenever rules,
+    department or priority change; this table is only ever added to, and a row's met_at set
+    once the target is met. One row per ticket, target kind and due time: a recompute that
+    finds the same breach again adds nothing, and a breach under another policy (the ticket
+    moved) with another due time is another row. department_id and assignee_id say who had
+    the ticket when the breach was recorded (the compliance report counts it there)."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", "due_at"),
+        Index("ix_sla_breaches_kind_started", "kind", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    policy: Mapped[str] = mapped_column(String(120))
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL")
+    )
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+
+
 class TeamSetting(Base):
     """A setting shared by the whole team (company name, help-centre address...), as JSON text."""
 

@@ -20,7 +20,9 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,6 +33,7 @@ from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.permissions import Permission
 from desk_app.core.process_pool import process_pool
 from desk_app.core.sla import (
+    BreachRecord,
     ClockState,
     EventKind,
     SlaPolicy,
@@ -51,6 +54,7 @@ from desk_app.store.journal import Journal
 from desk_app.store.models import (
     Agent,
     Department,
+    SlaBreach,
     SlaCalendar,
     SlaPolicyRow,
     SlaTarget,
@@ -67,10 +71,26 @@ class SlaRules:
     policies: tuple[SlaPolicy, ...]
     calendars: Mapping[str, BusinessCalendar]
 
-    def decide(self, facts: TicketFacts, events: Sequence[TicketEvent], now: datetime) -> SlaState:
+    def decide(
+        self,
+        facts: TicketFacts,
+        events: Sequence[TicketEvent],
+        now: datetime,
+        recorded: Sequence[BreachRecord] = (),
+    ) -> SlaState:
         policy = match_policy(self.policies, facts)
         calendar = resolve_calendar(policy, self.calendars) if policy else None
-        return compute_sla(policy, calendar, events, now)
+        return compute_sla(policy, calendar, events, now, recorded)
+
+    def breaches_under(
+        self, policy_name: str | None, events: Sequence[TicketEvent], now: datetime
+    ) -> tuple[BreachRecord, ...]:
+        """The breaches the named policy gives this history (none if no such policy now)."""
+        policy = next((p for p in self.policies if p.name == policy_name), None)
+        if policy is None:
+            return ()
+        calendar = resolve_calendar(policy, self.calendars)
+        return compute_sla(policy, calendar, events, now).records
 
 
 def load_rules(session: Session) -> SlaRules:
@@ -134,35 +154,159 @@ _TARGET_STAMPS = (2, 3, 4, 5)
 def recompute_ticket(session: Session, ticket: Ticket, now: datetime) -> SlaState:
     """Recompute and store one ticket's targets from its whole history.
 
-    Two round trips besides the flush: one query reads the history, the rules and the
-    department's name, and one statement writes the targets and the ticket's columns (on
-    PostgreSQL as a single statement). Commands run this on every ticket change, so each round
-    trip saved shows in every click's latency."""
+    Two round trips besides the flush: one query reads the history, the rules, the department's
+    name and the ticket's recorded breaches, and one statement writes the targets and the
+    ticket's columns (on PostgreSQL as a single statement). Commands run this on every ticket
+    change, so each round trip saved shows in every click's latency. A breach found for the
+    first time, or met now, costs one statement more.
+
+    When the matching policy changes (a move, a priority change), the breaches the old policy
+    gave the ticket are recorded first, for whoever had the ticket before this command: they
+    happened, whatever the new policy says."""
+    holder_before = _holder_before(ticket)
     session.flush()  # the history must include what this command has just added
-    history, rules, facts = _read_one(session, ticket)
-    state = rules.decide(facts, history, now)
+    history, rules, facts, recorded = _read_one(session, ticket)
+    state = rules.decide(facts, history, now, recorded)
+    prior: tuple[BreachRecord, ...] = ()
+    if ticket.sla_policy is not None and state.policy != ticket.sla_policy:
+        known = {(r.kind, r.due_at) for r in recorded}
+        prior = tuple(
+            r
+            for r in rules.breaches_under(ticket.sla_policy, history, now)
+            if (r.kind, r.due_at) not in known
+        )
+        if prior:
+            state = rules.decide(facts, history, now, (*recorded, *prior))
     columns = _column_values(state)
     targets = _target_values(state)
     _write_one(session, ticket.id, columns, targets)
+    inserts, meets = _breach_changes(state.records, recorded)
+    if inserts or meets:
+        prior_keys = {(r.kind, r.due_at) for r in prior}
+        holder_now = (ticket.department_id, ticket.assignee_id)
+        _write_breaches(
+            session,
+            [
+                _breach_row(
+                    ticket.id,
+                    record,
+                    now,
+                    holder_before if (record.kind, record.due_at) in prior_keys else holder_now,
+                )
+                for record in inserts
+            ],
+            [(ticket.id, record) for record in meets],
+        )
     # The row now holds these values; telling the ORM so keeps it from writing them again.
     for name, value in zip(TICKET_COLUMNS, columns, strict=True):
         set_committed_value(ticket, name, value)
     return state
 
 
-def _read_one(session: Session, ticket: Ticket) -> tuple[list[TicketEvent], SlaRules, TicketFacts]:
-    """The ticket's history, the rules, and what a policy matches on, in one query."""
+def _holder_before(ticket: Ticket) -> tuple[int | None, int | None]:
+    """The ticket's department and assignee before the changes this session has not flushed."""
+    state = inspect(ticket)
+    holder = []
+    for name in ("department_id", "assignee_id"):
+        history = state.attrs[name].history
+        holder.append(history.deleted[0] if history.deleted else getattr(ticket, name))
+    return holder[0], holder[1]
+
+
+def _breach_changes(
+    records: Sequence[BreachRecord], stored: Sequence[BreachRecord]
+) -> tuple[list[BreachRecord], list[BreachRecord]]:
+    """What to write: breaches not stored yet, and stored ones met since (never anything else:
+    a stored breach's policy, due time and met time stay as they were first written)."""
+    known = {(r.kind, r.due_at): r.met_at for r in stored}
+    inserts, meets = [], []
+    for record in records:
+        key = (record.kind, record.due_at)
+        if key not in known:
+            inserts.append(record)
+        elif known[key] is None and record.met_at is not None:
+            meets.append(record)
+    return inserts, meets
+
+
+def _breach_row(
+    ticket_id: int, record: BreachRecord, now: datetime, holder: tuple[int | None, int | None]
+) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket_id,
+        "kind": record.kind.value,
+        "started_at": record.started_at,
+        "due_at": record.due_at,
+        "policy": record.policy,
+        "met_at": record.met_at,
+        "recorded_at": now,
+        "department_id": holder[0],
+        "assignee_id": holder[1],
+    }
+
+
+_BREACHES = SlaBreach.__table__
+_MEET_BREACH = (
+    update(_BREACHES)
+    .where(
+        and_(
+            _BREACHES.c.ticket_id == bindparam("b_ticket"),
+            _BREACHES.c.kind == bindparam("b_kind"),
+            _BREACHES.c.due_at == bindparam("b_due"),
+            _BREACHES.c.met_at.is_(None),
+        )
+    )
+    .values(met_at=bindparam("b_met"))
+)
+
+
+def _write_breaches(
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    meets: Sequence[tuple[int, BreachRecord]],
+) -> None:
+    """Add breach rows (a row already there for the ticket, kind and due time wins: it was
+    there first) and set met_at on rows that have none yet. Nothing is ever deleted."""
+    if rows:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(_BREACHES).on_conflict_do_nothing(
+                index_elements=["ticket_id", "kind", "due_at"]
+            ),
+            list(rows),
+        )
+    if meets:
+        session.execute(
+            _MEET_BREACH,
+            [
+                {
+                    "b_ticket": ticket_id,
+                    "b_kind": record.kind.value,
+                    "b_due": record.due_at,
+                    "b_met": record.met_at,
+                }
+                for ticket_id, record in meets
+            ],
+        )
+
+
+def _read_one(
+    session: Session, ticket: Ticket
+) -> tuple[list[TicketEvent], SlaRules, TicketFacts, list[BreachRecord]]:
+    """The ticket's history, the rules, what a policy matches on and the ticket's recorded
+    breaches, in one query."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
     rows = connection.exec_driver_sql(
         _ONE_TICKET_SQL.format(mark=mark),
-        (ticket.id, ticket.id, ticket.department_id, ticket.customer_id),
+        (ticket.id, ticket.id, ticket.department_id, ticket.customer_id, *[ticket.id] * 3),
     ).all()
     read_time = _sqlite_time if sqlite else _postgres_time
     happened: list[tuple[datetime, int, int, str]] = []
     policies: list[tuple[int, str]] = []
     calendars: list[tuple[int, str, str]] = []
+    breaches: dict[int, dict[int | str, Any]] = defaultdict(dict)
     department, tags = None, ""
     for source, at, value, order, name in rows:
         if source <= _STATUS_ROW:
@@ -173,13 +317,29 @@ def _read_one(session: Session, ticket: Ticket) -> tuple[list[TicketEvent], SlaR
             calendars.append((order, name, value))
         elif source == _TAGS_ROW:
             tags = value or ""
-        else:
+        elif source == _DEPARTMENT_ROW:
             department = value
+        else:  # one of a breach's rows, by the breach's id
+            fields = breaches[order]
+            fields[source] = read_time(at)
+            fields["kind"] = value
+            if source == _BREACH_DUE_ROW:
+                fields["policy"] = name
     created_at = as_utc(ticket.created_at, "created_at")
     rules = _parsed_rules(
         tuple((name, text) for _id, name, text in sorted(calendars)),
         tuple(text for _position, text in sorted(policies)),
     )
+    recorded = [
+        BreachRecord(
+            _TARGET_KINDS[fields["kind"]],
+            fields[_BREACH_START_ROW],
+            fields[_BREACH_DUE_ROW],
+            fields["policy"],
+            fields.get(_BREACH_MET_ROW),
+        )
+        for _id, fields in sorted(breaches.items())
+    ]
     return (
         _history(created_at, happened),
         rules,
@@ -189,11 +349,18 @@ def _read_one(session: Session, ticket: Ticket) -> tuple[list[TicketEvent], SlaR
             channel=Channel(ticket.channel),
             customer_tags=tag_set(tags),
         ),
+        recorded,
     )
+
+
+_TARGET_KINDS = {kind.value: kind for kind in TargetKind}
 
 
 # Row sources of _ONE_TICKET_SQL; messages and status changes also order ties in a history.
 _MESSAGE_ROW, _STATUS_ROW, _POLICY_ROW, _CALENDAR_ROW, _DEPARTMENT_ROW, _TAGS_ROW = 1, 2, 3, 4, 5, 6
+# A recorded breach comes as up to three rows (its due time with its policy, its start, its
+# met time), as the union's columns have one type each on PostgreSQL.
+_BREACH_DUE_ROW, _BREACH_START_ROW, _BREACH_MET_ROW = 7, 8, 9
 _ONE_TICKET_SQL = (
     "SELECT 1, created_at, direction, id, NULL FROM messages"
     " WHERE ticket_id = {mark} AND direction <> 'note'"
@@ -206,6 +373,10 @@ _ONE_TICKET_SQL = (
     " UNION ALL SELECT 4, NULL, definition, id, name FROM sla_calendars"
     " UNION ALL SELECT 5, NULL, name, id, NULL FROM departments WHERE id = {mark}"
     " UNION ALL SELECT 6, NULL, tags, id, NULL FROM customers WHERE id = {mark}"
+    " UNION ALL SELECT 7, due_at, kind, id, policy FROM sla_breaches WHERE ticket_id = {mark}"
+    " UNION ALL SELECT 8, started_at, kind, id, NULL FROM sla_breaches WHERE ticket_id = {mark}"
+    " UNION ALL SELECT 9, met_at, kind, id, NULL FROM sla_breaches"
+    " WHERE ticket_id = {mark} AND met_at IS NOT NULL"
 )
 
 
@@ -374,6 +545,8 @@ class _BatchOutcome:
     column_updates: list[tuple[Any, ...]] = field(default_factory=list)  # values, then the id
     target_tickets: list[int] = field(default_factory=list)
     target_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    breach_rows: list[dict[str, Any]] = field(default_factory=list)  # new sla_breaches rows
+    breach_meets: list[tuple[int, BreachRecord]] = field(default_factory=list)  # (ticket, met)
 
 
 def recompute_all(
@@ -497,7 +670,8 @@ def _compute_batch(
     unsolved = " AND status NOT IN ('solved', 'closed')" if only_unsolved else ""
     tickets = _raw_rows(
         session,
-        f"SELECT t.id, t.version, t.priority, t.channel, t.department_id, t.created_at, c.tags,"
+        f"SELECT t.id, t.version, t.priority, t.channel, t.department_id, t.assignee_id,"
+        f" t.created_at, c.tags,"
         f" {', '.join('t.' + column for column in TICKET_COLUMNS)}"
         f" FROM tickets t JOIN customers c ON c.id = t.customer_id"
         f" WHERE t.id {between}{unsolved.replace('status', 't.status')}",
@@ -530,6 +704,22 @@ def _compute_batch(
     ):
         # SQLite holds text: compared as datetimes, which are cheaper to parse than to format.
         stored_targets[row[0]].append(_sqlite_times(row[1:], _TARGET_STAMPS) if sqlite else row[1:])
+    recorded: dict[int, list[BreachRecord]] = defaultdict(list)
+    for ticket_id, kind, started, due, policy_name, met in _raw_rows(
+        session,
+        "SELECT ticket_id, kind, started_at, due_at, policy, met_at FROM sla_breaches"
+        f" WHERE ticket_id {between} ORDER BY id",
+        span,
+    ):
+        recorded[ticket_id].append(
+            BreachRecord(
+                _TARGET_KINDS[kind],
+                read_time(started),
+                read_time(due),
+                policy_name,
+                None if met is None else read_time(met),
+            )
+        )
 
     rules = load_rules(session)
     departments = dict(session.execute(select(Department.id, Department.name)).all())
@@ -537,7 +727,17 @@ def _compute_batch(
     # combination (most customers have no tags, so there are few).
     deciders: dict[tuple[str, str, int | None, str], Any] = {}
     outcome = _BatchOutcome(len(tickets))
-    for ticket_id, version, priority, channel, department_id, created_at, tags, *stored in tickets:
+    for (
+        ticket_id,
+        version,
+        priority,
+        channel,
+        department_id,
+        assignee_id,
+        created_at,
+        tags,
+        *stored,
+    ) in tickets:
         key = (priority, channel, department_id, tags or "")
         decider = deciders.get(key)
         if decider is None:
@@ -546,10 +746,27 @@ def _compute_batch(
             calendar = resolve_calendar(policy, rules.calendars) if policy else None
             decider = deciders[key] = (policy, calendar)
         history = _history(read_time(created_at), happened.get(ticket_id, []))
-        state = compute_sla(decider[0], decider[1], history, now)
+        stored_columns = _sqlite_times(tuple(stored), _COLUMN_STAMPS) if sqlite else tuple(stored)
+        known = recorded.get(ticket_id, ())
+        # Stored targets overdue under the stored policy breached under it, whatever the
+        # rules say now (an import may have changed or removed that policy): record them.
+        earliest_stored = stored_columns[4]
+        prior = (
+            _stored_breaches(stored_columns[0], stored_targets.get(ticket_id, ()), known, now)
+            if earliest_stored is not None and earliest_stored < now
+            else []
+        )
+        state = compute_sla(decider[0], decider[1], history, now, (*known, *prior))
+        if state.records:
+            inserts, meets = _breach_changes(state.records, known)
+            if inserts or meets:
+                outcome.versions[ticket_id] = version
+                holder = (department_id, assignee_id)
+                outcome.breach_rows += [_breach_row(ticket_id, r, now, holder) for r in inserts]
+                outcome.breach_meets += [(ticket_id, record) for record in meets]
         columns = _column_values(state)
         targets = _target_values(state)
-        if columns != (_sqlite_times(tuple(stored), _COLUMN_STAMPS) if sqlite else tuple(stored)):
+        if columns != stored_columns:
             outcome.versions[ticket_id] = version
             if sqlite:  # written as the text SQLite holds
                 columns = _sqlite_values(columns, _COLUMN_STAMPS)
@@ -562,6 +779,31 @@ def _compute_batch(
                     target = _sqlite_values(target, _TARGET_STAMPS)
                 outcome.target_rows.append((ticket_id, *target))
     return outcome
+
+
+def _stored_breaches(
+    policy: str | None,
+    targets: Sequence[tuple[Any, ...]],
+    known: Sequence[BreachRecord],
+    now: datetime,
+) -> list[BreachRecord]:
+    """Breaches the stored targets (TARGET_COLUMNS without ticket_id) show and the history
+    does not hold yet: a breached target, or a running one now past its due time."""
+    if policy is None:
+        return []
+    keys = {(r.kind, r.due_at) for r in known}
+    found = []
+    for kind, state, started_at, due_at, met_at, breached_at, _remaining in targets:
+        due = breached_at or (due_at if state == _RUNNING_STATE and met_at is None else None)
+        if due is None or due >= now or started_at is None:
+            continue
+        record = BreachRecord(_TARGET_KINDS[kind], started_at, due, policy, met_at)
+        if (record.kind, due) not in keys:
+            found.append(record)
+    return found
+
+
+_RUNNING_STATE = ClockState.RUNNING.value
 
 
 def _apply(db: Database, outcome: _BatchOutcome, now: datetime) -> None:
@@ -608,6 +850,8 @@ def _without(outcome: _BatchOutcome, ticket_ids: frozenset[int]) -> _BatchOutcom
         [row for row in outcome.column_updates if row[-1] not in ticket_ids],
         [t for t in outcome.target_tickets if t not in ticket_ids],
         [row for row in outcome.target_rows if row[0] not in ticket_ids],
+        [row for row in outcome.breach_rows if row["ticket_id"] not in ticket_ids],
+        [meet for meet in outcome.breach_meets if meet[0] not in ticket_ids],
     )
 
 
@@ -616,6 +860,8 @@ def _write_batch(session: Session, outcome: _BatchOutcome) -> None:
     statements whatever the batch's size."""
     connection = session.connection()
     column_updates, target_tickets = outcome.column_updates, outcome.target_tickets
+    # Breaches first: they are history, written whatever else the batch changes.
+    _write_breaches(session, outcome.breach_rows, outcome.breach_meets)
     if connection.dialect.name == "sqlite":
         sets = ", ".join(f"{c} = ?" for c in TICKET_COLUMNS)
         if column_updates:
@@ -767,8 +1013,8 @@ def explain(db: Database, ticket_id: int, clock: Clock = utc_now) -> dict[str, A
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")
-        history, rules, facts = _read_one(session, ticket)
-        state = rules.decide(facts, history, clock())
+        history, rules, facts, recorded = _read_one(session, ticket)
+        state = rules.decide(facts, history, clock(), recorded)
         return {
             "ticket": ticket.id,
             "facts": {
@@ -797,13 +1043,21 @@ def compliance_report(
     """First-response and resolution compliance per department and per agent.
 
     A target counts when it started in the range and has an outcome: met in time, or breached
-    (met late, or still open past its due time). Compliance is the share met in time."""
+    (met late, or still open past its due time). Compliance is the share met in time.
+
+    A breach is read from the history (sla_breaches) and counted where the ticket was when it
+    was first recorded: moving the ticket, changing its priority or importing new rules later
+    changes no figure. A target counts once however many policies it missed. Targets without
+    a recorded breach are counted from their live state, where the ticket is now."""
     now = clock()
     until = until or now
+    kinds = [TargetKind.FIRST_RESPONSE.value, TargetKind.RESOLUTION.value]
     with db.read() as session:
-        rows = session.execute(
+        live = session.execute(
             select(
+                SlaTarget.ticket_id,
                 SlaTarget.kind,
+                SlaTarget.started_at,
                 SlaTarget.met_at,
                 SlaTarget.breached_at,
                 SlaTarget.due_at,
@@ -814,23 +1068,51 @@ def compliance_report(
             .outerjoin(Department, Department.id == Ticket.department_id)
             .outerjoin(Agent, Agent.id == Ticket.assignee_id)
             .where(
-                SlaTarget.kind.in_([TargetKind.FIRST_RESPONSE.value, TargetKind.RESOLUTION.value]),
+                SlaTarget.kind.in_(kinds),
                 SlaTarget.started_at >= since,
                 SlaTarget.started_at < until,
             )
         ).all()
+        recorded = session.execute(
+            select(
+                SlaBreach.ticket_id,
+                SlaBreach.kind,
+                SlaBreach.started_at,
+                Department.name,
+                Agent.display_name,
+            )
+            .outerjoin(Department, Department.id == SlaBreach.department_id)
+            .outerjoin(Agent, Agent.id == SlaBreach.assignee_id)
+            .where(
+                SlaBreach.kind.in_(kinds),
+                SlaBreach.started_at >= since,
+                SlaBreach.started_at < until,
+            )
+            .order_by(SlaBreach.id)
+        ).all()
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for kind, met_at, breached_at, due_at, department, agent in rows:
+
+    def count(kind: str, department: str | None, agent: str | None, in_time: bool) -> None:
+        for dimension, name in (("department", department), ("agent", agent)):
+            counts = groups[(dimension, name or "(none)", kind)]
+            counts[0] += in_time
+            counts[1] += not in_time
+
+    breached_targets: set[tuple[int, str, datetime]] = set()
+    for ticket_id, kind, started_at, department, agent in recorded:
+        target = (ticket_id, kind, started_at)
+        if target not in breached_targets:  # the first record of a target says where
+            breached_targets.add(target)
+            count(kind, department, agent, in_time=False)
+    for ticket_id, kind, started_at, met_at, breached_at, due_at, department, agent in live:
+        if (ticket_id, kind, started_at) in breached_targets:
+            continue
         breached = breached_at is not None or (
             met_at is None and due_at is not None and due_at < now
         )
         in_time = met_at is not None and breached_at is None
-        if not (breached or in_time):
-            continue  # still running, not yet decided
-        for dimension, name in (("department", department), ("agent", agent)):
-            counts = groups[(dimension, name or "(none)", kind)]
-            counts[0] += in_time
-            counts[1] += breached
+        if breached or in_time:  # otherwise still running, not yet decided
+            count(kind, department, agent, in_time=not breached)
     report: dict[str, dict[str, dict[str, Any]]] = {"department": {}, "agent": {}}
     for (dimension, name, kind), (met, missed) in sorted(groups.items()):
         total = met + missed
