@@ -3,8 +3,9 @@
 The worker asks ``overdue_targets`` for work and hands each one to ``EscalationCommands``. The
 row in ``sla_escalations`` (unique on ticket, target kind and due time) is inserted first, in the
 same transaction as the actions, with "insert unless present": whichever worker gets there first
-escalates, a second one (or a second pass) finds the row and does nothing. A later due time of
-the same target (a new next-response clock) is a new breach and escalates again.
+escalates, a second one (or a second pass) finds the row and does nothing. A target escalates
+once per clock: a new next-response clock is a new breach and escalates again, but the same
+unanswered target under another policy (the ticket moved, its priority changed) does not.
 
 "Notify the leads" is an audit event per lead (entity ``sla_notice``, the lead's agent id as
 entity id, the ticket in ticket_id) plus a change-log row; a lead's desktop reads its notices by
@@ -23,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Exists,
     Select,
     and_,
     exists,
@@ -84,16 +86,28 @@ def escalating_policies(rules: SlaRules) -> dict[str, Escalation]:
     return {p.name: p.escalation for p in rules.policies if p.escalation is not None}
 
 
+def _escalated_since(
+    ticket_id: ColumnElement[int] | int,
+    kind: ColumnElement[str] | str,
+    started_at: ColumnElement[datetime | None] | datetime | None,
+) -> Exists:
+    """An escalation of this target since its clock started. One per target, not per due
+    time: a move to a stricter policy shows the same unanswered target with an earlier due
+    time, which is no new breach to escalate. (A new next-response clock starts after the
+    reply that met the last one, so after every due time of it.)"""
+    return exists().where(
+        SlaEscalation.ticket_id == ticket_id,
+        SlaEscalation.kind == kind,
+        SlaEscalation.due_at >= started_at,
+    )
+
+
 def overdue_query(
     policies: Mapping[str, Escalation], now: datetime, limit: int, since: datetime | None = None
 ) -> Select[int, str, datetime | None]:
     """Overdue, not yet escalated targets of the given escalating policies, earliest first;
     with ``since``, only tickets whose earliest due time came after it."""
-    already = exists().where(
-        SlaEscalation.ticket_id == SlaTarget.ticket_id,
-        SlaEscalation.kind == SlaTarget.kind,
-        SlaEscalation.due_at == SlaTarget.due_at,
-    )
+    already = _escalated_since(SlaTarget.ticket_id, SlaTarget.kind, SlaTarget.started_at)
     # Which targets each policy escalates, in SQL: targets a policy leaves alone must not take
     # up the page (they would, on every pass, since they are never escalated). The kind is
     # compared as an expression ("kind || ''") so SQLite does not start from the index on
@@ -202,6 +216,7 @@ class EscalationCommands(Service):
             or row.state not in _OVERDUE_STATES
             or row.due_at != target.due_at
             or row.due_at > now
+            or session.scalar(select(_escalated_since(ticket.id, row.kind, row.started_at)))
         ):
             return None
         escalation = escalating_policies(load_rules(session)).get(ticket.sla_policy or "")
