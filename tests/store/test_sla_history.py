@@ -321,3 +321,47 @@ def test_a_breach_not_yet_escalated_is_escalated_after_the_move(db, team, clock)
     assert (target.ticket_id, target.due_at) == (ticket_id, at(23, 11))
     assert EscalationCommands(db, clock).escalate(target) is not None
     assert overdue_targets(db, clock()) == []
+
+
+def test_the_migration_records_the_breaches_sla_targets_hold(db, team, clock, rules):
+    """A database from before the history: its breached targets (still open, or met late)
+    become breach rows under the ticket's policy."""
+    from alembic import command
+
+    from desk_app.store.models import SlaBreach
+
+    open_one = breached_in_support(db, clock)
+    answered = breached_in_support(db, clock)
+    lena = lead(db, team, clock)
+    lena.set_status(open_one, "open")  # recomputed: stored as breached
+    lena.reply(answered, "Sorry for the wait")  # met late
+
+    config = db.alembic_config()
+
+    def alembic(action: Callable[..., None], revision: str) -> None:
+        with db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            action(config, revision)
+
+    alembic(command.downgrade, "0008")
+    alembic(command.upgrade, "head")
+    with db.read() as session:
+        rows = session.execute(
+            select(
+                SlaBreach.ticket_id,
+                SlaBreach.kind,
+                SlaBreach.started_at,
+                SlaBreach.due_at,
+                SlaBreach.policy,
+                SlaBreach.met_at,
+                SlaBreach.department_id,
+            ).order_by(SlaBreach.ticket_id)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (open_one, "first_response", MONDAY_9, at(23, 11), "Support", None, team.support),
+        (answered, "first_response", MONDAY_9, at(23, 11), "Support", at(23, 13, 30), team.support),
+    ]
+    # And the recompute after it finds nothing new to add.
+    recompute_all(db, clock)
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(SlaBreach)) == 2

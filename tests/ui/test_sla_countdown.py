@@ -95,3 +95,32 @@ def test_header_shows_each_running_target_with_its_kind(qtbot, db, clock, ctx, t
     clock.advance(minutes=3)
     window._tick_countdowns()
     assert "First response 1h 57m" in window.ticket_pane.header.sla.text()
+
+
+def test_header_keeps_a_breach_after_the_ticket_moves(
+    qtbot, db, clock, make_ctx, team, open_window
+):
+    """Moved to a department whose policy gives more time, a breached first response still
+    counts down into the negative: the customer has waited past the promise all the same."""
+    rules = {
+        "calendars": RULES["calendars"],
+        "policies": [
+            {**RULES["policies"][0], "name": "Billing", "departments": ["Billing"]},
+            {**RULES["policies"][0], "name": "Support", "departments": ["Support"]},
+        ],
+    }
+    rules["policies"][0]["targets"] = [
+        {"kind": "first_response", "minutes": 1200, "business_hours": False}
+    ]
+    clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    import_rules(db, rules, team.admin, clock)
+    ticket = new_ticket(Service(db, None, clock), "Late", "l@example.com", department="Support")
+    clock.advance(hours=3)  # Support's two hours ran out an hour ago
+    window = open_window(make_ctx(team.lead), ticket=ticket)
+    assert "First response −1h" in window.ticket_pane.header.sla.text()
+    # What the reassignment dialog and a drop on a department call (ui/reassign*.py).
+    Service(db, team.lead, clock).assign(ticket, department="Billing", reason="billing question")
+    window.ticket_pane.reload()
+    settle(qtbot, window)
+    assert window.ticket_pane.header.sla.toolTip() == "SLA policy: Billing"
+    assert "First response −1h" in window.ticket_pane.header.sla.text()
