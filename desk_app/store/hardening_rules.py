@@ -282,6 +282,13 @@ def table_rules(schema: str) -> dict[str, TableRule]:
             agent=EVERYTHING,
             policies=_by_ticket(x, "sla_targets", write=("INSERT", "UPDATE", "DELETE")),
         ),
+        # SLA history: added to by the command whose recompute first finds a breach, met_at set
+        # by the one that meets it; nothing else changes and nothing is deleted.
+        "sla_breaches": TableRule(
+            agent=("SELECT", "INSERT"),
+            agent_update_columns=("met_at",),
+            policies=_by_ticket(x, "sla_breaches", write=("INSERT", "UPDATE")),
+        ),
         # Written by the worker only; agents see what happened to their tickets.
         "sla_escalations": TableRule(
             agent=SELECT, policies=_by_ticket(x, "sla_escalations", write=())
