@@ -52,10 +52,11 @@ def test_pages_first_then_urgent_breached_due_soon_and_waiting(db, team, clock):
     assert board[2].why(clock()) == "Due in 30m"
     PagingStore(db, clock).acknowledge(paged, team.anna)
     Service(db, None, clock).set_priority(urgent, "normal")
-    # Acknowledged, the page leaves the top; no longer urgent, the other ticket's deadline is
-    # the office's (10:00) again.
+    # Acknowledged, the page leaves the top. No longer urgent, the other ticket's live deadline
+    # is the office's (10:00), but its urgent first response was missed: that breach is a fact
+    # a priority change does not undo, so it stays breached until answered.
     kinds = {item.ticket_id: item.kind for item in night_board(db, clock())}
-    assert kinds == {paged: "urgent", urgent: "due_soon", waiting: "due_soon"}
+    assert kinds == {paged: "urgent", urgent: "breached", waiting: "due_soon"}
     clock.advance(hours=1)
     breached = next(i for i in night_board(db, clock()) if i.ticket_id == waiting)
     assert breached.why(clock()) == "Breached 30m ago"
