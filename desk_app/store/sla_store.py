@@ -1014,7 +1014,14 @@ def explain(db: Database, ticket_id: int, clock: Clock = utc_now) -> dict[str, A
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")
         history, rules, facts, recorded = _read_one(session, ticket)
-        state = rules.decide(facts, history, clock(), recorded)
+        now = clock()
+        state = rules.decide(facts, history, now, recorded)
+        explained = state.to_dict()
+        # A target shown breached at an earlier policy's due time also says when the policy
+        # that applies now would have it due, so the two due times are not confused.
+        policy_only = rules.decide(facts, history, now).targets
+        for target, live in zip(explained["targets"], policy_only, strict=True):
+            target["policy_due_at"] = live.due_at and live.due_at.isoformat()
         return {
             "ticket": ticket.id,
             "facts": {
@@ -1030,7 +1037,7 @@ def explain(db: Database, ticket_id: int, clock: Clock = utc_now) -> dict[str, A
                 }
                 for e in history
             ],
-            **state.to_dict(),
+            **explained,
         }
 
 

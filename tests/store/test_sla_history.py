@@ -156,6 +156,11 @@ def test_moving_a_breached_ticket_keeps_its_breach(db, team, clock, rules, move)
         # recorded and shown, the earlier one still sets the header, the target counts once.
         extra = ("first_response", at(23, 13).isoformat(), "Technical")
         assert after["sla_show_breaches"] == [EXPECTED_BREACH, extra]
+        shown = explain(db, ticket_id, clock)["targets"][0]
+        assert (shown["due_at"], shown["policy_due_at"]) == (
+            at(23, 11).isoformat(),  # the earliest missed due time shows...
+            at(23, 13).isoformat(),  # ...and Technical's own is there to read
+        )
         after["sla_show_breaches"] = before["sla_show_breaches"]
     assert_breach_kept(before, after, ticket_id)
 
@@ -210,6 +215,8 @@ def test_a_ticket_that_waited_ten_hours_is_late_under_a_four_hour_policy(db, tea
     assert [(b["at"], b["policy"]) for b in shown["breaches"]] == [
         (at(23, 13).isoformat(), "Technical")
     ]
+    first = next(t for t in shown["targets"] if t["kind"] == "first_response")
+    assert first["due_at"] == first["policy_due_at"] == at(23, 13).isoformat()
 
 
 def test_the_answer_meets_the_breach_and_the_report_still_counts_it(db, team, clock, rules):
