@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     Exists,
     Select,
+    SQLColumnExpression,
     and_,
     exists,
     literal_column,
@@ -87,9 +88,9 @@ def escalating_policies(rules: SlaRules) -> dict[str, Escalation]:
 
 
 def _escalated_since(
-    ticket_id: ColumnElement[int] | int,
-    kind: ColumnElement[str] | str,
-    started_at: ColumnElement[datetime | None] | datetime | None,
+    ticket_id: SQLColumnExpression[int] | int,
+    kind: SQLColumnExpression[str] | str,
+    started_at: SQLColumnExpression[datetime | None] | datetime | None,
 ) -> Exists:
     """An escalation of this target since its clock started. One per target, not per due
     time: a move to a stricter policy shows the same unanswered target with an earlier due

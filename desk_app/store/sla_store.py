@@ -18,9 +18,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, inspect, select, update
+from sqlalchemy import Table, and_, bindparam, delete, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -245,7 +245,7 @@ def _breach_row(
     }
 
 
-_BREACHES = SlaBreach.__table__
+_BREACHES = cast(Table, SlaBreach.__table__)
 _MEET_BREACH = (
     update(_BREACHES)
     .where(
@@ -1105,9 +1105,9 @@ def compliance_report(
             counts[0] += in_time
             counts[1] += not in_time
 
-    breached_targets: set[tuple[int, str, datetime]] = set()
-    for ticket_id, kind, started_at, department, agent in recorded:
-        target = (ticket_id, kind, started_at)
+    breached_targets: set[tuple[int, str, datetime | None]] = set()
+    for ticket_id, kind, breach_started_at, department, agent in recorded:
+        target = (ticket_id, kind, breach_started_at)
         if target not in breached_targets:  # the first record of a target says where
             breached_targets.add(target)
             count(kind, department, agent, in_time=False)
