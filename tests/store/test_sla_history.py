@@ -350,7 +350,7 @@ def test_the_migration_records_the_breaches_sla_targets_hold(db, team, clock, ru
             config.attributes["connection"] = connection
             action(config, revision)
 
-    alembic(command.downgrade, "0008")
+    alembic(command.downgrade, "0009")
     alembic(command.upgrade, "head")
     with db.read() as session:
         rows = session.execute(

@@ -1,7 +1,7 @@
 """SLA breach history
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 20:40:00
 
 A breach used to live only in sla_targets, which every recompute rewrites: moving a breached
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
