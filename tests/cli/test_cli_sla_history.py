@@ -6,15 +6,17 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from desk_app.cli import main
 from desk_app.core.views import View, ViewKind
-from desk_app.store import Queries, Service
+from desk_app.store import Database, Queries, Service
 from desk_app.store.sla_store import import_rules
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, Team
 
 
 def minutes(kind: str, count: int) -> dict[str, Any]:
@@ -41,7 +43,7 @@ RULES: dict[str, Any] = {
 }
 
 
-def desk(capsys, url: str, *argv: str) -> Any:
+def desk(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> Any:
     code = main([*argv, "--database-url", url, "--json"])
     out = capsys.readouterr()
     assert code == 0, out.err
@@ -49,8 +51,12 @@ def desk(capsys, url: str, *argv: str) -> Any:
 
 
 def test_assign_and_import_through_the_cli_keep_the_breach(
-    capsys, tmp_path, database_url, db, team
-):
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    database_url: str,
+    db: Database,
+    team: Team,
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     clock = FakeClock(now - timedelta(hours=3))
     import_rules(db, RULES, team.admin, clock)

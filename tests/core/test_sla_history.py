@@ -33,7 +33,7 @@ LONG = calendar_policy("Long", 600)
 MISSED_UNDER_SHORT = BreachRecord(FIRST, START, START + HOUR, "Short")
 
 
-def test_a_longer_policy_shows_a_recorded_unmet_breach_at_its_due_time():
+def test_a_longer_policy_shows_a_recorded_unmet_breach_at_its_due_time() -> None:
     history = [TicketEvent.created(START)]
     state = compute_sla(LONG, None, history, START + 3 * HOUR, [MISSED_UNDER_SHORT])
     first = state.target(FIRST)
@@ -47,7 +47,7 @@ def test_a_longer_policy_shows_a_recorded_unmet_breach_at_its_due_time():
     assert state.breaches == ()  # Long itself has not been missed
 
 
-def test_the_first_reply_after_the_due_time_meets_a_recorded_breach():
+def test_the_first_reply_after_the_due_time_meets_a_recorded_breach() -> None:
     history = [TicketEvent.created(START), TicketEvent.agent_reply(START + 2 * HOUR)]
     state = compute_sla(LONG, None, history, START + 3 * HOUR, [MISSED_UNDER_SHORT])
     assert state.records == (MISSED_UNDER_SHORT._replace(met_at=START + 2 * HOUR),)
@@ -55,13 +55,13 @@ def test_the_first_reply_after_the_due_time_meets_a_recorded_breach():
     assert state.target(FIRST).due_at is None
 
 
-def test_a_met_time_once_recorded_is_kept():
+def test_a_met_time_once_recorded_is_kept() -> None:
     met = MISSED_UNDER_SHORT._replace(met_at=START + 2 * HOUR)
     history = [TicketEvent.created(START), TicketEvent.agent_reply(START + 5 * HOUR)]
     assert compute_sla(LONG, None, history, START + 6 * HOUR, [met]).records == (met,)
 
 
-def test_a_stricter_policy_adds_its_own_breach_once_and_the_earliest_due_time_shows():
+def test_a_stricter_policy_adds_its_own_breach_once_and_the_earliest_due_time_shows() -> None:
     history = [TicketEvent.created(START)]
     stricter = calendar_policy("Stricter", 30)
     state = compute_sla(stricter, None, history, START + 3 * HOUR, [MISSED_UNDER_SHORT])
@@ -79,7 +79,7 @@ def test_a_stricter_policy_adds_its_own_breach_once_and_the_earliest_due_time_sh
     assert again.records == (MISSED_UNDER_SHORT,)
 
 
-def test_without_any_policy_an_unmet_breach_still_shows():
+def test_without_any_policy_an_unmet_breach_still_shows() -> None:
     history = [TicketEvent.created(START)]
     state = compute_sla(None, None, history, START + 3 * HOUR, [MISSED_UNDER_SHORT])
     first = state.target(FIRST)
@@ -91,7 +91,7 @@ def test_without_any_policy_an_unmet_breach_still_shows():
     assert state.target(NEXT).state is ClockState.NOT_APPLICABLE
 
 
-def test_while_paused_or_closed_nothing_runs_late():
+def test_while_paused_or_closed_nothing_runs_late() -> None:
     for paused_as in (Status.PENDING, Status.SOLVED):
         history = [
             TicketEvent.created(START),

@@ -17,6 +17,7 @@ from desk_app.store import Database, Queries, Service
 from desk_app.store.escalations import EscalationCommands, overdue_targets
 from desk_app.store.models import SlaEscalation
 from desk_app.store.sla_store import compliance_report, explain, import_rules, recompute_all
+from tests.conftest import FakeClock, Team
 
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # London is on UTC in November
 
@@ -66,31 +67,29 @@ RULES: dict[str, Any] = {
 
 
 @pytest.fixture
-def rules(db, team, clock) -> None:
+def rules(db: Database, team: Team, clock: FakeClock) -> None:
     Service(db, team.admin, clock).add_department("Technical")
     import_rules(db, RULES, team.admin, clock)
 
 
-def breached_in_support(db: Database, clock) -> int:
+def new_ticket(db: Database, clock: FakeClock, subject: str, email: str, department: str) -> int:
+    created = Service(db, None, clock).create_ticket(
+        subject=subject, customer_email=email, body="Hello?", department=department
+    )
+    assert created.ticket_id is not None
+    return created.ticket_id
+
+
+def breached_in_support(db: Database, clock: FakeClock) -> int:
     """A ticket opened in Support on Monday 09:00 (first response due 11:00), unanswered at
     13:30: breached two and a half hours ago."""
     clock.now = MONDAY_9
-    ticket_id = (
-        Service(db, None, clock)
-        .create_ticket(
-            subject="Where is my order?",
-            customer_email="carol@example.com",
-            body="Nobody answers",
-            department="Support",
-        )
-        .ticket_id
-    )
-    assert ticket_id is not None
+    ticket_id = new_ticket(db, clock, "Where is my order?", "carol@example.com", "Support")
     clock.now = at(23, 13, 30)
     return ticket_id
 
 
-def snapshot(db: Database, clock, ticket_id: int) -> dict[str, Any]:
+def snapshot(db: Database, clock: FakeClock, ticket_id: int) -> dict[str, Any]:
     """Everything a lead reads about the breach: the report, the Breached view and its count,
     `desk sla show`'s breaches, and what the ticket header shows for the first response."""
     queries = Queries(db, None, clock)
@@ -119,11 +118,11 @@ def assert_breach_kept(before: dict[str, Any], after: dict[str, Any], ticket_id:
     assert before["report"]["department"]["Support"]["first_response"]["breached"] == 1
 
 
-def lead(db, team, clock) -> Service:
+def lead(db: Database, team: Team, clock: FakeClock) -> Service:
     return Service(db, team.lead, clock)
 
 
-MOVES: dict[str, Callable[[Database, Any, Any, int], object]] = {
+MOVES: dict[str, Callable[[Database, Team, FakeClock, int], object]] = {
     # The reassignment dialog (one ticket) and a drop on a department both call Service.assign
     # (ui/reassign_dialog.py ReassignDialog._submit's work(), ui/reassign.py
     # Reassigner.move_to_department's work()); several tickets go through assign_many.
@@ -144,7 +143,9 @@ MOVES: dict[str, Callable[[Database, Any, Any, int], object]] = {
 
 
 @pytest.mark.parametrize("move", sorted(MOVES))
-def test_moving_a_breached_ticket_keeps_its_breach(db, team, clock, rules, move):
+def test_moving_a_breached_ticket_keeps_its_breach(
+    db: Database, team: Team, clock: FakeClock, rules: None, move: str
+) -> None:
     if move == "department_without_policy":
         Service(db, team.admin, clock).add_department("Nowhere")  # no policy matches it
     ticket_id = breached_in_support(db, clock)
@@ -165,7 +166,9 @@ def test_moving_a_breached_ticket_keeps_its_breach(db, team, clock, rules, move)
     assert_breach_kept(before, after, ticket_id)
 
 
-def test_importing_other_rules_keeps_the_breach(db, team, clock, rules):
+def test_importing_other_rules_keeps_the_breach(
+    db: Database, team: Team, clock: FakeClock, rules: None
+) -> None:
     ticket_id = breached_in_support(db, clock)
     before = snapshot(db, clock, ticket_id)
     relaxed = copy.deepcopy(RULES)
@@ -183,8 +186,8 @@ def test_importing_other_rules_keeps_the_breach(db, team, clock, rules):
 
 
 def test_a_breach_found_by_the_rules_import_itself_is_recorded_under_the_old_policy(
-    db, team, clock, rules
-):
+    db: Database, team: Team, clock: FakeClock, rules: None
+) -> None:
     """The ticket went past due with nothing recomputing it; the import that gives it a longer
     target must record the breach the stored target shows before replacing it."""
     ticket_id = breached_in_support(db, clock)
@@ -194,15 +197,11 @@ def test_a_breach_found_by_the_rules_import_itself_is_recorded_under_the_old_pol
     assert snapshot(db, clock, ticket_id)["sla_show_breaches"] == [EXPECTED_BREACH]
 
 
-def test_a_ticket_that_waited_ten_hours_is_late_under_a_four_hour_policy(db, team, clock, rules):
+def test_a_ticket_that_waited_ten_hours_is_late_under_a_four_hour_policy(
+    db: Database, team: Team, clock: FakeClock, rules: None
+) -> None:
     clock.now = MONDAY_9
-    ticket_id = (
-        Service(db, None, clock)
-        .create_ticket(
-            subject="Invoice", customer_email="i@example.com", body="?", department="Billing"
-        )
-        .ticket_id
-    )
+    ticket_id = new_ticket(db, clock, "Invoice", "i@example.com", "Billing")
     clock.now = at(24, 11)  # ten business hours later: Billing's twelve are not up yet
     queries = Queries(db, None, clock)
     assert queries.view_count(View(ViewKind.BREACHED)) == 0
@@ -219,7 +218,9 @@ def test_a_ticket_that_waited_ten_hours_is_late_under_a_four_hour_policy(db, tea
     assert first["due_at"] == first["policy_due_at"] == at(23, 13).isoformat()
 
 
-def test_the_answer_meets_the_breach_and_the_report_still_counts_it(db, team, clock, rules):
+def test_the_answer_meets_the_breach_and_the_report_still_counts_it(
+    db: Database, team: Team, clock: FakeClock, rules: None
+) -> None:
     ticket_id = breached_in_support(db, clock)
     lena = lead(db, team, clock)
     lena.assign(ticket_id, department="Billing", reason="billing question")
@@ -245,7 +246,9 @@ def test_the_answer_meets_the_breach_and_the_report_still_counts_it(db, team, cl
     assert explain(db, ticket_id, clock)["breaches"] == shown["breaches"]
 
 
-def test_recomputes_record_each_breach_once(db, team, clock, rules):
+def test_recomputes_record_each_breach_once(
+    db: Database, team: Team, clock: FakeClock, rules: None
+) -> None:
     from desk_app.store.models import SlaBreach  # imported here: the module runs on old code too
 
     ticket_id = breached_in_support(db, clock)
@@ -261,7 +264,7 @@ def test_recomputes_record_each_breach_once(db, team, clock, rules):
     assert [tuple(row) for row in rows] == [("first_response", at(23, 11), "Support", team.support)]
 
 
-def test_a_moved_breach_is_escalated_once(db, team, clock):
+def test_a_moved_breach_is_escalated_once(db: Database, team: Team, clock: FakeClock) -> None:
     """Escalation follows the ticket's current policy, once per target: the breach found by
     Support's escalation is not escalated again after the move, nor when a stricter policy
     finds the same unanswered first response late too."""
@@ -285,8 +288,8 @@ def test_a_moved_breach_is_escalated_once(db, team, clock):
 
 
 def test_a_breach_escalated_under_a_longer_policy_is_not_escalated_again_under_a_shorter_one(
-    db, team, clock
-):
+    db: Database, team: Team, clock: FakeClock
+) -> None:
     """Billing's twelve hours missed and escalated; moved to Support, whose two hours were
     missed much earlier: the same unanswered first response, not a new breach to escalate."""
     rules = copy.deepcopy(RULES)
@@ -294,13 +297,7 @@ def test_a_breach_escalated_under_a_longer_policy_is_not_escalated_again_under_a
         policy["escalation"] = {"raise_priority": "one_step"}
     import_rules(db, rules, team.admin, clock)
     clock.now = MONDAY_9
-    ticket_id = (
-        Service(db, None, clock)
-        .create_ticket(
-            subject="Refund", customer_email="r@example.com", body="?", department="Billing"
-        )
-        .ticket_id
-    )
+    ticket_id = new_ticket(db, clock, "Refund", "r@example.com", "Billing")
     clock.now = at(24, 14)  # Billing's first response was due Tuesday 13:00
     commands = EscalationCommands(db, clock)
     [target] = overdue_targets(db, clock())
@@ -316,7 +313,9 @@ def test_a_breach_escalated_under_a_longer_policy_is_not_escalated_again_under_a
     assert Queries(db, None, clock).ticket(ticket_id).priority == "high"  # raised once
 
 
-def test_a_breach_not_yet_escalated_is_escalated_after_the_move(db, team, clock):
+def test_a_breach_not_yet_escalated_is_escalated_after_the_move(
+    db: Database, team: Team, clock: FakeClock
+) -> None:
     """Moved before the worker came round: the breach is still overdue under the new policy's
     escalation, and escalated once."""
     rules = copy.deepcopy(RULES)
@@ -330,7 +329,9 @@ def test_a_breach_not_yet_escalated_is_escalated_after_the_move(db, team, clock)
     assert overdue_targets(db, clock()) == []
 
 
-def test_the_migration_records_the_breaches_sla_targets_hold(db, team, clock, rules):
+def test_the_migration_records_the_breaches_sla_targets_hold(
+    db: Database, team: Team, clock: FakeClock, rules: None
+) -> None:
     """A database from before the history: its breached targets (still open, or met late)
     become breach rows under the ticket's policy."""
     from alembic import command

@@ -11,6 +11,7 @@ import pytest
 
 from desk_app.store import Service
 from desk_app.store.sla_store import import_rules
+from tests.conftest import FakeClock
 from tests.store.test_hardening import (
     Hardened,
     build_team,
@@ -34,7 +35,7 @@ RULES = {
 
 
 @pytest.fixture
-def hardened(postgresql_database_url: str, clock) -> Iterator[Hardened]:
+def hardened(postgresql_database_url: str, clock: FakeClock) -> Iterator[Hardened]:
     prefix = uuid.uuid4().hex[:8]
     team = build_team(postgresql_database_url, clock, prefix=prefix)
     create_login_roles(postgresql_database_url, team.roles)
@@ -50,7 +51,9 @@ def hardened(postgresql_database_url: str, clock) -> Iterator[Hardened]:
         )
 
 
-def test_an_agents_login_records_and_meets_breaches_but_cannot_rewrite_them(hardened, clock):
+def test_an_agents_login_records_and_meets_breaches_but_cannot_rewrite_them(
+    hardened: Hardened, clock: FakeClock
+) -> None:
     import_rules(hardened.db, RULES, hardened.agents["ada"], clock)
     ticket = hardened.support_ticket
     started = clock.now

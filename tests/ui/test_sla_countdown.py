@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from pytestqt.qtbot import QtBot
 
 from desk_app.core.views import View, ViewKind
-from desk_app.store import Service
+from desk_app.store import Database, Service
 from desk_app.store.sla_store import import_rules
+from desk_app.ui.context import DeskContext
 from desk_app.ui.inbox_model import Column, InboxModel
+from desk_app.ui.main_window import MainWindow
 from desk_app.ui.styles import LIGHT_COLOURS
+from tests.conftest import FakeClock, Team
 from tests.ui.conftest import new_ticket, settle
 
 RULES = {
@@ -98,20 +104,21 @@ def test_header_shows_each_running_target_with_its_kind(qtbot, db, clock, ctx, t
 
 
 def test_header_keeps_a_breach_after_the_ticket_moves(
-    qtbot, db, clock, make_ctx, team, open_window
-):
+    qtbot: QtBot,
+    db: Database,
+    clock: FakeClock,
+    make_ctx: Callable[[int | None], DeskContext],
+    team: Team,
+    open_window: Callable[..., MainWindow],
+) -> None:
     """Moved to a department whose policy gives more time, a breached first response still
     counts down into the negative: the customer has waited past the promise all the same."""
-    rules = {
-        "calendars": RULES["calendars"],
-        "policies": [
-            {**RULES["policies"][0], "name": "Billing", "departments": ["Billing"]},
-            {**RULES["policies"][0], "name": "Support", "departments": ["Support"]},
-        ],
-    }
-    rules["policies"][0]["targets"] = [
-        {"kind": "first_response", "minutes": 1200, "business_hours": False}
-    ]
+
+    def policy(department: str, minutes: int) -> dict[str, Any]:
+        first = {"kind": "first_response", "minutes": minutes, "business_hours": False}
+        return {"name": department, "departments": [department], "targets": [first]}
+
+    rules = {"calendars": [], "policies": [policy("Support", 120), policy("Billing", 1200)]}
     clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     import_rules(db, rules, team.admin, clock)
     ticket = new_ticket(Service(db, None, clock), "Late", "l@example.com", department="Support")
