@@ -161,8 +161,8 @@ def recompute_ticket(session: Session, ticket: Ticket, now: datetime) -> SlaStat
     first time, or met now, costs one statement more.
 
     When the matching policy changes (a move, a priority change), the breaches the old policy
-    gave the ticket are recorded first, for whoever had the ticket before this command: they
-    happened, whatever the new policy says."""
+    gave the ticket are recorded too: they happened, whatever the new policy says. A breach
+    found now is recorded for whoever had the ticket before this command."""
     holder_before = _holder_before(ticket)
     session.flush()  # the history must include what this command has just added
     history, rules, facts, recorded = _read_one(session, ticket)
@@ -182,19 +182,11 @@ def recompute_ticket(session: Session, ticket: Ticket, now: datetime) -> SlaStat
     _write_one(session, ticket.id, columns, targets)
     inserts, meets = _breach_changes(state.records, recorded)
     if inserts or meets:
-        prior_keys = {(r.kind, r.due_at) for r in prior}
-        holder_now = (ticket.department_id, ticket.assignee_id)
+        # Every breach found now was due before this command changed anything: it belongs to
+        # whoever had the ticket until this command moved it.
         _write_breaches(
             session,
-            [
-                _breach_row(
-                    ticket.id,
-                    record,
-                    now,
-                    holder_before if (record.kind, record.due_at) in prior_keys else holder_now,
-                )
-                for record in inserts
-            ],
+            [_breach_row(ticket.id, record, now, holder_before) for record in inserts],
             [(ticket.id, record) for record in meets],
         )
     # The row now holds these values; telling the ORM so keeps it from writing them again.

@@ -166,6 +166,21 @@ def test_moving_a_breached_ticket_keeps_its_breach(
     assert_breach_kept(before, after, ticket_id)
 
 
+def test_a_breach_first_noticed_by_the_move_stays_with_the_department_that_missed_it(
+    db: Database, team: Team, clock: FakeClock
+) -> None:
+    """One policy for every department: nothing recomputed the ticket since its due time, so
+    the move is what records the breach, and it is Support's."""
+    everyone = copy.deepcopy(RULES["policies"][1])
+    everyone.update(name="Everyone", departments=[])
+    import_rules(db, {"calendars": RULES["calendars"], "policies": [everyone]}, team.admin, clock)
+    ticket_id = breached_in_support(db, clock)
+    before = compliance_report(db, at(1, 0), at(30, 0), clock)
+    lead(db, team, clock).assign(ticket_id, department="Billing", reason="billing question")
+    assert compliance_report(db, at(1, 0), at(30, 0), clock) == before
+    assert before["department"]["Support"]["first_response"]["breached"] == 1
+
+
 def test_importing_other_rules_keeps_the_breach(
     db: Database, team: Team, clock: FakeClock, rules: None
 ) -> None:
