@@ -122,6 +122,18 @@ def lead(db: Database, team: Team, clock: FakeClock) -> Service:
     return Service(db, team.lead, clock)
 
 
+def escalation_moves_it(db: Database, team: Team, clock: FakeClock, ticket_id: int) -> None:
+    """The worker's escalation moving the ticket to Billing: the one system move of an
+    existing ticket (routing rules act only inside the transaction that creates a ticket)."""
+    rules = copy.deepcopy(RULES)
+    rules["policies"][1]["escalation"] = {"move_to": "Billing"}
+    import_rules(db, rules, team.admin, clock)
+    [target] = overdue_targets(db, clock())
+    done = EscalationCommands(db, clock).escalate(target)
+    assert done is not None and done.actions["department"] == ["Support", "Billing"]
+    assert overdue_targets(db, clock()) == []  # moved, not escalated again
+
+
 MOVES: dict[str, Callable[[Database, Team, FakeClock, int], object]] = {
     # The reassignment dialog (one ticket) and a drop on a department both call Service.assign
     # (ui/reassign_dialog.py ReassignDialog._submit's work(), ui/reassign.py
@@ -139,6 +151,7 @@ MOVES: dict[str, Callable[[Database, Team, FakeClock, int], object]] = {
         t, department="Nowhere", reason="elsewhere"
     ),
     "priority": lambda db, team, clock, t: lead(db, team, clock).set_priority(t, "low"),
+    "escalation_move_to": escalation_moves_it,
 }
 
 
