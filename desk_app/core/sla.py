@@ -803,17 +803,17 @@ def _records(
         meetings = closings if kind is _RESOLUTION else replies
         return next((at for at in meetings if at >= due), None)
 
-    records: list[BreachRecord] = []
-    seen: set[tuple[TargetKind, datetime]] = set()
-    for record in recorded:
-        if record.met_at is None:
-            record = record._replace(met_at=met(record.kind, record.due_at))
-        records.append(record)
-        seen.add((record.kind, record.due_at))
-    if policy is not None:
+    records = [
+        record
+        if record.met_at is not None
+        else record._replace(met_at=met(record.kind, record.due_at))
+        for record in recorded
+    ]
+    if policy is not None and found:
+        seen = {(record.kind, record.due_at) for record in recorded}
         for breach, started in found:
-            if (breach.kind, breach.at) not in seen:
-                seen.add((breach.kind, breach.at))
+            if breach not in seen:  # a Breach is its (kind, due time)
+                seen.add(breach)
                 records.append(
                     BreachRecord(breach.kind, started, breach.at, policy.name, met(*breach))
                 )
@@ -826,13 +826,20 @@ def _with_open_breaches(
     """Each target with an unmet recorded breach, shown breached at the earliest such due time
     (or its own, if earlier). The current policy may give a later due time, or no such target
     at all: the customer has waited past a promise all the same."""
+    earliest_open: dict[TargetKind, BreachRecord] = {}
+    for record in records:
+        if record.met_at is None:
+            known = earliest_open.get(record.kind)
+            if known is None or record.due_at < known.due_at:
+                earliest_open[record.kind] = record
+    if not earliest_open:
+        return states
     result = []
     for state in states:
-        open_dues = [r for r in records if r.kind is state.kind and r.met_at is None]
-        if not open_dues:
+        earliest = earliest_open.get(state.kind)
+        if earliest is None:
             result.append(state)
             continue
-        earliest = min(open_dues, key=attrgetter("due_at"))
         if state.state is _RUNNING or state.state is _BREACHED:
             assert state.due_at is not None
             due = min(state.due_at, earliest.due_at)
