@@ -12,7 +12,7 @@ import pytest
 from desk_app.store import Service
 from desk_app.store.sla_store import import_rules
 from tests.conftest import FakeClock
-from tests.store.test_hardening import (
+from tests.store.hardened_team import (
     Hardened,
     build_team,
     changed,
