@@ -79,16 +79,12 @@ def _configure_sqlite(engine: Engine, cache_mb: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA cache_size={-1024 * cache_mb}")
-        _use_wal(cursor, where)
+        _use_wal(cursor)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         options = connection.get_execution_options()
-        if options.get("isolation_level") == "AUTOCOMMIT":
-            # autocommit(): each statement is its own transaction. A BEGIN here would hold
-            # them all in one that is rolled back when the connection goes back to the pool.
-            return
         # A bulk load's commits skip the automatic checkpoint: it would copy pages back to the
         # database file that the next batch changes again. Database.checkpoint() copies them
         # once at the end. The settings live on the SQLite connection, so each is put back as
@@ -96,6 +92,10 @@ def _configure_sqlite(engine: Engine, cache_mb: int) -> None:
         wanted = 0 if options.get(_BULK) else SQLITE_AUTOCHECKPOINT
         _set_pragma(connection, "wal_autocheckpoint", wanted)
         _set_pragma(connection, "query_only", 1 if options.get(_READ) else 0)
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            # autocommit(): each statement is its own transaction. A BEGIN here would hold
+            # them all in one that is rolled back when the connection goes back to the pool.
+            return
         if options.get(_WRITE):
             _begin_immediate(connection.connection.driver_connection, where)
         else:
@@ -149,23 +149,11 @@ def _begin_immediate(dbapi_connection: sqlite3.Connection, where: str) -> None:
         dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
-def _use_wal(cursor: sqlite3.Cursor, where: str) -> None:
-    """Put the database in WAL mode unless it is already (it stays so, recorded in the file).
-
-    Only a new database needs the switch. The switch takes the file's exclusive lock from
-    inside a read, where SQLite does not call the busy handler: two connections opening a
-    new database at once would see "database is locked" at once, so this waits itself."""
-    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
-        return
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() >= deadline:
-                raise
-        time.sleep(random.uniform(0.001, _WRITE_LOCK_POLL_MAX_S))
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the database in WAL mode unless it is already: the mode is recorded in the file, so
+    only a new database switches (which takes the file's exclusive lock, waiting its turn)."""
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
 
 
 def sqlite_file(url: str) -> Path | None:
