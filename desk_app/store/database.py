@@ -97,7 +97,9 @@ def _configure_sqlite(engine: Engine, cache_mb: int) -> None:
             # them all in one that is rolled back when the connection goes back to the pool.
             return
         if options.get(_WRITE):
-            _begin_immediate(connection.connection.driver_connection, where)
+            raw = connection.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            _begin_immediate(raw, where)
         else:
             connection.exec_driver_sql("BEGIN")
 
@@ -114,7 +116,7 @@ _PRAGMA_DEFAULTS = {"wal_autocheckpoint": SQLITE_AUTOCHECKPOINT, "query_only": 0
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
+    code: int | None = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF == SQLITE_BUSY
     return "database is locked" in str(exc)
@@ -137,7 +139,8 @@ def _begin_immediate(dbapi_connection: sqlite3.Connection, where: str) -> None:
                 return
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc):
-                    raise
+                    # As SQLAlchemy would have raised it, for _unavailable_on_connection_errors.
+                    raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
             if time.monotonic() >= deadline:
                 raise Unavailable(
                     f"the embedded database {where} is busy: another program kept it locked "
@@ -166,8 +169,12 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def _never() -> bool:
+    return False
+
+
 def create_engine(
-    url: str, *, sqlite_cache_mb: int = SQLITE_CACHE_MB, may_create: Callable[[], bool] = bool
+    url: str, *, sqlite_cache_mb: int = SQLITE_CACHE_MB, may_create: Callable[[], bool] = _never
 ) -> Engine:
     """may_create: asked on each new SQLite connection whether a missing file may be created
     (by default never: the connection fails with "unable to open database file")."""
