@@ -18,13 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from desk_app import __version__, launch
-from desk_app.cli_context import Context, read_document, verb, write_document
+from desk_app.cli_context import (
+    MAX_STORED_INT,
+    Context,
+    count,
+    read_document,
+    record_id,
+    verb,
+    version_number,
+    write_document,
+)
 from desk_app.config import configured_agent_email, resolve_database_url
 from desk_app.core.enums import Channel, Priority, Role, Status
 from desk_app.core.errors import DeskError, InvalidInput, NotFound, UsageError
+from desk_app.core.permissions import Permission
 from desk_app.core.views import Page, SortKey, View, ViewKind
 from desk_app.logs import configure_logging
-from desk_app.store import Database, sla_store
+from desk_app.store import Database, Service, sla_store
+from desk_app.store.authorisation import require_permission
 from desk_app.store.credentials import SignInRequired
 from desk_app.store.records import to_json
 
@@ -95,6 +106,10 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if args.database_url is None:
         args.database_url = resolve_database_url(demo=True)
     ctx.creates_database = True  # the demo seeds a database of its own
+    # The demo brings a whole team (agents, departments, SLA, templates, a rotation): admin
+    # work, or the setting up of a team that has no admin yet. The seeding itself runs as the
+    # system, through the bulk loader.
+    require_permission(ctx.db, ctx.changer_id(), Permission.ADMINISTER)
     return seed_demo(ctx.db, args.tickets, allow_existing=args.append)
 
 
@@ -177,6 +192,10 @@ def cmd_tickets_reply(args: argparse.Namespace, ctx: Context) -> Any:
     )
 
 
+def cmd_tickets_retry(args: argparse.Namespace, ctx: Context) -> Any:
+    return ctx.service().retry_replies(args.number, message_id=args.message)
+
+
 def cmd_tickets_note(args: argparse.Namespace, ctx: Context) -> Any:
     return ctx.service().add_note(
         args.number,
@@ -189,12 +208,21 @@ def cmd_tickets_note(args: argparse.Namespace, ctx: Context) -> Any:
 def cmd_customers_show(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     queries = ctx.queries()
     ref = args.customer
-    customer = queries.customer(int(ref)) if ref.isdigit() else queries.find_customer(ref)
+    customer = (
+        queries.customer(_customer_number(ref)) if ref.isdigit() else queries.find_customer(ref)
+    )
     return {"customer": customer, "tickets": queries.customer_tickets(customer.id)}
 
 
+def _customer_number(ref: str) -> int:
+    number = int(ref)
+    if not 1 <= number <= MAX_STORED_INT:  # no customer can have it; the database would overflow
+        raise NotFound(f"customer {number} does not exist")
+    return number
+
+
 def _customer_id(ctx: Context, ref: str) -> int:
-    return int(ref) if ref.isdigit() else ctx.queries().find_customer(ref).id
+    return _customer_number(ref) if ref.isdigit() else ctx.queries().find_customer(ref).id
 
 
 def cmd_customers_edit(args: argparse.Namespace, ctx: Context) -> Any:
@@ -225,7 +253,7 @@ def cmd_sla_export(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_sla_import(args: argparse.Namespace, ctx: Context) -> Any:
-    return sla_store.import_rules(ctx.db, read_document(args.file), ctx.actor_id(required=False))
+    return sla_store.import_rules(ctx.db, read_document(args.file), ctx.changer_id())
 
 
 def cmd_report_sla(args: argparse.Namespace, ctx: Context) -> Any:
@@ -285,11 +313,13 @@ def cmd_agents_edit(args: argparse.Namespace, ctx: Context) -> Any:
     if not changes:
         raise UsageError("say what to change (see desk agents edit --help)")
     agent = ctx.queries().agent_by_email(args.email)
-    ctx.service().edit_agent(agent.id, **changes)
+    Service(ctx.db, ctx.changer_id()).edit_agent(agent.id, **changes)
     return {"agent": asdict(ctx.queries().agent_by_email(changes.get("email", args.email)))}
 
 
 # --- parser ------------------------------------------------------------------------------------
+
+TICKET = record_id("ticket #{}")  # the type of every ticket-number argument
 
 
 def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
@@ -323,7 +353,7 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     cli_db.register(verbs, db)
     verb(verbs, "stats", cmd_stats, "counts of tickets, messages, customers, agents")
     demo = verb(verbs, "demo", cmd_demo, "seed realistic demo data (the demo database by default)")
-    demo.add_argument("--tickets", type=int, default=600)
+    demo.add_argument("--tickets", type=count, default=600)
     demo.add_argument("--append", action="store_true", help="add to a database that has tickets")
 
     tickets = verbs.add_parser("tickets", help="list, show and change tickets").add_subparsers(
@@ -332,15 +362,15 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     listing = verb(tickets, "list", cmd_tickets_list, "one page of a view")
     listing.add_argument("--view", required=True, choices=[k.value for k in ViewKind])
     listing.add_argument("--department")
-    listing.add_argument("--limit", type=int, default=50)
-    listing.add_argument("--offset", type=int, default=0)
+    listing.add_argument("--limit", type=count, default=50)
+    listing.add_argument("--offset", type=count, default=0)
     listing.add_argument("--sort", choices=[k.value for k in SortKey])
     listing.add_argument("--ascending", action="store_true")
     searching = verb(tickets, "search", cmd_tickets_search, "full-text search")
     searching.add_argument("query")
-    searching.add_argument("--limit", type=int, default=50)
+    searching.add_argument("--limit", type=count, default=50)
     verb(tickets, "show", cmd_tickets_show, "a ticket with messages and audit trail").add_argument(
-        "number", type=int
+        "number", type=TICKET
     )
     create = verb(tickets, "create", cmd_tickets_create, "create a ticket for a customer")
     create.add_argument("--subject", required=True)
@@ -353,33 +383,43 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     create.add_argument("--body-file", help="file with the first message, - for stdin")
     create.add_argument("--created-at", help="ISO 8601 time with offset (imports)")
     assign = verb(tickets, "assign", cmd_tickets_assign, "move to a department and/or agent")
-    assign.add_argument("number", type=int)
+    assign.add_argument("number", type=TICKET)
     assign.add_argument("--department")
     assign.add_argument("--agent", metavar="EMAIL")
     assign.add_argument("--unassign", action="store_true")
     assign.add_argument("--reason")
     status = verb(tickets, "status", cmd_tickets_status, "set the status")
-    status.add_argument("number", type=int)
+    status.add_argument("number", type=TICKET)
     status.add_argument("status", choices=[s.value for s in Status])
     status.add_argument("--reason")
     priority = verb(tickets, "priority", cmd_tickets_priority, "set the priority")
-    priority.add_argument("number", type=int)
+    priority.add_argument("number", type=TICKET)
     priority.add_argument("priority", choices=[p.value for p in Priority])
     for name, handler, text in (
         ("reply", cmd_tickets_reply, "reply to the customer (queued for sending)"),
         ("note", cmd_tickets_note, "add an internal note"),
     ):
         sub = verb(tickets, name, handler, text)
-        sub.add_argument("number", type=int)
+        sub.add_argument("number", type=TICKET)
         sub.add_argument("--body-file", required=True, help="file with the text, - for stdin")
         sub.add_argument(
             "--if-seen",
-            type=int,
+            type=record_id("message {}"),
             metavar="MESSAGE_ID",
             help="refuse (exit 3) if a message newer than this one was added",
         )
+    retry = verb(tickets, "retry", cmd_tickets_retry, "send the ticket's failed replies again")
+    retry.add_argument("number", type=TICKET)
+    retry.add_argument(
+        "--message",
+        type=record_id("message {}"),
+        metavar="MESSAGE_ID",
+        help="only this reply (default: every failed reply of the ticket)",
+    )
     for sub in (assign, status, priority, *_subparsers(tickets, "reply", "note")):
-        sub.add_argument("--if-version", type=int, metavar="V", help="refuse if changed since V")
+        sub.add_argument(
+            "--if-version", type=version_number, metavar="V", help="refuse if changed since V"
+        )
 
     customers = verbs.add_parser("customers", help="customers").add_subparsers(
         dest="customers_verb", required=True
@@ -395,15 +435,15 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     edit_customer.add_argument("--language", help='en, ja or ru ("" for not known)')
     edit_customer.add_argument("--add-email", action="append", metavar="ADDRESS")
     edit_customer.add_argument("--add-phone", action="append", metavar="NUMBER")
-    edit_customer.add_argument("--if-version", type=int, metavar="V")
+    edit_customer.add_argument("--if-version", type=version_number, metavar="V")
     merge = verb(customers, "merge", cmd_customers_merge, "merge SOURCE into TARGET")
-    merge.add_argument("source", type=int)
-    merge.add_argument("target", type=int)
+    merge.add_argument("source", type=record_id("customer {}"))
+    merge.add_argument("target", type=record_id("customer {}"))
     sla = verbs.add_parser("sla", help="SLA targets, policies and calendars").add_subparsers(
         dest="sla_verb", required=True
     )
     verb(sla, "show", cmd_sla_show, "explain a ticket's targets and due times").add_argument(
-        "number", type=int
+        "number", type=TICKET
     )
     verb(sla, "export", cmd_sla_export, "write calendars and policies to YAML/JSON").add_argument(
         "file"
@@ -499,7 +539,10 @@ def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = 
     args.verb = None
     if rest:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except DeskError as exc:  # an argument type's verdict: an id no record can have
+            return _refuse(exc, "--json" in (sys.argv[1:] if argv is None else argv))
     for name, default in (("database_url", None), ("as_agent", None), ("json", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
@@ -511,10 +554,7 @@ def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = 
     try:
         result = args.handler(args, ctx)
     except DeskError as exc:
-        if args.json:
-            print(json.dumps({"error": exc.kind, "message": str(exc)}, ensure_ascii=False))
-        print(f"desk: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _refuse(exc, args.json)
     except Exception:
         log.exception("bug in `desk %s`", " ".join(sys.argv[1:]))
         print(f"desk: internal error (a bug); details are in {log_path}", file=sys.stderr)
@@ -531,6 +571,13 @@ def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = 
         # The reader (`| head`) stopped early; that is not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _refuse(exc: DeskError, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"error": exc.kind, "message": str(exc)}, ensure_ascii=False))
+    print(f"desk: {exc}", file=sys.stderr)
+    return exc.exit_code
 
 
 def _sign_in(url: str, refused: SignInRequired) -> bool:

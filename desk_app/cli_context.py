@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.config import configured_agent_email, resolve_database_url
-from desk_app.core.errors import InvalidInput, PermissionDenied, UsageError
+from desk_app.core.errors import InvalidInput, NotFound, PermissionDenied, UsageError
 from desk_app.store import Database, Queries, Service
+from desk_app.store.authorisation import require_anonymous_may_change
 from desk_app.store.credentials import current_agent_for_connection
 
 Handler = Callable[[argparse.Namespace, "Context"], Any]
@@ -58,16 +59,18 @@ class Context:
         self._actor = (actor,)
         return actor
 
-    def admin_service(self) -> Service:
-        """For admin verbs. Nobody named is allowed only while the team has no active admin
-        yet: that is how the first admin is created; after that, say who you are."""
+    def changer_id(self) -> int | None:
+        """Who changes shared configuration (agents, departments, accounts, templates, SLA,
+        on-call, team settings): the agent named, whose role the service layer checks; or,
+        with nobody named, the system, but only while the team has no active admin yet (that
+        is how a team is set up). Otherwise refused, exit 5."""
         actor = self.actor_id(required=False)
-        if actor is None and Queries(self.db, None).has_active_admin():
-            raise UsageError(
-                "say which admin is acting: pass --as EMAIL or set DESK_AGENT "
-                "(the system acts alone only until the first admin exists)"
-            )
-        return Service(self.db, actor)
+        if actor is None:
+            require_anonymous_may_change(self.db)
+        return actor
+
+    def admin_service(self) -> Service:
+        return Service(self.db, self.changer_id())
 
     def service(self, actor_required: bool = True) -> Service:
         return Service(self.db, self.actor_id(actor_required))
@@ -123,3 +126,52 @@ def write_document(path: str, document: Any) -> None:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot write {path}: {exc}") from exc
+
+
+# --- argument types ------------------------------------------------------------------------
+# A number that is not a whole number is a usage error (exit 2: argparse's usage, then one line
+# saying what is wrong). A well-formed id that no record can have (zero, negative, or beyond
+# the 64-bit integers ids are stored in) is not found (exit 4), as any other missing id: it is
+# never handed to the database, whose integer types would overflow.
+
+MAX_STORED_INT = 2**63 - 1  # ids: BIGINT on PostgreSQL, INTEGER on SQLite
+MAX_VERSION = 2**31 - 1  # versions: INTEGER on PostgreSQL
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+
+
+def record_id(what: str) -> Callable[[str], int]:
+    """The type of an argument naming a record by id; `what` reads e.g. "ticket #{}"."""
+
+    def parse(text: str) -> int:
+        value = _whole_number(text)
+        if not 1 <= value <= MAX_STORED_INT:
+            raise NotFound(f"{what.format(value)} does not exist")
+        return value
+
+    return parse
+
+
+def version_number(text: str) -> int:
+    """--if-version: a version a record can have (they count up from 1)."""
+    value = _whole_number(text)
+    if not 1 <= value <= MAX_VERSION:
+        raise argparse.ArgumentTypeError(
+            f"{value} cannot be a version (versions run from 1 to {MAX_VERSION})"
+        )
+    return value
+
+
+def count(text: str) -> int:
+    """--limit, --offset and other counts: zero or more."""
+    value = _whole_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: give 0 or more")
+    if value > MAX_STORED_INT:
+        raise argparse.ArgumentTypeError(f"{value} is too large (at most {MAX_STORED_INT})")
+    return value

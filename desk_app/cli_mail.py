@@ -16,10 +16,12 @@ from typing import Any
 
 from desk_app.cli_context import Context, verb
 from desk_app.core.errors import InvalidInput, Unavailable, UsageError
+from desk_app.core.permissions import Permission
 from desk_app.mail import passwords
 from desk_app.mail.connection import MailServerError, ServerSettings, tls_context
 from desk_app.mail.imap import ImapMailbox
 from desk_app.mail.smtp import SmtpConnection
+from desk_app.store.authorisation import require_permission
 from desk_app.store.mail_store import MailStore
 from desk_app.store.records import AccountRecord, to_json
 
@@ -38,9 +40,13 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_account_add(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    # Mail accounts are admin work (the store checks again as it adds one): refuse before
+    # asking for a password.
+    actor_id = ctx.changer_id()
+    require_permission(ctx.db, actor_id, Permission.ADMINISTER)
     passwords.usable_backend()  # refuse before anything is stored, not half-way
     password = _read_password(args)
-    store = MailStore(ctx.db, None)
+    store = MailStore(ctx.db, actor_id)
     account_id = store.add_account(
         args.name,
         address=args.address,
@@ -125,7 +131,7 @@ def cmd_account_test(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 
 def cmd_account_remove(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    MailStore(ctx.db, None).remove_account(args.name)
+    MailStore(ctx.db, ctx.changer_id()).remove_account(args.name)
     note = None
     try:
         passwords.forget_password(args.name)
@@ -152,11 +158,27 @@ def cmd_worker(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     async def run() -> dict[str, Any]:
         stop_on_signals(worker)
         if args.once:
-            return asdict(await worker.run_once())
+            summary = await worker.run_once()
+            _refuse_unavailable(summary.unavailable_accounts(), len(summary.accounts))
+            return asdict(summary)
         await worker.run_forever()
         return {"stopped": True}
 
     return asyncio.run(run())
+
+
+def _refuse_unavailable(failing: dict[str, str], accounts: int) -> None:
+    """`desk worker --once` for a script or a monitor: the pass worked every account it
+    could; if some could not be reached or logged in to, say which (one line each, on
+    stderr) and exit 6, so a broken account does not pass for a quiet mailbox."""
+    if not failing:
+        return
+    for name, error in failing.items():
+        print(f"desk: mail account '{name}' unavailable: {error}", file=sys.stderr)
+    accounts = max(accounts, len(failing))
+    noun = "mail account" if accounts == 1 else "mail accounts"
+    others = "; the others were worked" if len(failing) < accounts else ""
+    raise Unavailable(f"{len(failing)} of {accounts} {noun} unavailable{others}")
 
 
 def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from desk_app.cli_context import Context, verb
+from desk_app.cli_context import Context, record_id, verb
 from desk_app.core.errors import InvalidInput
 from desk_app.core.handoff import render_text
 from desk_app.core.oncall import Override, Rotation
@@ -53,7 +53,7 @@ def cmd_oncall_set(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         starts_on=starts_on,
         department=args.department,
     )
-    rotation_id = OncallStore(ctx.db, ctx.actor_id()).save_rotation(rotation)
+    rotation_id = OncallStore(ctx.db, ctx.changer_id()).save_rotation(rotation)
     return {"rotation_id": rotation_id, "rotation": rotation.to_dict()}
 
 
@@ -65,7 +65,7 @@ def cmd_oncall_override(args: argparse.Namespace, ctx: Context) -> dict[str, Any
         covers_agent_id=_agent_id(ctx, args.covers) if args.covers else None,
         reason=args.reason or "",
     )
-    override_id = OncallStore(ctx.db, ctx.actor_id()).add_override(args.rotation, override)
+    override_id = OncallStore(ctx.db, ctx.changer_id()).add_override(args.rotation, override)
     return {"override_id": override_id}
 
 
@@ -147,7 +147,7 @@ def cmd_oncall_settings(args: argparse.Namespace, ctx: Context) -> dict[str, Any
     if args.key is not None:
         if args.value is None:
             raise InvalidInput(f"give a value for {args.key} (an empty one: '')")
-        save_setting(ctx.db, ctx.actor_id(), args.key, args.value)
+        save_setting(ctx.db, ctx.changer_id(), args.key, args.value)
     return {"settings": settings_document(ctx.db)}
 
 
@@ -181,7 +181,7 @@ def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     pages = verb(oncall, "pages", cmd_oncall_pages, "unacknowledged pages (urgent after hours)")
     pages.add_argument("--all", action="store_true", help="acknowledged ones too")
     ack = verb(oncall, "ack", cmd_oncall_ack, "acknowledge the page of a ticket")
-    ack.add_argument("ticket", type=int)
+    ack.add_argument("ticket", type=record_id("ticket #{}"))
     pager = verb(oncall, "pager", cmd_oncall_pager, "where your pages go (your phone's e-mail)")
     pager.add_argument("address", help="an e-mail address; '' for your work address")
     handoff = verb(oncall, "handoff", cmd_oncall_handoff, "the hand-off summary for the shift")

@@ -9,22 +9,22 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from desk_app.cli_context import Context, read_document, verb, write_document
+from desk_app.cli_context import Context, read_document, record_id, verb, write_document
 from desk_app.core.errors import UsageError
 
 if TYPE_CHECKING:
     from desk_app.store.template_store import TemplateStore
 
 
-def _store(ctx: Context) -> TemplateStore:
+def _store(ctx: Context, actor_id: int | None) -> TemplateStore:
     # Imported on use: Jinja2 costs start-up time that the GUI and other verbs do not need.
     from desk_app.store.template_store import TemplateStore
 
-    return TemplateStore(ctx.db, ctx.actor_id(required=False))
+    return TemplateStore(ctx.db, actor_id)
 
 
 def cmd_templates_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    templates = _store(ctx).templates()
+    templates = _store(ctx, ctx.actor_id(required=False)).templates()
     if args.language:
         templates = [t for t in templates if t.language == args.language]
     return {
@@ -49,13 +49,15 @@ def cmd_templates_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]
 
 
 def cmd_templates_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    document = _store(ctx).export_library()
+    document = _store(ctx, ctx.actor_id(required=False)).export_library()
     write_document(args.file, document)
     return {"file": args.file, "templates": len(document["templates"])}
 
 
 def cmd_templates_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    return {"file": args.file, **_store(ctx).import_library(read_document(args.file))}
+    # Shared templates are shared configuration: nobody anonymous overwrites them.
+    store = _store(ctx, ctx.changer_id())
+    return {"file": args.file, **store.import_library(read_document(args.file))}
 
 
 def cmd_templates_render(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -65,7 +67,7 @@ def cmd_templates_render(args: argparse.Namespace, ctx: Context) -> dict[str, An
         if not sep or not name.strip():
             raise UsageError(f"--input takes NAME=VALUE, not '{item}'")
         inputs[name.strip()] = value
-    filled = _store(ctx).fill(args.name, args.ticket, inputs)
+    filled = _store(ctx, ctx.actor_id(required=False)).fill(args.name, args.ticket, inputs)
     return {
         "template_id": filled.template_id,
         "title": filled.title,
@@ -92,7 +94,9 @@ def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     ).add_argument("file")
     render = verb(templates, "render", cmd_templates_render, "fill a template for a ticket")
     render.add_argument("name", help="title, /shortcut or id")
-    render.add_argument("--ticket", type=int, required=True, help="ticket number")
+    render.add_argument(
+        "--ticket", type=record_id("ticket #{}"), required=True, help="ticket number"
+    )
     render.add_argument(
         "--input", action="append", metavar="NAME=VALUE", help="a value for {{ input.NAME }}"
     )

@@ -33,6 +33,9 @@ MAX_AGE_HOURS = "after_hours.max_age_hours"
 URGENT_KEYWORDS = "after_hours.urgent_keywords"
 PAGE_REPEAT_MINUTES = "oncall.page_repeat_minutes"
 PAGE_ESCALATE_MINUTES = "oncall.page_escalate_minutes"
+# Not an after-hours option, but a team setting set the same way (`desk oncall settings`).
+OUTBOX_RETRY_HOURS = "outbox_retry_hours"
+DEFAULT_OUTBOX_RETRY_HOURS = 48
 SETTING_KEYS: dict[str, str] = {
     HELP_CENTRE_URL: "where self-service help lives (shown in acknowledgements)",
     ACK_ENABLED: "send after-hours acknowledgements (true/false)",
@@ -41,6 +44,7 @@ SETTING_KEYS: dict[str, str] = {
     URGENT_KEYWORDS: "words that make a ticket urgent (comma-separated)",
     PAGE_REPEAT_MINUTES: "page again every this many minutes until acknowledged",
     PAGE_ESCALATE_MINUTES: "page the next person in the rotation after this many minutes",
+    OUTBOX_RETRY_HOURS: "give up on a reply after this many hours of temporary send failures",
 }
 
 # Senders that are mail systems, not people: an answer to them goes nowhere or starts a loop.

@@ -53,6 +53,9 @@ class Role(StrEnum):
 class IdentityKind(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
+    # The From header of an e-mail whose address could not be read, as written: it tells
+    # that sender from other unreadable ones (no address to reply to; never merged).
+    RAW_FROM = "raw_from"
 
 
 class DeliveryState(StrEnum):

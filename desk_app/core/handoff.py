@@ -150,8 +150,9 @@ def render_text(summary: HandoffSummary, zone: tzinfo) -> str:
 
 
 def _md(text: str) -> str:
-    # Subjects are customers' words: anything Markdown would read as markup is escaped.
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
+    # Subjects are customers' words: anything Markdown would read as markup is escaped,
+    # entities ("&lt;") included.
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~&" else ch for ch in text)
 
 
 def render_markdown(summary: HandoffSummary, zone: tzinfo) -> str:

@@ -5,12 +5,32 @@ it comes from the window, the CLI (exit code 5) or a script; hiding a button is 
 on top. Kept free of storage: the caller says who is acting and which departments a ticket
 moves between.
 
-- agent: works tickets of their own departments (and tickets no department owns yet); reads
-  other departments' tickets only when the team allows it; assigns within a department.
-- lead: everything an agent may, on every department; moves tickets between departments;
-  edits templates and routing rules of their departments; sees the workload board.
-- admin: everything, including agents, departments, mail accounts, calendars and policies.
-The system (mail worker, escalation) acts with no agent and is never refused.
+MINIMUM_ROLE below is the one table of who may do what; in words:
+
+| Action                                                     | Minimum role                  |
+|------------------------------------------------------------|-------------------------------|
+| read tickets                                               | agent: own departments and    |
+|                                                            | unsorted; others' while the   |
+|                                                            | team allows it                |
+| work tickets (reply, note, status, priority, assign within)| agent: own departments and    |
+|                                                            | unsorted; lead: every one     |
+| edit and merge customers                                   | agent                         |
+| change their own availability, time zone, pager address    | agent (themselves only)       |
+| move tickets between departments, see the workload board   | lead                          |
+| shared templates (team-wide, department)                   | lead (of that department)     |
+| personal templates                                         | their owner (and admins)      |
+| routing rules                                              | lead (of the departments the  |
+|                                                            | rules touch)                  |
+| on-call rotations and overrides                            | lead (of that department);    |
+|                                                            | anyone covering a shift       |
+|                                                            | themselves                    |
+| team settings (company, help centre, after-hours options)  | lead                          |
+| agents, departments, mail accounts, SLA calendars/policies | admin                         |
+
+The system (mail worker, escalation, paging, demo seeding) acts with no agent and is never
+refused. Nobody named at all (the CLI without --as, DESK_AGENT or a signed-in database user)
+may set up a team that has no active admin yet, and is refused any change to shared
+configuration once one exists: see anonymous_change.
 """
 
 from __future__ import annotations
@@ -28,11 +48,41 @@ class Permission(StrEnum):
     MOVE_TICKET = "move_ticket"  # to another department
     EDIT_CUSTOMER = "edit_customer"
     MERGE_CUSTOMERS = "merge_customers"
+    EDIT_SELF = "edit_self"  # their own availability, time zone and pager address
     EDIT_TEMPLATES = "edit_templates"  # department and team templates (personal: the owner)
     EDIT_ROUTING = "edit_routing"
     VIEW_BOARD = "view_board"
     MANAGE_ONCALL = "manage_oncall"  # rotations and overrides of their departments (leads)
+    TEAM_SETTINGS = "team_settings"  # company name, help centre, after-hours options
     ADMINISTER = "administer"  # agents, departments, accounts, calendars, policies
+
+
+# The least role that may do each thing. Department-bound permissions (below) narrow it further
+# to the actor's own departments; admins are never narrowed.
+MINIMUM_ROLE: dict[Permission, Role] = {
+    Permission.READ_TICKET: Role.AGENT,
+    Permission.WORK_TICKET: Role.AGENT,
+    Permission.EDIT_CUSTOMER: Role.AGENT,
+    # Customers are shared by every department, and finding that two addresses are one
+    # person is everyday agent work (as in Zendesk and Help Scout); merges are audited.
+    Permission.MERGE_CUSTOMERS: Role.AGENT,
+    Permission.EDIT_SELF: Role.AGENT,
+    Permission.MOVE_TICKET: Role.LEAD,
+    Permission.VIEW_BOARD: Role.LEAD,
+    Permission.EDIT_TEMPLATES: Role.LEAD,
+    Permission.EDIT_ROUTING: Role.LEAD,
+    Permission.MANAGE_ONCALL: Role.LEAD,
+    Permission.TEAM_SETTINGS: Role.LEAD,
+    Permission.ADMINISTER: Role.ADMIN,
+}
+_RANK = {Role.AGENT: 0, Role.LEAD: 1, Role.ADMIN: 2}
+# An agent reads and works only their own departments' tickets (leads: every department's).
+_AGENT_DEPARTMENT_BOUND = frozenset({Permission.READ_TICKET, Permission.WORK_TICKET})
+# A lead edits only their own departments' templates, rules and rotations; department None
+# means team-wide, which every lead keeps.
+_LEAD_DEPARTMENT_BOUND = frozenset(
+    {Permission.EDIT_TEMPLATES, Permission.EDIT_ROUTING, Permission.MANAGE_ONCALL}
+)
 
 
 @dataclass(frozen=True)
@@ -79,10 +129,12 @@ _WHAT = {
     Permission.MOVE_TICKET: "move tickets to another department",
     Permission.EDIT_CUSTOMER: "edit customers",
     Permission.MERGE_CUSTOMERS: "merge customers",
+    Permission.EDIT_SELF: "change their own settings",
     Permission.EDIT_TEMPLATES: "edit templates of {department}",
     Permission.EDIT_ROUTING: "edit routing rules of {department}",
     Permission.VIEW_BOARD: "see the workload board",
     Permission.MANAGE_ONCALL: "change the on-call rotation of {department}",
+    Permission.TEAM_SETTINGS: "change team settings",
     Permission.ADMINISTER: "manage agents, departments, accounts, calendars and policies",
 }
 
@@ -103,26 +155,14 @@ def decide(
     if actor.role is Role.ADMIN:
         return ALLOWED
     own = department_id is None or department_id in actor.department_ids
-    lead = actor.role is Role.LEAD
-    if permission is Permission.READ_TICKET:
-        allowed = lead or own or rules.agents_read_other_departments
-    elif permission is Permission.WORK_TICKET:
-        allowed = lead or own
-    elif permission in (Permission.MOVE_TICKET, Permission.VIEW_BOARD):
-        allowed = lead
-    elif permission in (
-        Permission.EDIT_TEMPLATES,
-        Permission.EDIT_ROUTING,
-        Permission.MANAGE_ONCALL,
-    ):
-        # department None here means team-wide: leads keep the shared library too.
-        allowed = lead and own if department_id is not None else lead
-    elif permission in (Permission.EDIT_CUSTOMER, Permission.MERGE_CUSTOMERS):
-        # Customers are shared by every department, and finding that two addresses are one
-        # person is everyday agent work (as in Zendesk and Help Scout); merges are audited.
-        allowed = True
-    else:
-        allowed = False
+    allowed = _RANK[actor.role] >= _RANK[MINIMUM_ROLE[permission]]
+    if permission in _AGENT_DEPARTMENT_BOUND and actor.role is Role.AGENT:
+        reading_others = (
+            permission is Permission.READ_TICKET and rules.agents_read_other_departments
+        )
+        allowed = own or reading_others
+    elif permission in _LEAD_DEPARTMENT_BOUND:
+        allowed = allowed and own
     if allowed:
         return ALLOWED
     return Decision(False, _refusal(actor, permission, department_id, department_name))
@@ -179,6 +219,23 @@ def require_move(
 def may_edit_personal(actor: Actor, owner_id: int | None) -> bool:
     """A personal template belongs to its owner (admins may clean up after people who left)."""
     return actor.is_system or actor.role is Role.ADMIN or actor.agent_id == owner_id
+
+
+def anonymous_change(team_has_admin: bool) -> Decision:
+    """May nobody in particular change shared configuration (the CLI run with no --as, no
+    DESK_AGENT and no signed-in database user)? Only while the team has no active admin: the
+    system sets a new team up (its first departments, its first admin, demo data), since
+    nobody exists yet who could. After that, changes are made by someone named, whose role
+    the service layer then checks."""
+    if not team_has_admin:
+        return ALLOWED
+    return Decision(False, ANONYMOUS_REFUSAL)
+
+
+ANONYMOUS_REFUSAL = (
+    "not allowed: say who you are (--as EMAIL, DESK_AGENT or desk signin); once a team has "
+    "an admin, nobody changes its configuration anonymously"
+)
 
 
 def _refusal(

@@ -77,6 +77,9 @@ class ParsedMessage:
     bounced_message_id: str | None
     warnings: list[str] = field(default_factory=list)
     failed: bool = False
+    # The From (else Sender) header as text, on one line: what the sender is known by when
+    # no address can be read from it ("" when the mail has neither header).
+    from_header: str = ""
 
 
 # --- charsets ---------------------------------------------------------------------------
@@ -777,12 +780,15 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMessage:
             f"{MAX_SUBJECT_CHARS} are kept"
         )
         subject = subject[:MAX_SUBJECT_CHARS].rstrip()
-    senders = _addresses(_raw_headers(message, "from")[:1], decoder)
+    raw_from = _raw_headers(message, "from")[:1]
+    senders = _addresses(raw_from, decoder)
     if not senders:
         senders = _addresses(_raw_headers(message, "sender")[:1], decoder)
+    raw_from = raw_from or _raw_headers(message, "sender")[:1]
     from_name, from_address = senders[0] if senders else ("", None)
+    from_header = _header_text(raw_from[0], decoder) if raw_from else ""
     if from_address is None:
-        warnings.append("the sender's address could not be read")
+        warnings.append(_unreadable_sender(from_header))
     reply_to = _addresses(_raw_headers(message, "reply-to")[:1], decoder)
 
     collector = _BodyCollector(decoder, max_attachment_bytes)
@@ -833,7 +839,24 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMessage:
         bounced_message_id=bounced,
         warnings=warnings + collector.warnings,
         failed=False,
+        from_header=from_header,
     )
+
+
+MAX_FROM_HEADER_CHARS = 998  # RFC 5322's line limit: more is not a header worth keeping
+
+
+def _header_text(value: str, decoder: _Decoder) -> str:
+    return _one_line(_decode_header(value, decoder)[0], MAX_FROM_HEADER_CHARS)
+
+
+def _unreadable_sender(from_header: str) -> str:
+    """The warning for a mail whose sender's address could not be read, quoting the header
+    (shown as plain text) so the agent can see who it may be from."""
+    if not from_header:
+        return "the sender's address could not be read: the e-mail has no From header"
+    shown = from_header if len(from_header) <= 200 else from_header[:200] + "…"
+    return f"the sender's address could not be read (From: {shown})"
 
 
 def _clean_text(text: str) -> str:
@@ -851,6 +874,7 @@ def _fallback(raw: bytes, reason: str) -> ParsedMessage:
     warnings = [reason]
     subject = ""
     from_name, from_address = "", None
+    from_header = ""
     text = ""
     try:
         decoder = _Decoder()
@@ -861,9 +885,11 @@ def _fallback(raw: bytes, reason: str) -> ParsedMessage:
             subject = _one_line(_decode_header(value, decoder)[0], MAX_SUBJECT_CHARS)
         from_match = _RAW_FROM.search(head)
         if from_match:
-            senders = _addresses([from_match.group(1).decode("ascii", "surrogateescape")], decoder)
+            value = from_match.group(1).decode("ascii", "surrogateescape")
+            senders = _addresses([value], decoder)
             if senders:
                 from_name, from_address = senders[0]
+            from_header = _header_text(value, decoder)
         text, guess = decoder.undeclared(raw)
         if guess:
             warnings.append(f"the raw text was read as {_charset_name(guess)}")
@@ -871,6 +897,9 @@ def _fallback(raw: bytes, reason: str) -> ParsedMessage:
     except Exception:
         log.exception("could not salvage anything from an unparseable message")
         text = _clean_text(raw.decode("utf-8", "replace"))
+    if from_address is None and from_header:
+        # (Without a From line, the reason above already says nothing could be read.)
+        warnings.append(_unreadable_sender(from_header))
     return ParsedMessage(
         message_id=None,
         in_reply_to=None,
@@ -889,6 +918,7 @@ def _fallback(raw: bytes, reason: str) -> ParsedMessage:
         bounced_message_id=None,
         warnings=warnings,
         failed=True,
+        from_header=from_header,
     )
 
 

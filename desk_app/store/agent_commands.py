@@ -115,8 +115,8 @@ class AgentCommands(CommandBase):
         with self.db.write() as session:
             target = self._agent(session, agent)
             own = set(changes) | ({"departments"} if departments is not None else set())
-            if not (target.id == self.actor_id and own <= SELF_SERVICE):
-                self._require(session, Permission.ADMINISTER)
+            self_service = target.id == self.actor_id and own <= SELF_SERVICE
+            self._require(session, Permission.EDIT_SELF if self_service else Permission.ADMINISTER)
             journal = self._journal(session)
             was_admin = target.role == Role.ADMIN.value and target.is_active
             changed = False

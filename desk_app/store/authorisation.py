@@ -13,8 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk_app.core.enums import Role
-from desk_app.core.errors import NotFound
-from desk_app.core.permissions import SYSTEM, Actor, Permission, TeamRules, decide, require
+from desk_app.core.errors import NotFound, PermissionDenied
+from desk_app.core.permissions import (
+    SYSTEM,
+    Actor,
+    Permission,
+    TeamRules,
+    anonymous_change,
+    decide,
+    require,
+)
 from desk_app.store.database import Database
 from desk_app.store.models import Agent, AgentDepartment, Department, TeamSetting
 
@@ -110,3 +118,28 @@ def require_on(
     # Refused: only now is the department's name worth a query.
     name = session.scalar(select(Department.name).where(Department.id == department_id))
     require(actor, permission, department_id=department_id, department_name=name, rules=rules)
+
+
+def team_has_admin(session: Session) -> bool:
+    found = session.scalar(
+        select(Agent.id).where(Agent.role == Role.ADMIN.value, Agent.is_active.is_(True)).limit(1)
+    )
+    return found is not None
+
+
+def require_anonymous_may_change(db: Database) -> None:
+    """Refuse (PermissionDenied, exit 5) a change to shared configuration by nobody in
+    particular once the team has an active admin (core.permissions.anonymous_change). The
+    CLI asks this before acting as the system on behalf of someone who did not say who they
+    are; the worker never asks, being the system by design."""
+    with db.read() as session:
+        decision = anonymous_change(team_has_admin(session))
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def require_permission(db: Database, actor_id: int | None, permission: Permission) -> None:
+    """The permission check alone, in a transaction of its own, for work that then runs as the
+    system (demo seeding adds a whole team through the bulk loader)."""
+    with db.read() as session:
+        require_on(session, load_actor(session, actor_id), permission)

@@ -55,6 +55,11 @@ def clean_subject(subject: str) -> str:
 def check_body(body: str) -> str:
     if not body.strip():
         raise InvalidInput("the message is empty")
+    if "\x00" in body:
+        # PostgreSQL text cannot hold NUL, and SQLite would keep one that no viewer shows: refuse
+        # on both alike rather than store something other than what was written. (Mail
+        # parsing drops them from customers' mail before it gets here.)
+        raise InvalidInput("the body contains NUL bytes")
     if len(body) > MAX_BODY:
         raise InvalidInput(f"the message is longer than {MAX_BODY:,} characters")
     return body

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Select, SQLColumnExpression, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk_app.core.enums import UNSOLVED_STATUSES, IdentityKind
@@ -31,6 +32,14 @@ def first_email(customer_id: SQLColumnExpression[int] | int) -> Select[str]:
         )
         .order_by(CustomerIdentity.id)
         .limit(1)
+    )
+
+
+def _identity_taken(error: IntegrityError) -> bool:
+    """The unique key of (kind, value) on customer_identities, on either database."""
+    text = str(error.orig)
+    return "uq_customer_identities_kind_value" in text or (
+        "customer_identities.kind, customer_identities.value" in text
     )
 
 
@@ -297,6 +306,19 @@ class CustomerCommands(CommandBase):
             )
         identity = CustomerIdentity(customer_id=customer.id, kind=kind.value, value=value)
         session.add(identity)
+        try:
+            # Written now rather than at the next query, so a clash is told apart from others.
+            session.flush()
+        except IntegrityError as clash:
+            if not _identity_taken(clash):
+                raise
+            # The lookup above found no owner, yet one exists: on a hardened team database
+            # with departments kept apart, a customer whose tickets are all in departments
+            # this agent may not read is invisible to them (or someone added it just now).
+            raise ConflictError(
+                f"{value} already belongs to a customer you cannot see: their tickets are in "
+                "departments you may not read (or they were added a moment ago; try again)"
+            ) from None
         customer.identities.append(identity)
         if audit:
             journal.audit("customer", customer.id, "add_identity", new=value)

@@ -4,17 +4,21 @@ Without it every desktop's role may read and change everything, and the departme
 only as long as people use Desk. Hardened, an agent's own credentials cannot read or change
 other departments' tickets even with hand-written SQL:
 
-- a NOLOGIN group role `<prefix>_agent` holds exactly the table privileges the app needs, and
-  every active agent's login role (agents.db_user) is made a member; admins are also members
-  of `<prefix>_admin`, which may manage agents, departments, mail accounts and SLA rules;
+- a NOLOGIN group role `<prefix>_agent` holds exactly the table privileges the app needs
+  (hardening_rules: per table, down to the columns agents' commands update), and every active
+  agent's login role (agents.db_user) is made a member; admins are also members of
+  `<prefix>_admin`, which may manage agents, departments, mail accounts and SLA rules;
 - row-level security on the tickets and every table that carries ticket data: an agent reads
   and changes tickets of their departments and tickets of no department; with the team setting
   `agents_read_other_departments` (on unless set to false, as in the service layer) they may
-  also read, never change, other departments' tickets; leads and admins see everything;
-- three SECURITY DEFINER functions answer "which agent is this role, which departments, which
-  scope" from agents, agent_departments and team_settings. Policies call them as scalar
-  subqueries, so each is evaluated once per statement (an InitPlan), not once per row, and a
-  role change or a new membership applies to the very next statement.
+  also read, never change, other departments' tickets; leads and admins see everything. With
+  it off, customers, their identities and the change log follow the tickets too;
+- SECURITY DEFINER functions (hardening_functions) answer "which agent is this role, which
+  departments, which scope" from agents, agent_departments and team_settings. Policies call
+  them as scalar subqueries, so each is evaluated once per statement (an InitPlan), not once
+  per row, and a role change or a new membership applies to the very next statement;
+- deferred constraint triggers refuse, at commit, a ticket change or a new message by anyone
+  but the owner that has no audit entry in its transaction.
 
 The owner of the tables (the role that ran `desk db upgrade`, which the worker uses) is not
 affected: RLS is enabled but not forced, so owners bypass it. Everything is regenerated on each
@@ -24,7 +28,6 @@ run (idempotent): re-run after adding agents, changing roles, or `desk db upgrad
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,31 +35,29 @@ import sqlalchemy as sa
 
 from desk_app.core.errors import PermissionDenied, UsageError
 from desk_app.store.database import Database
+from desk_app.store.hardening_functions import audit_trigger_sql, functions_sql
+from desk_app.store.hardening_rules import (
+    LOCK_KEY,
+    POLICY_PREFIX,
+    READ_OTHER_DEPARTMENTS,
+    Policy,
+    TableRule,
+    quote_ident,
+    quote_literal,
+    table_rules,
+)
 
-# The team setting the read policy follows (the service layer reads the same key).
-READ_OTHER_DEPARTMENTS = "agents_read_other_departments"
-# Team settings that decide who may do what: written by leads and admins only. The rest of
-# team_settings is also bookkeeping that agents' own commands write (round-robin turns,
-# the last on-call hand-off), so it stays open to them.
-PERMISSION_SETTINGS = (READ_OTHER_DEPARTMENTS, "reason_required_between_departments")
-POLICY_PREFIX = "desk_"
-LOCK_KEY = "desk db harden"
-
-SELECT = ("SELECT",)
-READ_WRITE = ("SELECT", "INSERT", "UPDATE")
-EVERYTHING = ("SELECT", "INSERT", "UPDATE", "DELETE")
-# What an agent may change on their own agents row; role, is_active, db_user and e-mail are
-# an admin's (and the RLS functions read them, so they must not be self-service).
-AGENT_SELF_COLUMNS = ("available", "signature", "time_zone", "personal_email")
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    # standard_conforming_strings is on (the default since PostgreSQL 9.1): only ' needs care.
-    return "'" + value.replace("'", "''") + "'"
+__all__ = [
+    "READ_OTHER_DEPARTMENTS",
+    "Groups",
+    "HardeningReport",
+    "Policy",
+    "TableRule",
+    "harden",
+    "inspect",
+    "plan",
+    "table_rules",
+]
 
 
 @dataclass(frozen=True)
@@ -73,366 +74,6 @@ class Groups:
     @property
     def admin(self) -> str:
         return f"{self.prefix}_admin"
-
-
-@dataclass(frozen=True)
-class Policy:
-    name: str
-    command: str  # SELECT | INSERT | UPDATE | DELETE | ALL
-    using: str | None = None
-    check: str | None = None
-    admin: bool = False  # for the admin group instead of the agent group
-
-
-@dataclass(frozen=True)
-class TableRule:
-    agent: tuple[str, ...]
-    admin: tuple[str, ...] = ()
-    policies: tuple[Policy, ...] = ()
-    agent_update_columns: tuple[str, ...] = ()
-
-    @property
-    def row_level(self) -> bool:
-        return bool(self.policies)
-
-
-class Expressions:
-    """Policy expressions, schema-qualified so they mean the same whatever the search_path."""
-
-    def __init__(self, schema: str) -> None:
-        self.s = quote_ident(schema)
-
-    def _call(self, function: str) -> str:
-        # The scalar subquery makes PostgreSQL evaluate the function once per statement.
-        return f"(SELECT {self.s}.{function}(current_user))"
-
-    @property
-    def me(self) -> str:
-        return self._call("desk_agent_id")
-
-    @property
-    def scope(self) -> str:
-        return self._call("desk_agent_scope")
-
-    @property
-    def departments(self) -> str:
-        # The cast keeps `x = ANY (...)` an array comparison, not a comparison with a subquery.
-        return f"{self._call('desk_agent_departments')}::integer[]"
-
-    @property
-    def sees_all(self) -> str:
-        return f"{self.scope} IN ('lead', 'admin')"
-
-    def may_read(self, department: str) -> str:
-        return (
-            f"({self.scope} IN ('lead', 'admin', 'read_others')"
-            f" OR {department} = ANY ({self.departments})"
-            f" OR ({department} IS NULL AND {self.scope} <> 'none'))"
-        )
-
-    def may_work(self, department: str) -> str:
-        return (
-            f"({self.sees_all}"
-            f" OR {department} = ANY ({self.departments})"
-            f" OR ({department} IS NULL AND {self.scope} <> 'none'))"
-        )
-
-    def ticket_readable(self, ticket_id: str) -> str:
-        # The tickets policy applies inside the subquery too, so this is exactly "the agent
-        # may read that ticket", kept in one place.
-        return f"EXISTS (SELECT 1 FROM {self.s}.tickets AS t WHERE t.id = {ticket_id})"
-
-    def ticket_workable(self, ticket_id: str) -> str:
-        return (
-            f"EXISTS (SELECT 1 FROM {self.s}.tickets AS t WHERE t.id = {ticket_id}"
-            f" AND {self.may_work('t.department_id')})"
-        )
-
-    def message_readable(self, message_id: str) -> str:
-        return f"EXISTS (SELECT 1 FROM {self.s}.messages AS m WHERE m.id = {message_id})"
-
-    def message_workable(self, message_id: str) -> str:
-        return (
-            f"EXISTS (SELECT 1 FROM {self.s}.messages AS m"
-            f" JOIN {self.s}.tickets AS t ON t.id = m.ticket_id"
-            f" WHERE m.id = {message_id} AND {self.may_work('t.department_id')})"
-        )
-
-
-def _by_ticket(
-    x: Expressions, table: str, *, write: Sequence[str] = ("INSERT", "UPDATE")
-) -> tuple[Policy, ...]:
-    """Read where the ticket is readable; the listed writes where it may be worked on."""
-    readable = x.ticket_readable(f"{table}.ticket_id")
-    workable = x.ticket_workable(f"{table}.ticket_id")
-    return (Policy("desk_read", "SELECT", using=readable), *_writes(write, workable))
-
-
-def _by_message(x: Expressions, table: str, *, write: Sequence[str]) -> tuple[Policy, ...]:
-    readable = x.message_readable(f"{table}.message_id")
-    workable = x.message_workable(f"{table}.message_id")
-    return (Policy("desk_read", "SELECT", using=readable), *_writes(write, workable))
-
-
-def _writes(commands: Sequence[str], allowed: str) -> list[Policy]:
-    policies = []
-    for command in commands:
-        name = f"desk_{command.lower()}"
-        if command == "INSERT":
-            policies.append(Policy(name, command, check=allowed))
-        elif command == "UPDATE":
-            policies.append(Policy(name, command, using=allowed, check=allowed))
-        else:
-            policies.append(Policy(name, command, using=allowed))
-    return policies
-
-
-def table_rules(schema: str) -> dict[str, TableRule]:
-    """Every Desk table, decided one by one. tests/store/test_hardening.py fails when a
-    migration adds a table that is missing here, so each new table gets a decision."""
-    x = Expressions(schema)
-    own = f"agent_id = {x.me}"
-    return {
-        # --- ticket data: row-level security -------------------------------------------------
-        # Never deleted by the app (a mistaken ticket is closed), so no DELETE at all. Moving a
-        # ticket to another department fails WITH CHECK unless a lead does it, as in
-        # core.permissions; filing an unsorted ticket into one's own department passes.
-        "tickets": TableRule(
-            agent=READ_WRITE,
-            policies=(
-                Policy("desk_read", "SELECT", using=x.may_read("department_id")),
-                Policy("desk_insert", "INSERT", check=x.may_work("department_id")),
-                Policy(
-                    "desk_update",
-                    "UPDATE",
-                    using=x.may_work("department_id"),
-                    check=x.may_work("department_id"),
-                ),
-            ),
-        ),
-        # The conversation itself. UPDATE: delivery state on a retried reply, customer merges.
-        "messages": TableRule(agent=READ_WRITE, policies=_by_ticket(x, "messages")),
-        "attachments": TableRule(
-            agent=("SELECT", "INSERT"),
-            policies=_by_message(x, "attachments", write=("INSERT",)),
-        ),
-        # A queued reply; agents queue and retry, the worker (owner) sends.
-        "outbox": TableRule(
-            agent=READ_WRITE, policies=_by_message(x, "outbox", write=("INSERT", "UPDATE"))
-        ),
-        # The original e-mail. Only the worker writes; one that could not be parsed has no
-        # message, hence no department: leads and admins see those.
-        "raw_mails": TableRule(
-            agent=SELECT,
-            policies=(
-                Policy(
-                    "desk_read",
-                    "SELECT",
-                    using=f"((raw_mails.message_id IS NULL AND {x.sees_all})"
-                    f" OR {x.message_readable('raw_mails.message_id')})",
-                ),
-            ),
-        ),
-        # Subject, customer and every message's text, normalised: the whole ticket again.
-        "ticket_search": TableRule(agent=READ_WRITE, policies=_by_ticket(x, "ticket_search")),
-        # Recomputed in the transaction of every change that moves a deadline.
-        "sla_targets": TableRule(
-            agent=EVERYTHING,
-            policies=_by_ticket(x, "sla_targets", write=("INSERT", "UPDATE", "DELETE")),
-        ),
-        # Written by the worker only; agents see what happened to their tickets.
-        "sla_escalations": TableRule(
-            agent=SELECT, policies=_by_ticket(x, "sla_escalations", write=())
-        ),
-        "auto_replies": TableRule(agent=SELECT, policies=_by_ticket(x, "auto_replies", write=())),
-        # Which template answered which ticket. DELETE: deleting a template removes its uses
-        # (a usage fact, no ticket content), so reading the ticket is enough.
-        "template_uses": TableRule(
-            agent=("SELECT", "INSERT", "DELETE"),
-            policies=(
-                *_by_ticket(x, "template_uses", write=("INSERT",)),
-                Policy("desk_delete", "DELETE", using=x.ticket_readable("template_uses.ticket_id")),
-            ),
-        ),
-        # Personal state: one's own rows only, on tickets one may read (a draft may be kept
-        # on a ticket read from another department; sending it is refused elsewhere).
-        "drafts": TableRule(
-            agent=EVERYTHING,
-            policies=(
-                Policy(
-                    "desk_all",
-                    "ALL",
-                    using=f"({own} AND {x.ticket_readable('drafts.ticket_id')})",
-                    check=f"({own} AND {x.ticket_readable('drafts.ticket_id')})",
-                ),
-            ),
-        ),
-        "ticket_reads": TableRule(
-            agent=EVERYTHING,
-            policies=(
-                Policy(
-                    "desk_all",
-                    "ALL",
-                    using=f"({own} AND {x.ticket_readable('ticket_reads.ticket_id')})",
-                    check=f"({own} AND {x.ticket_readable('ticket_reads.ticket_id')})",
-                ),
-            ),
-        ),
-        # The trail is append-only (no UPDATE or DELETE), written in one's own name only, so
-        # nobody can forge or erase history. Events of no ticket (customers, settings) are
-        # readable by all agents.
-        "audit_events": TableRule(
-            agent=("SELECT", "INSERT"),
-            policies=(
-                Policy(
-                    "desk_read",
-                    "SELECT",
-                    using=f"(audit_events.ticket_id IS NULL"
-                    f" OR {x.ticket_readable('audit_events.ticket_id')})",
-                ),
-                Policy(
-                    "desk_insert",
-                    "INSERT",
-                    check=f"(audit_events.actor_agent_id = {x.me} AND"
-                    f" (audit_events.ticket_id IS NULL"
-                    f" OR {x.ticket_workable('audit_events.ticket_id')}))",
-                ),
-            ),
-        ),
-        # Who looks at which ticket: only the ticket id, but a ticket id of another department
-        # is still none of an agent's business. Expired rows of anyone may be cleaned up.
-        "presence": TableRule(
-            agent=EVERYTHING,
-            policies=(
-                # One's own row stays visible when its ticket moves away: the desktop
-                # updates it in place by its key.
-                Policy(
-                    "desk_read",
-                    "SELECT",
-                    using=f"({own} OR presence.ticket_id IS NULL"
-                    f" OR {x.ticket_readable('presence.ticket_id')})",
-                ),
-                Policy(
-                    "desk_insert",
-                    "INSERT",
-                    check=f"({own} AND (presence.ticket_id IS NULL"
-                    f" OR {x.ticket_readable('presence.ticket_id')}))",
-                ),
-                Policy(
-                    "desk_update",
-                    "UPDATE",
-                    using=own,
-                    check=f"({own} AND (presence.ticket_id IS NULL"
-                    f" OR {x.ticket_readable('presence.ticket_id')}))",
-                ),
-                Policy("desk_delete", "DELETE", using=f"({own} OR presence.expires_at < now())"),
-            ),
-        ),
-        # Notices carry ticket subjects. Readable when addressed to me or my department, or
-        # about a ticket I may read (INSERT ... RETURNING needs the new row readable: telling
-        # a colleague about a ticket I assigned them).
-        "notifications": TableRule(
-            agent=READ_WRITE,
-            policies=(
-                *(
-                    Policy(
-                        name,
-                        command,
-                        using=f"(notifications.agent_id = {x.me}"
-                        f" OR (notifications.agent_id IS NULL AND"
-                        f" (notifications.department_id IS NULL OR {x.sees_all}"
-                        f" OR notifications.department_id = ANY ({x.departments})))"
-                        f" OR (notifications.ticket_id IS NOT NULL"
-                        f" AND {x.ticket_readable('notifications.ticket_id')}))",
-                    )
-                    for name, command in (("desk_read", "SELECT"), ("desk_update", "UPDATE"))
-                ),
-                Policy(
-                    "desk_insert",
-                    "INSERT",
-                    check=f"(notifications.ticket_id IS NULL"
-                    f" OR {x.ticket_workable('notifications.ticket_id')})",
-                ),
-            ),
-        ),
-        # A page goes to the person on call, who may not be a member of the ticket's
-        # department: the paged agent sees and acknowledges it. The worker creates them.
-        "pages": TableRule(
-            agent=("SELECT", "UPDATE"),
-            policies=tuple(
-                Policy(
-                    name,
-                    command,
-                    using=f"(pages.agent_id = {x.me} OR {x.ticket_readable('pages.ticket_id')})",
-                    check=(
-                        f"(pages.agent_id = {x.me} OR {x.ticket_readable('pages.ticket_id')})"
-                        if command == "UPDATE"
-                        else None
-                    ),
-                )
-                for name, command in (("desk_read", "SELECT"), ("desk_update", "UPDATE"))
-            ),
-        ),
-        # --- settings the policies themselves depend on ------------------------------------
-        # agents_read_other_departments widens the read policy: an agent who could set it
-        # would let themselves read every department. The permission settings are therefore
-        # a lead's or admin's (as set_team_setting demands); other keys are bookkeeping that
-        # agents' commands write in passing (round-robin turns, on-call hand-offs).
-        "team_settings": TableRule(
-            agent=EVERYTHING,
-            policies=(
-                Policy("desk_read", "SELECT", using="true"),
-                *_writes(
-                    ("INSERT", "UPDATE", "DELETE"),
-                    f"({x.sees_all} OR team_settings.key NOT IN"
-                    f" ({', '.join(quote_literal(key) for key in PERMISSION_SETTINGS)}))",
-                ),
-            ),
-        ),
-        # Everyone reads the team; an agent changes only a few columns of their own row (away
-        # switch, signature, time zone); admins manage everyone.
-        "agents": TableRule(
-            agent=SELECT,
-            agent_update_columns=AGENT_SELF_COLUMNS,
-            admin=("INSERT", "UPDATE", "DELETE"),
-            policies=(
-                Policy("desk_read", "SELECT", using="true"),
-                Policy("desk_update", "UPDATE", using=f"id = {x.me}", check=f"id = {x.me}"),
-                Policy(
-                    "desk_admin_all",
-                    "ALL",
-                    using=f"{x.scope} = 'admin'",
-                    check=f"{x.scope} = 'admin'",
-                    admin=True,
-                ),
-            ),
-        ),
-        # --- shared by every department, no ticket data: privileges only --------------------
-        # The change log holds entity ids and times only (no content); every command appends
-        # to it and every desktop reads all of it to stay in sync. NOTIFY needs no privilege.
-        "change_log": TableRule(agent=("SELECT", "INSERT")),
-        # Customers are shared by all departments (core.permissions: any agent edits them).
-        "customers": TableRule(agent=READ_WRITE),
-        "customer_identities": TableRule(agent=EVERYTHING),
-        "departments": TableRule(agent=SELECT, admin=("INSERT", "UPDATE", "DELETE")),
-        "agent_departments": TableRule(agent=SELECT, admin=("INSERT", "UPDATE", "DELETE")),
-        # Account settings (the passwords are in the worker's keyring, not here).
-        "mail_accounts": TableRule(agent=SELECT, admin=("INSERT", "UPDATE", "DELETE")),
-        "sla_calendars": TableRule(agent=SELECT, admin=("INSERT", "UPDATE", "DELETE")),
-        "sla_policies": TableRule(agent=SELECT, admin=("INSERT", "UPDATE", "DELETE")),
-        # Templates, routing rules and rotations: who may edit which is the service layer's
-        # decision (personal, department, team); none of them holds ticket data.
-        "templates": TableRule(agent=EVERYTHING),
-        "template_favourites": TableRule(agent=EVERYTHING),
-        "routing_rules": TableRule(agent=EVERYTHING),
-        "oncall_rotations": TableRule(agent=EVERYTHING),
-        "oncall_overrides": TableRule(agent=EVERYTHING),
-        # The worker's own bookkeeping; it runs as the owner.
-        "mail_folder_states": TableRule(agent=(), admin=EVERYTHING),
-        "leases": TableRule(agent=()),
-        # Every desktop checks the schema version when it starts.
-        "alembic_version": TableRule(agent=SELECT),
-    }
 
 
 # --- what the database looks like now --------------------------------------------------------
@@ -646,7 +287,9 @@ def plan(state: Inspection, groups: Groups, *, create_logins: bool = False) -> P
             if inserters:
                 add(f"GRANT USAGE, SELECT ON SEQUENCE {sequence} TO {', '.join(inserters)}")
 
-    _functions(result, state, groups)
+    add_all = result.statements.extend
+    add_all(functions_sql(state.schema, state.owner, (groups.agent, groups.admin)))
+    add_all(audit_trigger_sql(state.schema, state.owner))
 
     for table in sorted(set(rules) | set(state.policies)):
         if table not in state.tables:
@@ -725,51 +368,6 @@ def _create_policy(table: str, policy: Policy, group: str) -> str:
     if policy.check is not None:
         sql += f"\n  WITH CHECK ({policy.check})"
     return sql
-
-
-def _functions(result: Plan, state: Inspection, groups: Groups) -> None:
-    """SECURITY DEFINER so they read agents and settings whatever the caller may read; owned
-    by the tables' owner (who bypasses RLS); a fixed search_path so a caller cannot slip in
-    objects of their own. current_user is passed in: inside them it is the owner."""
-    s = quote_ident(state.schema)
-    falsy = ", ".join(quote_literal(v) for v in ("false", "0", "0.0", '""', "[]", "{}"))
-    bodies = {
-        "desk_agent_id": (
-            "integer",
-            f"SELECT a.id FROM {s}.agents AS a WHERE a.db_user = role_name::text AND a.is_active",
-        ),
-        "desk_agent_departments": (
-            "integer[]",
-            "SELECT coalesce(array_agg(ad.department_id ORDER BY ad.department_id),"
-            " '{}'::integer[])"
-            f" FROM {s}.agents AS a JOIN {s}.agent_departments AS ad ON ad.agent_id = a.id"
-            " WHERE a.db_user = role_name::text AND a.is_active",
-        ),
-        # none: not an active agent; own; read_others (the team allows reading other
-        # departments, like core.permissions, on unless set to a false value); lead; admin.
-        "desk_agent_scope": (
-            "text",
-            "SELECT coalesce((SELECT CASE"
-            " WHEN a.role IN ('lead', 'admin') THEN a.role"
-            f" WHEN coalesce((SELECT btrim(v.value) NOT IN ({falsy})"
-            f" FROM {s}.team_settings AS v"
-            f" WHERE v.key = {quote_literal(READ_OTHER_DEPARTMENTS)}), true)"
-            " THEN 'read_others' ELSE 'own' END"
-            f" FROM {s}.agents AS a WHERE a.db_user = role_name::text AND a.is_active), 'none')",
-        ),
-    }
-    groups_sql = f"{quote_ident(groups.agent)}, {quote_ident(groups.admin)}"
-    for name, (returns, body) in bodies.items():
-        function = f"{s}.{name}(name)"
-        result.statements.append(
-            f"CREATE OR REPLACE FUNCTION {s}.{name}(role_name name DEFAULT current_user)"
-            f" RETURNS {returns}\n"
-            "  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp\n"
-            f"  AS $desk$ {body} $desk$"
-        )
-        result.statements.append(f"ALTER FUNCTION {function} OWNER TO {quote_ident(state.owner)}")
-        result.statements.append(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
-        result.statements.append(f"GRANT EXECUTE ON FUNCTION {function} TO {groups_sql}")
 
 
 # --- carrying it out -------------------------------------------------------------------------

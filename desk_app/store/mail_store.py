@@ -3,23 +3,38 @@
 Ingest stores one e-mail per transaction: the raw bytes, the parsed message, the customer and
 the threading decision, plus the folder position, so a crash at any point repeats work but never
 loses or duplicates a ticket message. Dedupe is on (account, folder, UIDVALIDITY, UID) and on the
-Message-ID, or for mail without one on a hash of its headers and body (content_key). The worker
-flags or moves the message on the server only after this commits.
+e-mail's identity: the same Message-ID (or, for mail without one, the content key) and the same
+content, transport headers aside (core.mail_identity). A known Message-ID on other content is
+another e-mail, stored as such and noted in the log. The worker flags or moves the message on
+the server only after this commits.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+import logging
+import math
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, lazyload, make_transient_to_detached
 
+from desk_app.core.after_hours import DEFAULT_OUTBOX_RETRY_HOURS, OUTBOX_RETRY_HOURS
 from desk_app.core.enums import (
     Channel,
     DeliveryState,
@@ -30,6 +45,7 @@ from desk_app.core.enums import (
 )
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
+from desk_app.core.mail_identity import CONTENT_KEY_PREFIX, fingerprint
 from desk_app.core.permissions import Permission
 from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_message_id, normalise_subject
@@ -51,43 +67,33 @@ from desk_app.store.models import (
     RawMail,
     Ticket,
 )
+from desk_app.store.oncall_settings import stored_values
 from desk_app.store.records import AccountRecord
 from desk_app.store.routing_store import route_new_mail
 from desk_app.store.service import NewAttachment, Service
 from desk_app.store.types import UTCDateTime
 
+log = logging.getLogger(__name__)
+
 SECURITY = ("ssl", "starttls", "none")
 # A solved ticket takes a customer's reply (and reopens) for this long; after that, or once
 # closed, a reply starts a follow-up ticket.
 REOPEN_WINDOW = timedelta(days=14)
+# The placeholder customer that every unreadable sender shared before issue 14; kept so that
+# replies on those old tickets still fail with the reason.
 UNKNOWN_SENDER = "unknown-sender@invalid.invalid"
-# Headers a mail server adds or rewrites when it stores or rebuilds a mailbox; the same e-mail
-# read again after a UIDVALIDITY change may differ in these and nothing else.
-_TRACE_HEADERS = re.compile(
-    rb"^(?:received|return-path|delivered-to|x-original-to|status|x-status|x-keywords|x-uid"
-    rb"|x-mozilla-status2?|content-length|lines):",
-    re.IGNORECASE,
-)
+MAX_CUSTOMER_NAME = 300  # customers.name
+MAX_IDENTITY = 320  # customer_identities.value
 
 
-def content_key(raw: bytes) -> str:
-    """What identifies an e-mail without a Message-ID: a hash of its headers and body, with
-    line endings and server-added trace headers left out. Stored in raw_mails'
-    header_message_id column; it cannot be mistaken for a Message-ID (no angle brackets)."""
-    text = raw.replace(b"\r\n", b"\n").rstrip()
-    head, separator, body = text.partition(b"\n\n")
-    kept: list[bytes] = []
-    skipping = False
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):  # a folded continuation belongs to the header above
-            if not skipping:
-                kept.append(line)
-            continue
-        skipping = bool(_TRACE_HEADERS.match(line))
-        if not skipping:
-            kept.append(line)
-    digest = hashlib.sha256(b"\n".join(kept) + separator + body).hexdigest()
-    return f"content-sha256:{digest}"
+def raw_from_identity(header: str) -> str:
+    """The RAW_FROM identity value of an unreadable From header: the header itself, or when
+    it is too long for the column, its start and a hash of all of it (so two long headers
+    that differ only at the end stay two senders)."""
+    if len(header) <= MAX_IDENTITY:
+        return header
+    digest = hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"{header[: MAX_IDENTITY - 34]}… {digest}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,9 @@ class InboundMail:
     # search.message_words(text), when worked out beforehand (off the write path, with the
     # parsing); None: the store works it out.
     search_words: str | None = None
+    # The From header as text (parse.ParsedMessage.from_header): who the sender is when
+    # from_address could not be read.
+    from_header: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,9 @@ class OutgoingMail:
     references: str | None
     attempts: int
     attachments: list[NewAttachment] = field(default_factory=list)
+    # When this round of sending began: temporary failures are retried until the team's
+    # outbox_retry_hours after it (None only for mail built outside claim_outgoing).
+    first_attempt_at: datetime | None = None
     # An automatic answer (the after-hours acknowledgement): sent with Auto-Submitted, so
     # the customer's own autoresponder does not answer it and start a loop.
     auto_submitted: bool = False
@@ -183,17 +195,27 @@ _UID_STORED = Prepared(
         _raw.uid == bindparam("uid"),
     )
 )
-_KNOWN_BY_MESSAGE_ID = Prepared(
-    select(_messages.id, _messages.ticket_id)
+# What ingest knows of an e-mail's identity, in one statement of two index probes: the message
+# of the first stored copy with this very content (transport headers aside; the Message-ID, or
+# content key, must match too, which the fingerprint implies for real mail), flagged 1; and any
+# inbound message with this Message-ID, flagged 0: a sender reusing Message-IDs, worth a line
+# in the log when the content differs.
+_SAME_CONTENT = (
+    select(_messages.id, _messages.ticket_id, literal(1).label("same_content"))
+    .select_from(RawMail.__table__)
+    .join(Message.__table__, _raw.message_id == _messages.id)
+    .where(_raw.fingerprint == bindparam("fingerprint"), _raw.header_message_id == bindparam("key"))
+    .order_by(_raw.id)
+    .limit(1)
+    .subquery()
+)
+_SAME_MESSAGE_ID = (
+    select(_messages.id, _messages.ticket_id, literal(0).label("same_content"))
     .where(_messages.message_id == bindparam("key"), _messages.direction == Direction.INBOUND.value)
     .limit(1)
+    .subquery()
 )
-_KNOWN_BY_CONTENT = Prepared(
-    select(_messages.id, _messages.ticket_id)
-    .join(RawMail.__table__, _raw.message_id == _messages.id)
-    .where(_raw.header_message_id == bindparam("key"))
-    .limit(1)
-)
+_KNOWN_MAIL = Prepared(union_all(select(_SAME_CONTENT), select(_SAME_MESSAGE_ID)))
 _ADVANCE_FOLDER = Prepared(
     update(cast(Table, MailFolderState.__table__))
     .where(
@@ -212,6 +234,7 @@ _INSERT_RAW = Prepared(
         "uidvalidity",
         "uid",
         "header_message_id",
+        "fingerprint",
         "parse_failed",
         "received_at",
         "content",
@@ -556,7 +579,8 @@ class MailStore(Service):
         if stored is not None:
             _raw_id, stored_message = stored
             return IngestResult("duplicate", None, stored_message, "this UID was stored before")
-        identity = mail.message_id or content_key(mail.raw)
+        content = fingerprint(mail.raw)
+        identity = mail.message_id or CONTENT_KEY_PREFIX + content  # = content_key(mail.raw)
         # The raw copy is written last, when the message row it points to exists (one INSERT
         # instead of an INSERT and an UPDATE). A concurrent worker's copy of this UID still
         # fails the unique key inside this transaction (see ingest()).
@@ -566,15 +590,36 @@ class MailStore(Service):
             "uidvalidity": uidvalidity,
             "uid": uid,
             "header_message_id": identity,
+            "fingerprint": content,
             "parse_failed": mail.failed,
             "received_at": journal.at,
             "content": mail.raw,
         }
-        known = self._known_mail(session, mail.message_id, identity)
-        if known is not None:
-            known_id, known_ticket, why = known
+        known = _KNOWN_MAIL.all(connection, {"fingerprint": content, "key": identity})
+        copy_of = next((row for row in known if row[2] == 1), None)
+        if copy_of is not None:
+            # Another copy of a stored e-mail (another UID, folder or account): kept raw beside
+            # the first, pointing at its message, so this UID is done with like any other.
+            known_id, known_ticket, _same = copy_of
             _INSERT_RAW.execute(connection, {**raw, "message_id": known_id})
+            why = (
+                f"the same e-mail (Message-ID {mail.message_id} and content) was stored before"
+                if mail.message_id
+                else "the same e-mail (headers and body) was stored before"
+            )
             return IngestResult("duplicate", known_ticket, known_id, why)
+        if mail.message_id and known:
+            account_name = session.scalar(
+                select(MailAccount.name).where(MailAccount.id == account_id)
+            )
+            log.warning(
+                "mail account %r (folder %s, UID %s): Message-ID %s is already on another "
+                "e-mail with different content; stored as a separate e-mail",
+                account_name,
+                folder,
+                uid,
+                mail.message_id,
+            )
         if mail.auto_kind == "bounce" and mail.bounced_message_id:
             bounced = self._bounce_note(session, journal, mail)
             if bounced is not None:
@@ -685,26 +730,13 @@ class MailStore(Service):
         )
         return message_id
 
-    def _known_mail(
-        self, session: Session, message_id: str | None, identity: str
-    ) -> tuple[int, int, str] | None:
-        """(message, ticket, why) if this e-mail is stored already under another UID: by its
-        Message-ID, or for mail without one, by the content key its raw copy was stored with."""
-        if message_id:
-            query, why = _KNOWN_BY_MESSAGE_ID, f"Message-ID {message_id} known"
-        else:
-            query, why = _KNOWN_BY_CONTENT, "the same e-mail (headers and body) was stored before"
-        found = query.first(session.connection(), {"key": identity})
-        if found is None:
-            return None
-        found_id, found_ticket = found
-        return found_id, found_ticket, why
-
     def _mail_customer(self, session: Session, journal: Journal, mail: InboundMail) -> _Sender:
         """The sender as a customer. The common case, a known address of a customer who has a
         name, is one query (with the identities their tickets' search documents list);
         anything else goes through the full find-or-create."""
-        address = mail.from_address or UNKNOWN_SENDER
+        if mail.from_address is None:
+            return self._unreadable_sender(session, journal, mail)
+        address = mail.from_address
         rows = _SENDER.all(session.connection(), {"address": normalise_email(address)})
         if rows and (rows[0][1] or not mail.from_name.strip()):
             customer_id, name, organisation, tags, _address = rows[0]
@@ -715,7 +747,42 @@ class MailStore(Service):
         customer = self._find_or_create_customer(session, journal, mail.from_name, address, None)
         return _Sender(customer.id, customer.tags or "", tuple(search.customer_parts(customer)))
 
-    def _new_sender(self, session: Session, journal: Journal, name: str, address: str) -> _Sender:
+    def _unreadable_sender(self, session: Session, journal: Journal, mail: InboundMail) -> _Sender:
+        """The sender of an e-mail whose address could not be read: one customer per From
+        header as written (the same header twice is the same sender), never a shared
+        placeholder that would give unrelated people one history. Without any From header
+        nothing tells senders apart, so each such e-mail gets a customer of its own."""
+        header = mail.from_header
+        name = (mail.from_name.strip() or header)[:MAX_CUSTOMER_NAME]
+        if not header:
+            return self._new_sender(session, journal, name, None)
+        value = raw_from_identity(header)
+        found = session.execute(
+            select(Customer.id, Customer.name, Customer.organisation, Customer.tags)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+            .where(
+                CustomerIdentity.kind == IdentityKind.RAW_FROM.value,
+                CustomerIdentity.value == value,
+            )
+        ).first()
+        if found is None:
+            return self._new_sender(session, journal, name, value, IdentityKind.RAW_FROM)
+        customer_id, found_name, organisation, tags = found
+        values = session.scalars(
+            select(CustomerIdentity.value)
+            .where(CustomerIdentity.customer_id == customer_id)
+            .order_by(CustomerIdentity.id)
+        ).all()
+        return _Sender(customer_id, tags or "", (found_name, organisation, *values))
+
+    def _new_sender(
+        self,
+        session: Session,
+        journal: Journal,
+        name: str,
+        address: str | None,
+        kind: IdentityKind = IdentityKind.EMAIL,
+    ) -> _Sender:
         """A customer for an address nobody has: the rows _find_or_create_customer writes,
         as two INSERTs. Another worker creating the same address concurrently fails the
         identity's unique key, and ingest() tries again (then finds it)."""
@@ -735,13 +802,13 @@ class MailStore(Service):
                 "updated_at": journal.at,
             },
         )
-        _INSERT_IDENTITY.execute(
-            connection,
-            {"customer_id": customer_id, "kind": IdentityKind.EMAIL.value, "value": address},
-        )
-        journal.audit("customer", customer_id, "create", new=name or address)
+        if address is not None:
+            _INSERT_IDENTITY.execute(
+                connection, {"customer_id": customer_id, "kind": kind.value, "value": address}
+            )
+        journal.audit("customer", customer_id, "create", new=name or address or "(no sender)")
         journal.changed("customer", customer_id, "insert")
-        return _Sender(customer_id, "", (name, "", address))
+        return _Sender(customer_id, "", (name, "", *([address] if address else [])))
 
     def _advance_folder(
         self, session: Session, account_id: int, folder: str, uidvalidity: int, uid: int
@@ -865,9 +932,15 @@ class MailStore(Service):
         if not ids:
             return None, ""
         found = session.execute(
-            select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
+            select(Message.message_id, Message.ticket_id)
+            .where(Message.message_id.in_(ids))
+            .order_by(Message.created_at, Message.id)
         ).all()
-        by_id = {message_id: ticket_id for message_id, ticket_id in found}
+        # One Message-ID may stand on several e-mails (senders reuse them): the earliest one
+        # decides, so the answer does not depend on the order rows come back in.
+        by_id: dict[str | None, int] = {}
+        for message_id, ticket_id in found:
+            by_id.setdefault(message_id, ticket_id)
         for message_id in ids:  # In-Reply-To first, then the newest reference
             if message_id in by_id:
                 header = (
@@ -989,10 +1062,25 @@ class MailStore(Service):
                 item.state = DeliveryState.SENDING.value
                 item.attempts += 1
                 item.claimed_at = now
+                if item.first_attempt_at is None:
+                    item.first_attempt_at = now
+                mail = replace(mail, first_attempt_at=item.first_attempt_at)
                 message.delivery_state = DeliveryState.SENDING.value
                 claimed.append(mail)
             del pinned
             return claimed
+
+    def outbox_retry_limit(self) -> timedelta:
+        """How long a reply's temporary failures are retried (team setting
+        outbox_retry_hours, else 48 hours; a stored value that cannot be read counts as
+        unset, as for the other team settings the worker reads)."""
+        with self.db.read() as session:
+            value = stored_values(session, [OUTBOX_RETRY_HOURS]).get(OUTBOX_RETRY_HOURS)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return timedelta(hours=DEFAULT_OUTBOX_RETRY_HOURS)
+        if not math.isfinite(value) or value <= 0:
+            return timedelta(hours=DEFAULT_OUTBOX_RETRY_HOURS)
+        return timedelta(hours=value)
 
     def mark_sent(self, outbox_id: int) -> None:
         self._settle(outbox_id, DeliveryState.SENT, None, None)
@@ -1038,25 +1126,6 @@ class MailStore(Service):
                 journal.changed("message", item.message_row_id, "update")
             for ticket_id in dict.fromkeys(s.ticket_id for s in settlements):
                 journal.changed("ticket", ticket_id, "update")
-            journal.finish()
-
-    def retry_failed(self, message_id: int) -> None:
-        """The agent's "retry" on a reply that failed: queue it again with the same content
-        and Message-ID."""
-        with self.db.write() as session:
-            item = session.scalars(
-                select(OutboxItem).where(OutboxItem.message_id == message_id)
-            ).first()
-            if item is None or item.state != DeliveryState.FAILED.value:
-                raise NotFound(f"message {message_id} has no failed delivery to retry")
-            item.state = DeliveryState.QUEUED.value
-            item.next_attempt_at = self.clock()
-            message = session.get_one(Message, message_id)
-            message.delivery_state = DeliveryState.QUEUED.value
-            message.delivery_error = None
-            journal = self._journal(session)
-            journal.changed("message", message_id, "update")
-            journal.changed("ticket", message.ticket_id, "update")
             journal.finish()
 
     def requeue_stalled(self, older_than: timedelta) -> int:
@@ -1127,7 +1196,7 @@ class MailStore(Service):
         if account is None:
             return "no active mail account to send from; add one with `desk account add`"
         if to_address is None or to_address == UNKNOWN_SENDER:
-            return "the customer has no e-mail address"
+            return self._no_address_reason(session, ticket.customer_id, to_address)
         department = session.get(Department, ticket.department_id) if ticket.department_id else None
         return OutgoingMail(
             outbox_id=item.id,
@@ -1150,6 +1219,25 @@ class MailStore(Service):
             ],
             auto_submitted=message.auto_kind is not None,
         )
+
+    def _no_address_reason(self, session: Session, customer_id: int, to_address: str | None) -> str:
+        """Why a reply has nowhere to go, in words that say what to do about it."""
+        unreadable = session.scalar(
+            select(CustomerIdentity.value)
+            .where(
+                CustomerIdentity.customer_id == customer_id,
+                CustomerIdentity.kind == IdentityKind.RAW_FROM.value,
+            )
+            .order_by(CustomerIdentity.id)
+            .limit(1)
+        )
+        if unreadable is not None or to_address == UNKNOWN_SENDER:
+            written = f" (From: {unreadable})" if unreadable else ""
+            return (
+                f"the sender's address could not be read from their e-mail{written}; "
+                "add the customer's e-mail address, then retry"
+            )
+        return "the customer has no e-mail address; add one, then retry"
 
     def _sending_account(self, session: Session, ticket: Ticket) -> MailAccount | None:
         # The same choice as _sending_account_id() makes in SQL for claim_outgoing.

@@ -291,6 +291,9 @@ class OutboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When a worker took it for sending; a send that stalls past a limit is retried.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The first attempt of this round of sending (cleared by the agent's retry): temporary
+    # failures are retried until outbox_retry_hours after it, then the reply fails.
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TicketRead(Base):
@@ -424,6 +427,9 @@ class RawMail(Base):
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     uid: Mapped[int] = mapped_column(BigInteger)
     header_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    # core.mail_identity.fingerprint of the content: copies of one e-mail share it (NULL only
+    # for a row whose content the 0009 backfill could not read).
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     parse_failed: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -318,6 +318,7 @@ class Queries:
                         AttachmentRecord(a.id, a.filename, a.content_type, a.size)
                         for a in m.attachments
                     ],
+                    warnings=m.warnings.splitlines() if m.warnings else [],
                 )
                 for m in session.scalars(
                     select(Message)

@@ -120,6 +120,9 @@ class MessageRecord:
     delivery_state: str | None
     delivery_error: str | None
     attachments: list[AttachmentRecord]
+    # What could not be read of an incoming e-mail (its sender's address, its date, a part),
+    # one line each, as plain text from the mail parser.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

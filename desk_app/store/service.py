@@ -191,11 +191,15 @@ class Service(AgentCommands, CustomerCommands):
         status_after: str | None = None,
         seen_message_id: int | None = None,
         template_ids: Sequence[int] = (),
+        sent_despite: Sequence[int] = (),
     ) -> OpResult:
         """Store the agent's reply with its final Message-ID and queue it for the worker.
 
-        seen_message_id: the newest message the agent had on screen; if anything was added to
-        the ticket after it, nothing is sent and CollisionError lists what is new.
+        seen_message_id: the newest message the agent's draft has taken into account (the
+        window passes where the draft began, not what it displays now); if anything was added
+        to the ticket after it, nothing is sent and CollisionError lists what is new.
+        sent_despite: messages the agent was told arrived while they wrote and chose to answer
+        past ("Send anyway"); the audit trail keeps that choice.
         """
         agent_id = self._require_actor()
         body = check_body(body)
@@ -258,8 +262,69 @@ class Service(AgentCommands, CustomerCommands):
                     message_id=message.id,
                     template_ids=template_ids,
                 )
+            if sent_despite:
+                journal.audit(
+                    "message",
+                    message.id,
+                    "sent_anyway",
+                    ticket_id=ticket.id,
+                    ticket_version=ticket.version + 1,
+                    reason="sent after being told of new message "
+                    + ", ".join(f"#{i}" for i in sorted(set(sent_despite))),
+                )
             self._discard_draft(session, ticket.id, agent_id, DraftKind.REPLY)
             return self._finish_ticket(journal, ticket, message)
+
+    def retry_replies(self, ticket_id: int, *, message_id: int | None = None) -> OpResult:
+        """The agent's "Retry" on replies that failed (refused by the server, or given up after
+        the retry limit): queue the ticket's failed replies (or just message_id) again with the
+        same content and Message-ID. Whoever may work the ticket may retry; the audit trail
+        keeps who did and what the failure was."""
+        self._require_actor()
+        with self.db.write() as session:
+            ticket = self._ticket_for_update(session, ticket_id, None)
+            query = (
+                select(OutboxItem, Message)
+                .join(Message, Message.id == OutboxItem.message_id)
+                .where(
+                    Message.ticket_id == ticket.id,
+                    OutboxItem.state == DeliveryState.FAILED.value,
+                )
+                .order_by(Message.id)
+            )
+            if message_id is not None:
+                query = query.where(Message.id == message_id)
+            failed = session.execute(query).all()
+            if not failed:
+                what = f"message {message_id} of ticket #{ticket.id}" if message_id else None
+                raise NotFound(
+                    f"{what} has no failed delivery to retry"
+                    if what
+                    else f"ticket #{ticket.id} has no failed reply to retry"
+                )
+            journal = self._journal(session)
+            for item, message in failed:
+                item.state = DeliveryState.QUEUED.value
+                item.next_attempt_at = journal.at
+                item.first_attempt_at = None  # a new round: the retry limit counts from its start
+                journal.audit(
+                    "message",
+                    message.id,
+                    "retry_delivery",
+                    ticket_id=ticket.id,
+                    old=message.delivery_error,
+                )
+                message.delivery_state = DeliveryState.QUEUED.value
+                message.delivery_error = None
+                journal.changed("message", message.id, "update")
+            journal.changed("ticket", ticket.id, "update")
+            seq = journal.finish()
+            return OpResult(
+                ticket_id=ticket.id,
+                version=ticket.version,
+                message_id=failed[-1][1].id,
+                change_seq=seq,
+            )
 
     def add_note(
         self,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from desk_app.core.enums import Direction, Role, Status
 from desk_app.core.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
+from desk_app.core.permissions import Permission
 from desk_app.core.templates import (
     Rendered,
     ReplyFacts,
@@ -350,9 +351,7 @@ class TemplateStore(CommandBase):
     def set_team_setting(self, key: str, value: Any) -> None:
         with self.db.write() as session:
             journal = self._journal(session)
-            actor = self._actor(session)
-            if actor is not None and actor.role not in (Role.LEAD, Role.ADMIN):
-                raise PermissionDenied("not allowed: only leads and admins change team settings")
+            self._require(session, Permission.TEAM_SETTINGS)
             row = session.get(TeamSetting, key)
             text = json.dumps(value, ensure_ascii=False)
             old = row.value if row else None
@@ -587,7 +586,9 @@ class TemplateStore(CommandBase):
         owner_id: int | None,
     ) -> None:
         if actor is None:
-            return  # the system (CLI without --as, demo seed)
+            return  # the system (demo seed; the CLI only while the team has no admin)
+        if not actor.is_active:
+            raise PermissionDenied("not allowed: this agent is deactivated")
         if scope == "personal":
             if owner_id not in (None, actor.id):
                 raise PermissionDenied(

@@ -7,6 +7,11 @@ as the connection is back. The file holds only drafts not yet confirmed, so it s
 
 One JSON file per data directory, written atomically (temporary file, fsync, rename): a crash
 mid-write leaves the previous version, never half a file.
+
+Beside it, a second small file remembers where each reply draft began: the newest message that
+was on screen when the agent started typing it. It lives until the draft is sent or discarded
+(not just until the database has the text), so news that arrived while the agent wrote is still
+news after a ticket switch or a restart (see core.draft_watch).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 FILE_NAME = "unsynced-drafts.json"
+STARTS_FILE_NAME = "draft-starts.json"
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ def database_key(url: str) -> str:
 class LocalDrafts:
     def __init__(self, folder: Path, database: str) -> None:
         self.path = folder / FILE_NAME
+        self.starts_path = folder / STARTS_FILE_NAME
         self._database = database
         self._lock = threading.Lock()  # the GUI thread saves, a worker thread confirms
 
@@ -66,11 +73,37 @@ class LocalDrafts:
                 self._write(entries)
 
     def forget(self, ticket_id: int, agent_id: int, kind: str) -> None:
-        """The draft was sent or discarded on purpose."""
+        """The draft was sent or discarded on purpose: its text and where it began."""
+        key = self._key(ticket_id, agent_id, kind)
         with self._lock:
             entries = self._read()
-            if entries.pop(self._key(ticket_id, agent_id, kind), None) is not None:
+            if entries.pop(key, None) is not None:
                 self._write(entries)
+            starts = self._read(self.starts_path)
+            if starts.pop(key, None) is not None:
+                self._write(starts, self.starts_path)
+
+    def remember_start(self, ticket_id: int, agent_id: int, kind: str, message_id: int) -> None:
+        """The newest message on screen when this draft began (or was last caught up)."""
+        with self._lock:
+            starts = self._read(self.starts_path)
+            starts[self._key(ticket_id, agent_id, kind)] = {"seen_message_id": message_id}
+            self._write(starts, self.starts_path)
+
+    def start_of(self, ticket_id: int, agent_id: int, kind: str) -> int | None:
+        with self._lock:
+            entry = self._read(self.starts_path).get(self._key(ticket_id, agent_id, kind))
+        if entry is None:
+            return None
+        value = entry.get("seen_message_id")
+        return value if isinstance(value, int) else None
+
+    def forget_start(self, ticket_id: int, agent_id: int, kind: str) -> None:
+        """The draft was emptied: the next keystroke begins a new one."""
+        with self._lock:
+            starts = self._read(self.starts_path)
+            if starts.pop(self._key(ticket_id, agent_id, kind), None) is not None:
+                self._write(starts, self.starts_path)
 
     def get(self, ticket_id: int, agent_id: int, kind: str) -> LocalDraft | None:
         with self._lock:
@@ -88,26 +121,28 @@ class LocalDrafts:
     def _key(self, ticket_id: int, agent_id: int, kind: str) -> str:
         return f"{self._database}:{ticket_id}:{agent_id}:{kind}"
 
-    def _read(self) -> dict[str, dict[str, object]]:
+    def _read(self, path: Path | None = None) -> dict[str, dict[str, object]]:
+        path = path or self.path
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError):
             # Unreadable: keep it for a person to look at, start a new one beside it.
-            self.path.replace(self.path.with_suffix(".unreadable"))
+            path.replace(path.with_suffix(".unreadable"))
             return {}
         return data if isinstance(data, dict) else {}
 
-    def _write(self, entries: dict[str, dict[str, object]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=".drafts-", dir=self.path.parent)
+    def _write(self, entries: dict[str, dict[str, object]], path: Path | None = None) -> None:
+        path = path or self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".drafts-", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as file:
                 json.dump(entries, file, ensure_ascii=False)
                 file.flush()
                 os.fsync(file.fileno())
-            os.replace(temporary, self.path)
+            os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

@@ -22,6 +22,7 @@ from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.sync.local_drafts import database_key
 from desk_app.ui.banner import Banner
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import tooltip
 from desk_app.ui.settings import ui_settings
 
 KIND = "assigned"
@@ -121,7 +122,7 @@ class AssignNotices(QObject):
         if len(notices) > 1:
             text += f" — and {len(notices) - 1} more"
         self.strip.show_message("info", text, ("Open", lambda: self.open(newest)), fades=False)
-        self.strip.label.setToolTip("\n".join(n.text for n in reversed(notices)))
+        self.strip.label.setToolTip(tooltip("\n".join(n.text for n in reversed(notices))))
         self.shown.emit(list(notices))
 
     def open(self, notice: NotificationRecord) -> None:

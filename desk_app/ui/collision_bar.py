@@ -7,7 +7,9 @@ agent's text is still in the composer, and nothing is sent until they choose.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
+
+from desk_app.ui.plain import plain_label
 
 
 class CollisionBar(QFrame):
@@ -19,7 +21,7 @@ class CollisionBar(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setProperty("level", "warning")
-        self.label = QLabel()
+        self.label = plain_label()
         self.label.setWordWrap(True)
         self.send_button = QPushButton("Send anyway")
         self.edit_button = QPushButton("Edit")

@@ -7,6 +7,10 @@ Templates: Ctrl+T, or "/" typed at the start of a line, opens the template picke
 template is inserted at the cursor. Placeholders it could not fill stay in the text as markers
 (⟦customer.first_name⟧), highlighted, and Send refuses them until they are replaced or the agent
 explicitly sends without them.
+
+News while writing: when a customer message or a reply arrives after the reply draft began, a
+strip above the editor says so ("1 new message while you were writing — Show"); the ticket
+pane decides what counts (core.draft_watch) and what Send does about it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPlainTextEdit,
     QPushButton,
@@ -37,6 +40,8 @@ from PySide6.QtWidgets import (
 from desk_app.core.enums import DraftKind, Status
 from desk_app.core.templates import MARKER, drop_markers, markers
 from desk_app.store.template_store import FilledTemplate
+from desk_app.ui.plain import isolate, plain_label
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import STATUS_LABELS
 from desk_app.ui.template_picker import Library, TemplatePicker, TicketTemplates
 
@@ -100,10 +105,14 @@ class Composer(QFrame):
     favourite_toggled = Signal(int)
     draft_changed = Signal(str, str)  # kind, body; already debounced
     escape_pressed = Signal()
+    text_started = Signal(str)  # kind: the agent typed into an empty draft of this kind
+    text_emptied = Signal(str)  # kind: the agent removed all of this kind's text
+    show_new_requested = Signal()  # "Show" on the news strip
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("composer")
+        self._new_count = 0
         self._group = QButtonGroup(self)
         self._texts: dict[str, str] = dict.fromkeys(KINDS, "")
         self._dirty: set[str] = set()
@@ -121,7 +130,7 @@ class Composer(QFrame):
         self.reply_button = self._mode_button("Reply", "modeButton", DraftKind.REPLY.value)
         self.note_button = self._mode_button("Internal note", "noteMode", DraftKind.NOTE.value)
         self.reply_button.setChecked(True)
-        self.draft_state = QLabel("")
+        self.draft_state = plain_label("")
         self.draft_state.setObjectName("muted")
         self.editor = ComposerEdit()
         self.editor.setTabChangesFocus(True)
@@ -159,6 +168,7 @@ class Composer(QFrame):
         layout.setContentsMargins(12, 8, 12, 10)
         layout.setSpacing(6)
         layout.addLayout(modes)
+        layout.addWidget(self._build_news_bar())
         layout.addWidget(self.editor, 1)
         layout.addWidget(self._build_placeholder_bar())
         self._update_placeholder()
@@ -166,7 +176,7 @@ class Composer(QFrame):
     def _build_placeholder_bar(self) -> QFrame:
         self.placeholder_bar = QFrame()
         self.placeholder_bar.setObjectName("placeholderBar")
-        self.placeholder_label = QLabel("")
+        self.placeholder_label = plain_label("")
         self.placeholder_label.setWordWrap(True)
         self.fill_button = QPushButton("Fill in")
         self.fill_button.setToolTip("Select the next placeholder to type over it")
@@ -182,6 +192,41 @@ class Composer(QFrame):
         row.addWidget(self.send_anyway_button)
         self.placeholder_bar.hide()
         return self.placeholder_bar
+
+    def _build_news_bar(self) -> QFrame:
+        self.news_bar = QFrame()
+        self.news_bar.setObjectName("newsBar")
+        self.news_label = plain_label("")
+        self.news_label.setObjectName("newsLabel")
+        self.news_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.show_new_button = QPushButton(self.tr("Show"))
+        self.show_new_button.setObjectName("showNew")
+        self.show_new_button.setToolTip(self.tr("Scroll to the new messages and mark them read"))
+        self.show_new_button.clicked.connect(self.show_new_requested)
+        row = QHBoxLayout(self.news_bar)
+        row.setContentsMargins(10, 3, 6, 3)
+        row.setSpacing(8)
+        # "Show" right after the words, as one sentence: "2 new messages … — Show".
+        row.addWidget(self.news_label)
+        row.addWidget(self.show_new_button)
+        row.addStretch(1)
+        self.news_bar.hide()
+        return self.news_bar
+
+    def set_new_messages(self, count: int) -> None:
+        """How many messages arrived since the reply draft began and are not yet shown."""
+        self._new_count = count
+        if count:
+            text = self.tr("%n new message(s) while you were writing —", "", count)
+            self.news_label.setText(english_plural(text, count))
+        self._update_news_bar()
+
+    @property
+    def new_message_count(self) -> int:
+        return self._new_count
+
+    def _update_news_bar(self) -> None:
+        self.news_bar.setVisible(bool(self._new_count) and self._kind == DraftKind.REPLY)
 
     def _mode_button(self, text: str, name: str, kind: str) -> QToolButton:
         button = QToolButton()
@@ -220,6 +265,7 @@ class Composer(QFrame):
         self.send_button.setText("Send" if kind == DraftKind.REPLY else "Add note")
         self._set_editor_text(self._texts[kind])
         self._update_placeholder()
+        self._update_news_bar()
         self.editor.setFocus()
 
     def load(self, customer: str, drafts: dict[str, str]) -> None:
@@ -238,7 +284,9 @@ class Composer(QFrame):
         self.send_button.setText("Send" if kind == DraftKind.REPLY else "Add note")
         self._set_editor_text(self._texts[kind])
         self.draft_state.setText("Draft restored" if any(drafts.values()) else "")
+        self._new_count = 0
         self._update_placeholder()
+        self._update_news_bar()
 
     def clear_sent(self, kind: str) -> None:
         self._texts[kind] = ""
@@ -264,14 +312,20 @@ class Composer(QFrame):
             )
         else:
             who = self._customer or "the customer"
-            self.editor.setPlaceholderText(f"Reply to {who}…  (Ctrl+Enter to send)")
+            self.editor.setPlaceholderText(f"Reply to {isolate(who)}…  (Ctrl+Enter to send)")
 
     # --- drafts -----------------------------------------------------------------------------
 
     def _text_changed(self) -> None:
         if self._loading:
             return
+        had_text = bool(self._texts[self._kind].strip())
         self._texts[self._kind] = self.editor.toPlainText()
+        has_text = bool(self._texts[self._kind].strip())
+        if has_text and not had_text:
+            self.text_started.emit(self._kind)
+        elif had_text and not has_text:
+            self.text_emptied.emit(self._kind)
         self._dirty.add(self._kind)
         self.draft_state.setText("Editing…")
         self._timer.start()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from desk_app.core.enums import DeliveryState, Direction
 from desk_app.store.records import AuditRecord, MessageRecord, TicketDetail
 from desk_app.ui.formatting import file_size, local_time, split_quoted
+from desk_app.ui.plain import isolate, refused_resource
 from desk_app.ui.remote_images import FetchedImages, fetch_images, remote_image_urls, resource_key
 from desk_app.ui.styles import (
     DELIVERY_LABELS,
@@ -52,6 +53,7 @@ class PendingMessage:
 
 class ConversationView(QTextBrowser):
     attachment_clicked = Signal(int, str)  # attachment id, filename
+    retry_clicked = Signal(int)  # message id of a failed reply to send again
 
     images_loaded = Signal(int)  # message id; its remote images are in (or failed)
 
@@ -73,6 +75,8 @@ class ConversationView(QTextBrowser):
         self._remote: dict[str, QImage] = {}
         self._image_state: dict[int, tuple[str, int]] = {}
         self._colour_cache: dict[str, str] | None = None
+        # Messages the agent asked to be shown ("new while you were writing"): outlined.
+        self._highlighted: set[int] = set()
 
     def loadResource(self, kind: int, name: QUrl | str) -> object:
         # Qt always passes a QUrl; the base class also takes a string, so this override must.
@@ -84,8 +88,11 @@ class ConversationView(QTextBrowser):
         if name.scheme() == "desk-icon":
             return icon(name.path(), muted_text(self.palette()), 32).pixmap(16, 16).toImage()
         if name.scheme() in ("http", "https"):
-            return self._remote.get(resource_key(name))
-        return None
+            fetched = self._remote.get(resource_key(name))
+            if fetched is not None:
+                return fetched
+        # Never None: QTextDocument would then read file: URLs from the disk itself.
+        return refused_resource(kind)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -96,6 +103,7 @@ class ConversationView(QTextBrowser):
     def show_ticket(self, detail: TicketDetail, zone: tzinfo, now: datetime) -> None:
         same_ticket = self._detail is not None and self._detail.id == detail.id
         if not same_ticket:
+            self._highlighted.clear()
             self._expanded.clear()
             self._remote.clear()
             self._image_state.clear()
@@ -106,6 +114,20 @@ class ConversationView(QTextBrowser):
     def add_pending(self, kind: str, body: str) -> None:
         self._pending.append(PendingMessage(kind, body))
         self._render(scroll_to_end=True)
+
+    def highlight_messages(self, message_ids: list[int]) -> None:
+        """Outline these messages and scroll to the first of them."""
+        if not message_ids:
+            return
+        self._highlighted = set(message_ids)
+        self._render(scroll_to_end=False)
+        anchor = f"message-{min(message_ids)}"
+        # After _render's own scroll, once the document is laid out.
+        QTimer.singleShot(0, lambda: self.scrollToAnchor(anchor))
+
+    @property
+    def highlighted_messages(self) -> set[int]:
+        return set(self._highlighted)
 
     def drop_pending(self) -> None:
         if self._pending:
@@ -130,6 +152,8 @@ class ConversationView(QTextBrowser):
                 self.load_images(int(parts[0]))
             elif url.host() == "attachment" and parts and parts[0].isdigit():
                 self.attachment_clicked.emit(int(parts[0]), "/".join(parts[1:]))
+            elif url.host() == "retry" and parts and parts[0].isdigit():
+                self.retry_clicked.emit(int(parts[0]))
             return
         if url.scheme() in ("http", "https", "mailto"):
             # Links open in the agent's browser, never inside Desk.
@@ -256,18 +280,32 @@ class ConversationView(QTextBrowser):
             text += f" ({event.reason})"
         return self._muted_line(f"{text} · {when}")
 
-    def _card(self, kind: str, header_left: str, header_right: str, body: str) -> str:
+    def _card(
+        self,
+        kind: str,
+        header_left: str,
+        header_right: str,
+        body: str,
+        *,
+        anchor: str = "",
+        highlighted: bool = False,
+    ) -> str:
         # One single-cell table per card. A nested table for a right-aligned time cost
         # QTextDocument twice the layout work, and more cells mean inner borders; a
         # 20-message ticket must open in well under 100 ms.
         colours = self._colours()
         background = colours.get(kind, colours["inbound"])
         border = colours["note_border"] if kind == Direction.NOTE else colours["border"]
+        width = 1
+        if highlighted:
+            border, width = colours["link"], 2
+        name = f'<a name="{anchor}"></a>' if anchor else ""
         return (
             f'<table width="100%" cellspacing="0" cellpadding="10" '
-            f'style="margin-bottom:10px; border:1px solid {border}; border-collapse:collapse;" '
-            f'bgcolor="{background}"><tr><td>'
-            f'{header_left}<span style="color:{colours["muted"]};">&nbsp;&nbsp;·&nbsp;&nbsp;'
+            f'style="margin-bottom:10px; border:{width}px solid {border}; '
+            f'border-collapse:collapse;" bgcolor="{background}"><tr><td>'
+            f"{name}{header_left}"
+            f'<span style="color:{colours["muted"]};">&nbsp;&nbsp;·&nbsp;&nbsp;'
             f"{header_right}</span>"
             f'<div style="margin-top:6px;">{body}</div>'
             f"</td></tr></table>"
@@ -278,29 +316,44 @@ class ConversationView(QTextBrowser):
         when = local_time(message.created_at, self._zone, self._now)
         label = KIND_LABELS.get(Direction(message.direction), message.direction)
         left = (
-            f"<b>{html.escape(message.author or 'Unknown sender')}</b>"
+            f"<b>{html.escape(isolate(message.author or 'Unknown sender'))}</b>"
             f'&nbsp;&nbsp;<span style="color:{colours["muted"]};">{label}</span>'
         )
         right = html.escape(when)
         if message.direction == Direction.OUTBOUND and message.delivery_state:
             right = f"{self._delivery_html(message)} · {right}"
         body = self._body_html(message)
+        if message.warnings:
+            # Parser warnings (e.g. an unreadable sender's From header): mail text, escaped.
+            warned = "<br>".join("⚠ " + html.escape(line) for line in message.warnings)
+            body = f'<p style="color:{PRIORITY_COLOURS["high"]};">{warned}</p>{body}'
         if message.attachments:
             links = "<br>".join(
                 f'<img src="desk-icon:attachment" width="16" height="16"> <a href="desk://attachment/{a.id}/{html.escape(a.filename)}">'
-                f"{html.escape(a.filename)}</a>"
+                f"{html.escape(isolate(a.filename))}</a>"
                 f' <span style="color:{colours["muted"]};">{file_size(a.size)}</span>'
                 for a in message.attachments
             )
             body += f'<p style="margin-top:8px;">{links}</p>'
-        return self._card(message.direction, left, right, body)
+        return self._card(
+            message.direction,
+            left,
+            right,
+            body,
+            anchor=f"message-{message.id}",
+            highlighted=message.id in self._highlighted,
+        )
 
     def _delivery_html(self, message: MessageRecord) -> str:
         state = message.delivery_state or ""
         label = DELIVERY_LABELS.get(state, state)
         if state == DeliveryState.FAILED:
             reason = html.escape(message.delivery_error or "no reason given")
-            return f'<span style="color:{PRIORITY_COLOURS["urgent"]};">{label}: {reason}</span>'
+            retry = html.escape(self.tr("Retry"))
+            return (
+                f'<span style="color:{PRIORITY_COLOURS["urgent"]};">{label}: {reason}</span>'
+                f' <a href="desk://retry/{message.id}">{retry}</a>'
+            )
         return html.escape(label)
 
     def _body_html(self, message: MessageRecord) -> str:

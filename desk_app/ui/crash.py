@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desk_app.config import paths
@@ -48,6 +49,7 @@ class CrashReporter:
         box = QMessageBox(self._parent)
         box.setIcon(QMessageBox.Icon.Critical)
         box.setWindowTitle("Desk hit a bug")
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setText(
             "Something went wrong inside Desk. Your work is saved; you can keep going, but "
             "please send the log file to whoever looks after Desk."

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.errors import DeskError
 from desk_app.store.records import CustomerRecord
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import escape, rich_label
 from desk_app.ui.styles import LANGUAGE_NAMES
 from desk_app.ui.window_sizing import pin_minimum_size
 
@@ -73,9 +73,9 @@ class MergeCustomerDialog(QDialog):
         self._found: CustomerRecord | None = None
         self.setWindowTitle("Merge customers")
         target_name = target.name or (target.emails or target.phones or ["this customer"])[0]
-        intro = QLabel(
+        intro = rich_label(
             f"Move every e-mail address, phone number and ticket of another customer into "
-            f"<b>{target_name}</b>. The other record stays only as a pointer here."
+            f"<b>{escape(target_name)}</b>. The other record stays only as a pointer here."
         )
         intro.setWordWrap(True)
         self.identity = QLineEdit()
@@ -83,7 +83,7 @@ class MergeCustomerDialog(QDialog):
         self.identity.returnPressed.connect(self.look_up)
         find = QPushButton("Find")
         find.clicked.connect(self.look_up)
-        self.found_label = QLabel("")
+        self.found_label = rich_label("")
         self.found_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.merge_button = self.buttons.addButton("Merge", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -104,7 +104,7 @@ class MergeCustomerDialog(QDialog):
         text = self.identity.text().strip()
         if not text:
             return
-        self.found_label.setText("Looking…")
+        self.found_label.setText(escape("Looking…"))
         self.merge_button.setEnabled(False)
         queries = self._ctx.queries
 
@@ -116,19 +116,22 @@ class MergeCustomerDialog(QDialog):
 
     def _found_customer(self, customer: CustomerRecord, tickets: int) -> None:
         if customer.id == self._target.id:
-            self.found_label.setText("That is this customer already.")
+            self.found_label.setText(escape("That is this customer already."))
             return
         self._found = customer
         who = customer.name or "(no name)"
         contacts = ", ".join(customer.emails + customer.phones)
-        self.found_label.setText(
-            f"<b>{who}</b> — {contacts}<br>{tickets} ticket(s) will move over."
+        moving = (
+            f"{tickets} ticket will move over."
+            if tickets == 1
+            else (f"{tickets} tickets will move over.")
         )
+        self.found_label.setText(f"<b>{escape(who)}</b> — {escape(contacts)}<br>{moving}")
         self.merge_button.setEnabled(True)
 
     def _not_found(self, error: BaseException) -> None:
         if isinstance(error, DeskError):
-            self.found_label.setText(str(error))
+            self.found_label.setText(escape(str(error)))
         else:
             self._ctx.runner.report(error)
 

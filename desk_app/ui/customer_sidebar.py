@@ -23,11 +23,12 @@ from desk_app.store.records import CustomerRecord, OpResult, TicketRow
 from desk_app.ui.context import DeskContext
 from desk_app.ui.customer_dialogs import EditCustomerDialog, MergeCustomerDialog
 from desk_app.ui.formatting import relative_time
+from desk_app.ui.plain import isolate, plain_label, tooltip
 from desk_app.ui.styles import LANGUAGE_NAMES, STATUS_LABELS
 
 
 def _label(object_name: str = "") -> QLabel:
-    label = QLabel()
+    label = plain_label()
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if object_name:
@@ -64,7 +65,7 @@ class CustomerSidebar(QWidget):
         self.merge_button = QPushButton("Merge…")
         self.merge_button.setToolTip("Merge another customer into this one")
         self.merge_button.clicked.connect(self.merge_customer)
-        self.tickets_title = QLabel("Tickets")
+        self.tickets_title = plain_label("Tickets")
         self.tickets_title.setObjectName("sectionTitle")
         self.tickets = QListWidget()
         self.tickets.setObjectName("customerTickets")
@@ -91,7 +92,7 @@ class CustomerSidebar(QWidget):
         layout.addWidget(self.contacts)
         layout.addWidget(self.tags)
         layout.addLayout(buttons)
-        notes_title = QLabel("Notes")
+        notes_title = plain_label("Notes")
         notes_title.setObjectName("sectionTitle")
         layout.addSpacing(6)
         layout.addWidget(notes_title)
@@ -146,7 +147,7 @@ class CustomerSidebar(QWidget):
         self.organisation.setText(customer.organisation)
         self.organisation.setVisible(bool(customer.organisation))
         self.contacts.setText(
-            "<br>".join([f"✉ {e}" for e in customer.emails] + [f"☎ {p}" for p in customer.phones])
+            "\n".join([f"✉ {e}" for e in customer.emails] + [f"☎ {p}" for p in customer.phones])
         )
         facts = [" ".join(f"#{tag}" for tag in customer.tags)] if customer.tags else []
         if customer.language:
@@ -161,11 +162,11 @@ class CustomerSidebar(QWidget):
         for row in rows:
             status = STATUS_LABELS.get(row.status, row.status)
             item = QListWidgetItem(
-                f"{row.subject}\n#{row.id} · {status} · {row.channel} · "
+                f"{isolate(row.subject)}\n#{row.id} · {status} · {row.channel} · "
                 f"{relative_time(row.updated_at, now)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, row.id)
-            item.setToolTip(row.preview)
+            item.setToolTip(tooltip(row.preview))
             self.tickets.addItem(item)
             if row.id == self._current_ticket:
                 item.setSelected(True)

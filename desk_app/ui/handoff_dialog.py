@@ -15,10 +15,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +25,7 @@ from desk_app.core.handoff import HandoffSummary, render_markdown, render_text
 from desk_app.store.handoff_store import default_since, handoff_summary
 from desk_app.store.oncall_settings import remember_handoff
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import LocalFreeBrowser, plain_label
 from desk_app.ui.window_sizing import pin_minimum_size
 
 PasswordLookup = Callable[[str], str]
@@ -56,17 +55,17 @@ class HandoffDialog(QDialog):
         self.until_edit = self._time_edit()
         self.show_button = QPushButton("Show")
         self.show_button.clicked.connect(self.load)
-        self.status = QLabel("")
+        self.status = plain_label("")
         self.status.setObjectName("muted")
         picker = QHBoxLayout()
-        picker.addWidget(QLabel("From"))
+        picker.addWidget(plain_label("From"))
         picker.addWidget(self.since_edit)
-        picker.addWidget(QLabel("to"))
+        picker.addWidget(plain_label("to"))
         picker.addWidget(self.until_edit)
         picker.addWidget(self.show_button)
         picker.addStretch(1)
         picker.addWidget(self.status)
-        self.text = QTextBrowser()
+        self.text = LocalFreeBrowser()
         self.text.setObjectName("handoffText")
         self.text.setOpenLinks(False)
         # "Send by email…" opens this row in place, instead of a modal prompt over the summary
@@ -79,7 +78,7 @@ class HandoffDialog(QDialog):
         self.send_row = QWidget()
         row = QHBoxLayout(self.send_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Send to"))
+        row.addWidget(plain_label("Send to"))
         row.addWidget(self.address, 1)
         row.addWidget(self.send_button)
         self.send_row.hide()

@@ -25,6 +25,7 @@ from desk_app.config import save_settings
 from desk_app.core.errors import DeskError
 from desk_app.store import Database, Queries, Service
 from desk_app.store.records import AgentRecord
+from desk_app.ui.plain import plain_label
 
 
 class IdentityDialog(QDialog):
@@ -38,7 +39,7 @@ class IdentityDialog(QDialog):
         self.setWindowTitle("Welcome to Desk")
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setObjectName("dialogError")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -100,7 +101,7 @@ class IdentityDialog(QDialog):
 
 
 def _wrapped(text: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setWordWrap(True)
     return label
 

@@ -37,6 +37,7 @@ from desk_app.store.queries import Queries
 from desk_app.store.records import TicketRow
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import Countdown, countdown, relative_time
+from desk_app.ui.plain import tooltip
 from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS
 
 PAGE_SIZE = 100
@@ -553,7 +554,8 @@ class InboxModel(QAbstractTableModel):
         if role == PREVIEW_ROLE:
             return row.preview if column == Column.SUBJECT else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
+            tip = self._tooltip(row, column)
+            return None if tip is None else tooltip(tip)
         if role == UNREAD_ROLE:
             return row.unread
         if role == Qt.ItemDataRole.FontRole and row.unread and column == Column.SUBJECT:

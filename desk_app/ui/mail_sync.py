@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from desk_app.store.mail_store import MailStore
 from desk_app.store.records import AccountRecord
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label
 from desk_app.ui.settings import ui_settings
 from desk_app.worker.background import BackgroundMailSync
 from desk_app.worker.options import WorkerOptions
@@ -57,7 +58,7 @@ class MailSync(QObject):
         self._ctx = ctx
         self._store = MailStore(ctx.queries.db, None)
         self._sync = BackgroundMailSync(database_url, options)
-        self.label = QLabel()
+        self.label = plain_label()
         window.statusBar().addPermanentWidget(self.label)
         self.action = QAction("Sync Mail in This Window", window)
         self.action.setCheckable(True)

@@ -13,7 +13,6 @@ from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -39,6 +38,7 @@ from desk_app.ui.live_sync import LiveSync
 from desk_app.ui.navigation import ONCALL_KEY, SEARCH_KEY, NavigationPane, view_key
 from desk_app.ui.night_view import OnCallPanel
 from desk_app.ui.offline import OfflineController
+from desk_app.ui.plain import plain_label, rich_label, tooltip
 from desk_app.ui.presence import PresenceController
 from desk_app.ui.reassign import Reassigner
 from desk_app.ui.search_box import SearchBox
@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.sla_alerts = SlaAlerts(ctx, self.open_ticket, self)
         # "Assigned to you" notices: a strip of their own, so an SLA alert cannot hide one.
         self.notices = AssignNotices(ctx, self.open_ticket, self.show_view, self)
-        self.empty_label = QLabel("")
+        self.empty_label = plain_label("")
         self.empty_label.setObjectName("muted")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.hide()
@@ -232,10 +232,10 @@ class MainWindow(QMainWindow):
         row.setSpacing(16)
         row.addWidget(self.search)
         agent = self.ctx.agent
-        self.signed_in = QLabel(
+        self.signed_in = rich_label(
             f"Signed in as <b>{html.escape(agent.display_name)}</b>" if agent else "Not signed in"
         )
-        self.signed_in.setToolTip(agent.email if agent else "")
+        self.signed_in.setToolTip(tooltip(agent.email) if agent else "")
         row.addWidget(self.signed_in)
         self.menuBar().setCornerWidget(corner, Qt.Corner.TopRightCorner)
 
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.busy_label = QLabel("")
+        self.busy_label = plain_label("")
         self.busy_label.setObjectName("muted")
         status.addPermanentWidget(self.busy_label)
         self.sync_labels = SyncStatusLabels(status, self.ctx.queries.db.describe())

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMainWindow,
     QMenu,
     QPushButton,
@@ -47,6 +46,7 @@ from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.store.oncall_store import OnCallNow, OncallStore
 from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingStore
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.styles import PRIORITY_COLOURS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -192,7 +192,7 @@ class NightView(QWidget):
         self.table.setModel(self.model)
         self.table.acknowledge_requested.connect(self.acknowledge)
         self.table.open_requested.connect(open_ticket)
-        self.status = QLabel("")
+        self.status = plain_label("")
         self.status.setObjectName("muted")
         self.ack_button = QPushButton("Acknowledge (A)")
         self.ack_button.clicked.connect(self._acknowledge_current)
@@ -318,7 +318,7 @@ class OnCallPanel(QObject):
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self.dock.visibilityChanged.connect(self._visibility_changed)
-        self.indicator = QLabel("On call: …")
+        self.indicator = plain_label("On call: …")
         self.indicator.setObjectName("oncallIndicator")
         self.indicator.setTextFormat(Qt.TextFormat.RichText)
         self.indicator.linkActivated.connect(lambda _link: self.open_calendar())
@@ -400,12 +400,14 @@ class OnCallPanel(QObject):
         self.indicator.setText(indicator_text(on_call, pages))
         zone = self.ctx.time_zone
         self.indicator.setToolTip(
-            "\n".join(
-                f"{e.rotation}: {e.agent_name} until {e.until.astimezone(zone):%a %H:%M}"
-                + (f" (covering for {e.covering_for})" if e.covering_for else "")
-                for e in on_call
+            tooltip(
+                "\n".join(
+                    f"{e.rotation}: {e.agent_name} until {e.until.astimezone(zone):%a %H:%M}"
+                    + (f" (covering for {e.covering_for})" if e.covering_for else "")
+                    for e in on_call
+                )
+                or "No on-call rotation is set up (desk oncall set)."
             )
-            or "No on-call rotation is set up (desk oncall set)."
         )
         self._set_count(pages or None)
 

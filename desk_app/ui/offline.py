@@ -22,6 +22,7 @@ from desk_app.sync.local_drafts import LocalDraft
 from desk_app.sync.status import format_duration
 from desk_app.ui.banner import Banner
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import tooltip
 from desk_app.ui.ticket_pane import TicketPane
 
 REASON = "the database is offline; this will work again once it reconnects"
@@ -85,7 +86,7 @@ class OfflineController(QObject):
         self.offline = True
         self._banner.show_message("offline", self._text(self._ctx.now()))
         if status.error:
-            self._banner.setToolTip(status.error)
+            self._banner.setToolTip(tooltip(status.error))
         for action in self._actions:
             action.setEnabled(False)
             action.setStatusTip(REASON)

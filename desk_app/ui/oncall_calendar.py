@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.oncall import Rotation, Shift
 from desk_app.store.oncall_store import OncallStore
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label
 from desk_app.ui.styles import PRIORITY_COLOURS
 from desk_app.ui.window_sizing import pin_minimum_size
 
@@ -38,10 +38,10 @@ class OnCallCalendarDialog(QDialog):
         self.store = OncallStore(ctx.queries.db, None, ctx.clock)
         self.rotation_box = QComboBox()
         self.rotation_box.currentIndexChanged.connect(lambda _i: self.load_shifts())
-        self.status = QLabel("")
+        self.status = plain_label("")
         self.status.setObjectName("muted")
         top = QHBoxLayout()
-        top.addWidget(QLabel("Rotation"))
+        top.addWidget(plain_label("Rotation"))
         top.addWidget(self.rotation_box, 1)
         top.addWidget(self.status)
         self.table = QTableWidget(0, len(COLUMNS))

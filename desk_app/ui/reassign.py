@@ -20,6 +20,7 @@ from desk_app.core.errors import DeskError
 from desk_app.core.permissions import TeamRules
 from desk_app.store.authorisation import read_team_rules
 from desk_app.store.records import OpResult
+from desk_app.ui.plain import tooltip
 from desk_app.ui.reassign_dialog import (
     MoveOutcome,
     MovingTicket,
@@ -247,7 +248,7 @@ class Reassigner(QObject):
                 action.setToolTip("They are already there.")
             elif refused:
                 action.setEnabled(False)
-                action.setToolTip(refused)
+                action.setToolTip(tooltip(refused))
             action.triggered.connect(
                 lambda _checked=False, d=department.id: self.move_to_department(tickets, d)
             )

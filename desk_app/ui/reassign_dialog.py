@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -42,6 +41,7 @@ from desk_app.store.authorisation import read_team_rules
 from desk_app.store.duty import AgentDuty, DutyState, department_duty
 from desk_app.store.records import DepartmentRecord, TicketDetail
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.styles import LIGHT_COLOURS
 from desk_app.ui.window_sizing import pin_minimum_size
 
@@ -173,7 +173,7 @@ class ReassignDialog(QDialog):
         many = len(tickets) > 1
         self.setWindowTitle(f"Move {len(tickets)} tickets" if many else "Move ticket")
 
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setObjectName("muted")
         self.summary.setWordWrap(True)
         self.department = QComboBox()
@@ -211,7 +211,7 @@ class ReassignDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setObjectName("reassignReason")
         self.reason.textChanged.connect(lambda _text: self._update_state())
-        self.hint = QLabel()
+        self.hint = plain_label()
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
         self.note = QPlainTextEdit()
@@ -221,7 +221,7 @@ class ReassignDialog(QDialog):
         )
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setObjectName("reassignError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {ERROR_COLOUR};")
@@ -244,11 +244,11 @@ class ReassignDialog(QDialog):
         form.addRow("&Department", self.department)
         form.addRow("&Agent", self.filter)
         form.addRow("", self.agents)
-        self.reason_label = QLabel("&Reason")
+        self.reason_label = plain_label("&Reason")
         self.reason_label.setBuddy(self.reason)
         form.addRow(self.reason_label, self.reason)
         form.addRow("", self.hint)
-        note_label = QLabel("Internal &note")
+        note_label = plain_label("Internal &note")
         note_label.setBuddy(self.note)
         form.addRow(note_label, self.note)
         layout = QVBoxLayout(self)
@@ -459,7 +459,7 @@ class ReassignDialog(QDialog):
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignCenter)
             item.setForeground(2, QColor(DUTY_COLOURS[person.state]))
             item.setToolTip(
-                0, f"{person.name}: {person.open_load} open, {DUTY_LABELS[person.state]}"
+                0, tooltip(f"{person.name}: {person.open_load} open, {DUTY_LABELS[person.state]}")
             )
             self.agents.addTopLevelItem(item)
             if person.agent_id == self._wanted_agent:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QPushButton,
     QScrollArea,
@@ -31,6 +30,7 @@ from desk_app.core.permissions import Permission
 from desk_app.core.routing import RoutingRule
 from desk_app.store.routing_store import RulesSnapshot, load_snapshot, save_rules
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label
 from desk_app.ui.routing_form import RuleForm
 from desk_app.ui.routing_tester import RuleTester
 from desk_app.ui.styles import ERROR_STYLE
@@ -83,7 +83,7 @@ class RoutingEditor(QDialog):
             self.list_buttons[name] = button
             buttons.addWidget(button, index // 2, index % 2)
         side.addLayout(buttons)
-        order = QLabel(
+        order = plain_label(
             "The first rule that matches a new ticket takes it; the ones below are not "
             "looked at. A rule with no conditions catches everything: keep it last."
         )
@@ -106,7 +106,7 @@ class RoutingEditor(QDialog):
         row.addWidget(side_panel)
         row.addWidget(right, 1)
 
-        self.status = QLabel("")
+        self.status = plain_label("")
         self.status.setObjectName("routingStatus")
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(

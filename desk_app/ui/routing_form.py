@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.enums import Channel, Priority
 from desk_app.core.routing import AssignBy
+from desk_app.ui.plain import plain_label
 from desk_app.ui.styles import ERROR_STYLE
 
 ASSIGN_LABELS = {
@@ -69,7 +69,7 @@ class RuleForm(QWidget):
         self.assign_by = QComboBox()
         for assign_by, label in ASSIGN_LABELS.items():
             self.assign_by.addItem(label, assign_by.value)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setObjectName("ruleError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
@@ -88,7 +88,7 @@ class RuleForm(QWidget):
             channel_row.addWidget(box)
         channel_row.addStretch(1)
         when.addRow("Channel", channel_row)
-        hint = QLabel(
+        hint = plain_label(
             "Commas between keywords; any one of them will do. Russian and English words "
             "match their other forms too (“доставка” finds “доставки”)."
         )

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -34,6 +33,7 @@ from desk_app.store.routing_tester import (
     recent_tickets,
 )
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label, rich_label
 
 # A pasted text is read as an e-mail when it starts with a header line; otherwise it is the
 # body of one (the quickest way to try a keyword).
@@ -127,10 +127,11 @@ class RuleTester(QGroupBox):
         )
         self.try_button = QPushButton("Try pasted text")
         self.try_button.clicked.connect(self.try_pasted)
-        self.result = QLabel("")
+        # Markup on purpose: explain() escapes every rule name and reason it inserts.
+        self.result = rich_label("")
         self.result.setObjectName("routingTesterResult")
         self.result.setWordWrap(True)
-        self.read_as = QLabel("")
+        self.read_as = plain_label("")
         self.read_as.setObjectName("muted")
         self.read_as.setWordWrap(True)
 

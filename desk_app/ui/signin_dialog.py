@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.errors import DeskError
 from desk_app.store.credentials import DatabaseAddress, SignInResult, sign_in, signed_in_user
+from desk_app.ui.plain import plain_label
 from desk_app.ui.window_sizing import pin_minimum_size
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class SignInDialog(QDialog):
         self.result_value: SignInResult | None = None
         address = DatabaseAddress.from_url(database_url)
         self.setWindowTitle("Sign in to the team database")
-        intro = QLabel(
+        intro = plain_label(
             reason
             or f"Sign in to the {address.describe()} with your own database user and password."
         )
@@ -62,9 +62,11 @@ class SignInDialog(QDialog):
         self.user.setPlaceholderText("your database user")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.remember = QLabel("The password is kept in this computer's keyring, nowhere else.")
+        self.remember = plain_label(
+            "The password is kept in this computer's keyring, nowhere else."
+        )
         self.remember.setWordWrap(True)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b3261e;")
         self.error.hide()

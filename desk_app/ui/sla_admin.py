@@ -33,6 +33,7 @@ from desk_app.core.permissions import Actor, Permission, decide
 from desk_app.core.sla import SlaPolicy, TicketEvent, compute_sla
 from desk_app.store.sla_store import export_rules, import_rules, parse_rules
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import escape, plain_label, rich_label
 from desk_app.ui.sla_admin_forms import KIND_LABELS, CalendarForm, PolicyForm
 from desk_app.ui.window_sizing import pin_minimum_size
 
@@ -95,7 +96,7 @@ class SlaAdminDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(policies, "Policies")
         self.tabs.addTab(calendars, "Calendars")
-        self.status = QLabel("")
+        self.status = plain_label("")
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
@@ -135,7 +136,7 @@ class SlaAdminDialog(QDialog):
             buttons.addWidget(button, index // 2, index % 2)
         side.addLayout(buttons)
         if note:
-            hint = QLabel(note)
+            hint = plain_label(note)
             hint.setObjectName("muted")
             hint.setWordWrap(True)
             side.addWidget(hint)
@@ -217,7 +218,7 @@ class SlaAdminDialog(QDialog):
         else:
             opens = calendar.next_open(now).astimezone(calendar.zone)
             state = f"closed now; opens {opens:%a %d %b %H:%M} ({calendar.timezone})"
-        self.calendar_preview.setText(f"<b>{calendar.name}</b>: {state}")
+        self.calendar_preview.setText(f"<b>{escape(calendar.name)}</b>: {escape(state)}")
         return calendar
 
     def _calendar_names_changed(self) -> None:
@@ -277,7 +278,7 @@ class SlaAdminDialog(QDialog):
                 )
         self.policy_form.errors.show(error)
         if policy is None or error is not None:
-            self.policy_preview.setText("No preview until the policy is valid.")
+            self.policy_preview.setText(escape("No preview until the policy is valid."))
             return None
         self.policy_preview.setText(self._preview(policy, calendar))
         return policy
@@ -415,10 +416,9 @@ def _calendar_or_error(
 
 
 def _preview_label() -> QLabel:
-    label = QLabel("")
+    label = rich_label("")
     label.setObjectName("slaPreview")
     label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText)
     label.setMinimumHeight(72)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     return label

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.calendar import DAY_NAMES, InvalidConfig, parse_week
 from desk_app.core.enums import Channel, Priority, Status
 from desk_app.core.sla import CLOSING_STATUSES, RAISE_ONE_STEP, TargetKind
+from desk_app.ui.plain import plain_label
 from desk_app.ui.styles import ERROR_STYLE
 
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -49,7 +50,7 @@ class FieldErrors:
         self.labels: dict[str, QLabel] = {}
 
     def label(self, key: str) -> QLabel:
-        label = QLabel()
+        label = plain_label()
         label.setWordWrap(True)
         label.setStyleSheet(ERROR_STYLE)
         label.setObjectName(f"error:{key}")
@@ -169,7 +170,7 @@ class CalendarForm(QWidget):
             edit.setPlaceholderText("closed")
             edit.setToolTip("Working hours, e.g. 09:00-12:00, 13:00-18:00 (24:00 ends the day)")
             self.days.append(edit)
-            hours.addWidget(QLabel(label), index * 2, 0)
+            hours.addWidget(plain_label(label), index * 2, 0)
             hours.addWidget(edit, index * 2, 1)
             hours.addWidget(self.errors.label(f"hours.{key}"), index * 2 + 1, 1)
         hours.addWidget(self.errors.label("hours"), 14, 1)
@@ -294,7 +295,7 @@ class PolicyForm(QWidget):
         escalation.addRow("Department", self.move_to)
         escalation.addRow("", self.notify_leads)
         escalation.addRow(self.errors.label("escalation"))
-        self.breach_of_hint = QLabel("None ticked: a breach of any target escalates.")
+        self.breach_of_hint = plain_label("None ticked: a breach of any target escalates.")
         self.breach_of_hint.setObjectName("muted")
         escalation.insertRow(1, "", self.breach_of_hint)
         form.addRow(self.escalate)

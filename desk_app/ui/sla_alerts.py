@@ -18,7 +18,6 @@ opens the ticket. Without one (offscreen, some Linux desktops) it is a strip in 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,6 +42,7 @@ from desk_app.store.sla_watch import (
 )
 from desk_app.ui.banner import Banner
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import tray_text
 from desk_app.ui.settings import ui_settings
 
 WATCH_MS = 30_000
@@ -279,12 +279,12 @@ class SlaAlerts(QObject):
                 if alert.level == "error"
                 else QSystemTrayIcon.MessageIcon.Warning
             )
-            self.tray.showMessage(alert.title, alert.text, icon, TRAY_MS)
+            self.tray.showMessage(alert.title, tray_text(alert.text), icon, TRAY_MS)
             QApplication.beep()
             return
         self.notice.show_message(
             alert.level,
-            f"<b>{_escape(alert.title)}</b> — {_escape(alert.text)}",
+            f"{alert.title} — {alert.text}",  # the strip is a plain label
             ("Open ticket", lambda: self._open_last(raise_window=False)),
         )
 
@@ -332,7 +332,3 @@ def _int(value: object) -> int:
         return int(str(value))
     except ValueError:
         return 0
-
-
-def _escape(text: str) -> str:
-    return html.escape(text)

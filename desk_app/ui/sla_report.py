@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.store.sla_store import compliance_report
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label
 from desk_app.ui.window_sizing import pin_minimum_size
 
 KINDS = (("first_response", "First response"), ("resolution", "Resolution"))
@@ -48,12 +48,12 @@ class SlaReportDialog(QDialog):
         self.show_button = QPushButton("Show")
         self.show_button.setDefault(True)
         self.show_button.clicked.connect(self.load)
-        self.status = QLabel("")
+        self.status = plain_label("")
         self.status.setObjectName("muted")
         picker = QHBoxLayout()
-        picker.addWidget(QLabel("From"))
+        picker.addWidget(plain_label("From"))
         picker.addWidget(self.since_edit)
-        picker.addWidget(QLabel("to"))
+        picker.addWidget(plain_label("to"))
         picker.addWidget(self.until_edit)
         picker.addWidget(self.show_button)
         picker.addStretch(1)
@@ -63,7 +63,7 @@ class SlaReportDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.tables["department"], "By department")
         self.tabs.addTab(self.tables["agent"], "By agent")
-        note = QLabel(
+        note = plain_label(
             "A target counts once it has an outcome: met in time, or missed (answered late or "
             "still open past its due time). Targets are counted by the day they started."
         )

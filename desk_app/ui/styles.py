@@ -190,6 +190,9 @@ QFrame#banner[level="info"], QFrame#banner[level="narrowed"] {{
     background: {colours["outbound"].name()}; }}
 QFrame#banner QLabel {{ color: inherit; }}
 QFrame#composer {{ border-top: 1px solid {border}; }}
+QFrame#newsBar {{ background: {warning_bg}; border-radius: 4px; }}
+QLabel#newsLabel {{ color: {warning_fg}; font-weight: 600; }}
+QPushButton#showNew {{ padding: 2px 14px; }}
 QToolButton#modeButton, QToolButton#noteMode {{ padding: 3px 10px;
     border: 1px solid {border}; border-radius: 4px; }}
 QToolButton#modeButton:checked {{ background: {accent}; color: palette(highlighted-text);

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QStatusBar
 
 from desk_app.sync import SyncState, SyncStatus
+from desk_app.ui.plain import plain_label, tooltip
 
 
 def database_text(description: str) -> str:
@@ -20,9 +21,9 @@ class SyncStatusLabels:
     'last sync 12 s ago' keeps counting while the database is away)."""
 
     def __init__(self, status_bar: QStatusBar, description: str) -> None:
-        self.database = QLabel(database_text(description))
+        self.database = plain_label(database_text(description))
         self.database.setObjectName("databaseLabel")
-        self.state = QLabel("connecting…")
+        self.state = plain_label("connecting…")
         self.state.setObjectName("syncState")
         status_bar.addPermanentWidget(self.database)
         status_bar.addPermanentWidget(self.state)
@@ -38,7 +39,7 @@ class SyncStatusLabels:
         tip = f"Last sync {status.last_sync:%H:%M:%S} UTC" if status.last_sync else "Not synced yet"
         if status.state is SyncState.RECONNECTING and status.error:
             tip += f"\n{status.error}"
-        self.state.setToolTip(tip)
+        self.state.setToolTip(tooltip(tip))
 
     def tick(self, status: SyncStatus | None, now: datetime) -> None:
         self.show(status, now)

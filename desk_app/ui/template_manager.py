@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -55,6 +54,7 @@ from desk_app.store.template_store import (
 )
 from desk_app.ui.composer import PlaceholderHighlighter
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label
 
 COLUMNS = ("Title", "Shortcut", "Lang", "Scope", "Uses", "Solved")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -237,7 +237,7 @@ class TemplateManager(QDialog):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([600, 500])
-        self.message = QLabel("")
+        self.message = plain_label("")
         self.message.setObjectName("muted")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -289,7 +289,7 @@ class TemplateManager(QDialog):
         for edit in (self.body_edit, self.html_edit):
             edit.textChanged.connect(self._check_timer_start)
         self.subject_edit.textChanged.connect(self._check_timer_start)
-        self.check_label = QLabel("")
+        self.check_label = plain_label("")
         self.check_label.setObjectName("templateCheck")
         self.check_label.setWordWrap(True)
         self.save_button = QPushButton("Save")
@@ -308,7 +308,7 @@ class TemplateManager(QDialog):
         self.preview_text.setReadOnly(True)
         self.preview_text.setMinimumHeight(90)
         self._preview_highlighter = PlaceholderHighlighter(self.preview_text.document())
-        self.preview_missing = QLabel("")
+        self.preview_missing = plain_label("")
         self.preview_missing.setObjectName("muted")
         self.preview_missing.setWordWrap(True)
 
@@ -317,7 +317,7 @@ class TemplateManager(QDialog):
         form.addRow("Title", self.title_edit)
         short_row = QHBoxLayout()
         short_row.addWidget(self.shortcut_edit, 1)
-        short_row.addWidget(QLabel("Language"))
+        short_row.addWidget(plain_label("Language"))
         short_row.addWidget(self.language_edit)
         form.addRow("Shortcut", short_row)
         form.addRow("Tags", self.tags_edit)
@@ -332,7 +332,7 @@ class TemplateManager(QDialog):
         save_row.addWidget(self.check_label, 1)
         save_row.addWidget(self.save_button)
         preview_row = QHBoxLayout()
-        preview_row.addWidget(QLabel("Preview against ticket"))
+        preview_row.addWidget(plain_label("Preview against ticket"))
         preview_row.addWidget(self.preview_ticket)
         preview_row.addWidget(self.preview_button)
         preview_row.addStretch(1)

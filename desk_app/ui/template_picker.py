@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
@@ -51,6 +50,7 @@ from desk_app.store.template_store import (
     fill_template,
 )
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import escape, plain_label, rich_label, tooltip
 
 RESULTS = 50
 PICKER_SIZE = QSize(720, 420)
@@ -100,7 +100,7 @@ class _Results(QAbstractListModel):
             return f"{star}{row.title}{shortcut}   · {row.language}"
         if role == Qt.ItemDataRole.ToolTipRole:
             tags = " ".join(f"#{t}" for t in row.tags)
-            return f"{row.title}\n{tags}\nUsed {row.uses} times".strip()
+            return tooltip(f"{row.title}\n{tags}\nUsed {row.uses} times".strip())
         return None
 
 
@@ -112,12 +112,12 @@ class _InputForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("")
+        self.title = rich_label("")
         self.title.setObjectName("pickerFormTitle")
         self.title.setWordWrap(True)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        hint = QLabel("Enter: next field, then insert · Esc: back to the list")
+        hint = plain_label("Enter: next field, then insert · Esc: back to the list")
         hint.setObjectName("muted")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -131,7 +131,7 @@ class _InputForm(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.fields = {}
-        self.title.setText(f"<b>{title}</b> needs a few values:")
+        self.title.setText(f"<b>{escape(title)}</b> needs a few values:")
         for name in names:
             edit = QLineEdit(known.get(name, ""))
             edit.setObjectName(f"input_{name}")
@@ -212,10 +212,10 @@ class TemplatePicker(QFrame):
         self.preview.setObjectName("templatePreview")
         self.preview.setReadOnly(True)
         self.preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.status = QLabel("")
+        self.status = plain_label("")
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
-        hint = QLabel("↑↓ choose · Enter insert · Ctrl+D favourite · Esc close")
+        hint = plain_label("↑↓ choose · Enter insert · Ctrl+D favourite · Esc close")
         hint.setObjectName("muted")
 
         columns = QHBoxLayout()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.enums import Priority, Status
 from desk_app.store.records import AgentRecord, DepartmentRecord, TicketDetail
 from desk_app.ui.formatting import TARGET_LABELS, countdown, local_time
+from desk_app.ui.plain import isolate, plain_label, rich_label, tooltip
 from desk_app.ui.styles import LIGHT_COLOURS, PRIORITY_COLOURS, STATUS_LABELS
 
 UNASSIGNED = -1
@@ -34,15 +34,15 @@ class TicketHeader(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ticketHeader")
-        self.subject = QLabel()
+        self.subject = plain_label()
         self.subject.setObjectName("ticketSubject")
         self.subject.setWordWrap(True)
         self.subject.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.meta = QLabel()
+        self.meta = plain_label()
         self.meta.setObjectName("muted")
         self.meta.setWordWrap(True)
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.sla = QLabel()
+        self.sla = rich_label()  # markup of our own: coloured countdowns, no customer text
         self._detail: TicketDetail | None = None
         self.sla.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
 
@@ -71,7 +71,7 @@ class TicketHeader(QFrame):
         fields_row = QHBoxLayout()
         fields_row.setSpacing(6)
         for name, combo in self.fields().items():
-            label = QLabel(name.capitalize())
+            label = plain_label(name.capitalize())
             label.setObjectName("fieldLabel")
             label.setBuddy(combo)
             fields_row.addWidget(label)
@@ -105,13 +105,13 @@ class TicketHeader(QFrame):
                 self.assignee.addItem(agent.display_name, agent.id)
 
     def show_ticket(self, detail: TicketDetail, zone: tzinfo, now: datetime) -> None:
-        self.subject.setText(detail.subject)
+        self.subject.setText(detail.subject)  # a plain label: the customer's words as written
         customer = detail.customer
         who = customer.name or (customer.emails or customer.phones or ["unknown"])[0]
         contact = (customer.emails or customer.phones or [""])[0]
-        contact_text = f" <{contact}>" if contact and contact != who else ""
+        contact_text = f" <{isolate(contact)}>" if contact and contact != who else ""
         self.meta.setText(
-            f"#{detail.id} · {detail.channel.capitalize()} · {who}{contact_text} · "
+            f"#{detail.id} · {detail.channel.capitalize()} · {isolate(who)}{contact_text} · "
             f"opened {local_time(detail.created_at, zone, now)}"
         )
         self._show_sla(detail, now)
@@ -143,7 +143,9 @@ class TicketHeader(QFrame):
                 f"{TARGET_LABELS.get(target.kind, target.kind)} {shown.text}</span>"
             )
         self.sla.setText(" &nbsp;·&nbsp; ".join(parts))
-        self.sla.setToolTip(f"SLA policy: {detail.sla_policy}" if detail.sla_policy else "")
+        self.sla.setToolTip(
+            tooltip(f"SLA policy: {detail.sla_policy}") if detail.sla_policy else ""
+        )
 
     def tick(self, now: datetime) -> None:
         """Called once a second by the window: the countdowns age."""

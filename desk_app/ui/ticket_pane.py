@@ -3,6 +3,12 @@
 Loads run on the task runner; a generation number drops answers for a ticket the agent has
 already moved away from. Commands carry the version that was loaded, so a stale write becomes a
 banner naming what changed instead of silently overwriting a colleague's work.
+
+No double answers: the reply draft remembers the newest message on screen when the agent began
+it (kept in the local drafts file until it is sent or discarded). A customer message or reply
+that arrives after that is announced in the composer, and Send asks Send anyway / Edit /
+Discard until the agent has shown it; the service is told the draft's mark, not what the window
+happens to display, so a message it drew but the agent never read still stops the send.
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMenu,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desk_app.core.attachment_safety import Risk, Verdict, judge
+from desk_app.core.draft_watch import ShownMessage, arrived_since, newest, safe_seen
 from desk_app.core.enums import DraftKind
 from desk_app.core.errors import CollisionError, ConflictError, DeskError, Unavailable
 from desk_app.store.records import DraftRecord, OpResult, TicketDetail
@@ -32,6 +41,8 @@ from desk_app.ui.collision_bar import CollisionBar
 from desk_app.ui.composer import Composer
 from desk_app.ui.context import DeskContext
 from desk_app.ui.conversation import ConversationView
+from desk_app.ui.plain import plain_label
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.template_picker import TicketTemplates
 from desk_app.ui.ticket_header import UNASSIGNED, TicketHeader
 
@@ -65,22 +76,36 @@ class TicketPane(QWidget):
         self._offline: str | None = None  # why commands are off, while the database is away
         # The newest message the agent was shown a collision for: sending again means "anyway".
         self._acknowledged_message_id = 0
+        # Where the open ticket's reply draft began (None: no reply draft yet), the news the
+        # open prompt is about, and what the agent chose to answer past with Send anyway.
+        self._reply_mark: int | None = None
+        self._prompt_ids: tuple[int, ...] = ()
+        self._sent_despite: tuple[int, ...] = ()
+        self._own_ids: set[int] = set()  # what this window added to the open ticket
+        self._restore_pending: int | None = None  # the ticket whose drafts a load must restore
         self._files = Path(tempfile.mkdtemp(prefix="desk-attachments-"))
+        # The last attachment warning and Save as… dialog (non-modal), for the agent and tests.
+        self.run_warning: QMessageBox | None = None
+        self.save_dialog: QFileDialog | None = None
 
         self.banner = Banner()
         self.header = TicketHeader()
         self.header.change_requested.connect(self._field_changed)
         self.conversation = ConversationView(ctx.network)
         self.conversation.attachment_clicked.connect(self._attachment_clicked)
+        self.conversation.retry_clicked.connect(self.retry_delivery)
         self.composer = Composer()
         self.composer.send_requested.connect(self._send)
         self.composer.draft_changed.connect(self._save_draft)
+        self.composer.text_started.connect(self._draft_started)
+        self.composer.text_emptied.connect(self._draft_emptied)
+        self.composer.show_new_requested.connect(self.show_new_messages)
         self.composer.use_templates(TicketTemplates(ctx, lambda: self._ticket_id))
         self.collision = CollisionBar()
         self.collision.send_anyway.connect(self._send_anyway)
-        self.collision.edit.connect(self.composer.editor.setFocus)
+        self.collision.edit.connect(self._edit_after_prompt)
         self.collision.discard.connect(self._discard_after_collision)
-        self.presence_label = QLabel("")
+        self.presence_label = plain_label("")
         self.presence_label.setObjectName("presence")
         self.presence_label.hide()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -100,7 +125,7 @@ class TicketPane(QWidget):
         column.addWidget(self.banner)
         column.addWidget(self.splitter, 1)
         column.addWidget(self.collision)
-        self.placeholder = QLabel("Select a ticket to read the conversation.")
+        self.placeholder = plain_label("Select a ticket to read the conversation.")
         self.placeholder.setObjectName("muted")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
@@ -131,6 +156,9 @@ class TicketPane(QWidget):
         self.collision.hide()
         self.show_presence([])
         self._acknowledged_message_id = 0
+        self._reply_mark = None
+        self._prompt_ids = self._sent_despite = ()
+        self._own_ids = set()
         self._ticket_id = ticket_id
         self.activity_changed.emit()
         if ticket_id is None:
@@ -156,6 +184,10 @@ class TicketPane(QWidget):
             self._load(self._ticket_id, restore_drafts=False)
 
     def _load(self, ticket_id: int, *, restore_drafts: bool) -> None:
+        # A reload (a live change) that overtakes the opening load drops the latter's answer:
+        # it must then restore the drafts itself, or the composer keeps the previous ticket's.
+        restore_drafts = restore_drafts or self._restore_pending == ticket_id
+        self._restore_pending = ticket_id if restore_drafts else None
         self._generation += 1
         generation, queries = self._generation, self._ctx.queries
 
@@ -173,6 +205,8 @@ class TicketPane(QWidget):
     ) -> None:
         if generation != self._generation:
             return
+        if restore:
+            self._restore_pending = None
         self._detail = detail
         now = self._ctx.now()
         self.header.show_ticket(detail, self._ctx.time_zone, now)
@@ -180,7 +214,11 @@ class TicketPane(QWidget):
         self.conversation.show_ticket(detail, self._ctx.time_zone, now)
         if restore:
             name = detail.customer.name or (detail.customer.emails or [""])[0]
-            self.composer.load(name, self._with_local_drafts(detail.id, drafts))
+            restored = self._with_local_drafts(detail.id, drafts)
+            self.composer.load(name, restored)
+            if restored.get(DraftKind.REPLY.value, "").strip():
+                self._restore_reply_mark(detail.id)
+        self._update_news()
         self.stack.setCurrentIndex(1)
         self.customer_shown.emit(detail.customer)
         self.loaded.emit(detail.id)
@@ -326,32 +364,48 @@ class TicketPane(QWidget):
             self.banner.show_message("warning", f"Not sent: {self._offline}")
             return
         service, ticket_id = self._ctx.service, detail.id
+        after = str(status_after) if status_after else None
         # Not the ticket version: a colleague changing the priority must not block a reply;
         # a message added since the agent last looked must (see Service.reply).
-        seen = max([m.id for m in detail.messages] + [self._acknowledged_message_id])
-        after = str(status_after) if status_after else None
         if kind == DraftKind.NOTE:
+            seen = max([m.id for m in detail.messages] + [self._acknowledged_message_id])
             work: Callable[[], OpResult] = lambda: service.add_note(  # noqa: E731
                 ticket_id, body, seen_message_id=seen
             )
         else:
+            if self._reply_mark is None:
+                self._set_reply_mark(newest(self._shown()))
+            mark = self._reply_mark if self._reply_mark is not None else 0
+            news = arrived_since(self._shown(), mark)
+            if news:
+                # Nothing is queued while the agent decides.
+                self._ask_about(news, after)
+                return
+            seen = safe_seen(self._shown(), mark, self._own_ids)
             template_ids = self.composer.template_ids(kind)
+            despite, self._sent_despite = self._sent_despite, ()
             work = lambda: service.reply(  # noqa: E731
                 ticket_id,
                 body,
                 status_after=after,
                 seen_message_id=seen,
                 template_ids=template_ids,
+                sent_despite=despite,
             )
         self.collision.hide()
         # Show it at once; the stored message replaces it when the reload arrives.
         self.conversation.add_pending(kind, body)
         agent = self._ctx.agent
 
-        def sent(_result: OpResult) -> None:
+        def sent(result: OpResult) -> None:
+            if result.message_id is not None and self._ticket_id == ticket_id:
+                self._own_ids.add(result.message_id)
             self.composer.clear_sent(kind)
             if agent is not None:
                 self._ctx.local_drafts.forget(ticket_id, agent.id, kind)
+            if kind == DraftKind.REPLY and self._ticket_id == ticket_id:
+                self._reply_mark = None
+                self._update_news()
             self.activity_changed.emit()
 
         def not_sent() -> None:
@@ -369,23 +423,118 @@ class TicketPane(QWidget):
         )
 
     def _collided(self, kind: str, status_after: str | None, error: CollisionError) -> None:
-        """Something new arrived while the agent wrote: the reload (already under way) shows
-        it; the text stays in the composer until they choose."""
+        """Something new arrived that the window had not shown yet: the reload (already under
+        way) shows it; the text stays in the composer until they choose."""
         self._acknowledged_message_id = max(error.new_message_ids)
+        self._prompt_ids = tuple(error.new_message_ids)
         self.collision.ask(kind, status_after, str(error))
 
+    def _ask_about(self, news: list[int], status_after: str | None) -> None:
+        """Send was pressed with news the agent has not shown: ask before anything goes."""
+        self._prompt_ids = tuple(news)
+        count = len(news)
+        text = self.tr(
+            "%n new message(s) arrived while you were writing. Nothing was sent: read "
+            "them, then send anyway, edit or discard.",
+            "",
+            count,
+        )
+        self.collision.ask(DraftKind.REPLY.value, status_after, english_plural(text, count))
+
+    @property
+    def asking(self) -> bool:
+        """The Send anyway / Edit / Discard question is open."""
+        return self.collision.isVisible()
+
     def _send_anyway(self, kind: str, status_after: object) -> None:
+        if kind == DraftKind.REPLY and self._prompt_ids:
+            # The agent answers past exactly what they were told about; anything newer
+            # still stops the send (and asks again).
+            self._sent_despite = self._prompt_ids
+            self._set_reply_mark(max([*self._prompt_ids, self._reply_mark or 0]))
+        self._prompt_ids = ()
         self.composer.set_mode(kind)
         self.composer.send(str(status_after) if status_after else None)
 
+    def _edit_after_prompt(self) -> None:
+        self._prompt_ids = ()
+        self.composer.editor.setFocus()
+
     def _discard_after_collision(self, kind: str) -> None:
         ticket_id, agent = self._ticket_id, self._ctx.agent
+        self._prompt_ids = self._sent_despite = ()
         self.composer.clear_sent(kind)
+        if kind == DraftKind.REPLY:
+            self._reply_mark = None
+            self._update_news()
         if ticket_id is not None and agent is not None:
             self._ctx.local_drafts.forget(ticket_id, agent.id, kind)
             service = self._ctx.service
             self._ctx.runner.run(lambda: service.discard_draft(ticket_id, kind))
         self.activity_changed.emit()
+
+    # --- news while writing ---------------------------------------------------------------
+
+    def _shown(self) -> list[ShownMessage]:
+        detail = self._detail
+        return [] if detail is None else [ShownMessage(m.id, m.direction) for m in detail.messages]
+
+    def _set_reply_mark(self, message_id: int) -> None:
+        self._reply_mark = message_id
+        ticket_id, agent = self._ticket_id, self._ctx.agent
+        if ticket_id is not None and agent is not None:
+            self._ctx.local_drafts.remember_start(
+                ticket_id, agent.id, DraftKind.REPLY.value, message_id
+            )
+        self._update_news()
+
+    def _restore_reply_mark(self, ticket_id: int) -> None:
+        """A saved reply draft began where this computer noted it; a draft that only the
+        database had (written on another computer) begins with what is on screen now."""
+        agent = self._ctx.agent
+        start = None
+        if agent is not None:
+            start = self._ctx.local_drafts.start_of(ticket_id, agent.id, DraftKind.REPLY.value)
+        if start is None:
+            self._set_reply_mark(newest(self._shown()))
+        else:
+            self._reply_mark = start
+
+    def _draft_started(self, kind: str) -> None:
+        if kind == DraftKind.REPLY and self._reply_mark is None and self._detail is not None:
+            self._set_reply_mark(newest(self._shown()))
+
+    def _draft_emptied(self, kind: str) -> None:
+        # An emptied draft is no draft; but news not yet shown stays news.
+        if kind != DraftKind.REPLY or self._reply_mark is None:
+            return
+        if arrived_since(self._shown(), self._reply_mark):
+            return
+        self._reply_mark = None
+        ticket_id, agent = self._ticket_id, self._ctx.agent
+        if ticket_id is not None and agent is not None:
+            self._ctx.local_drafts.forget_start(ticket_id, agent.id, DraftKind.REPLY.value)
+
+    def new_message_ids(self) -> list[int]:
+        """What arrived since the reply draft began and the agent has not shown."""
+        if self._reply_mark is None:
+            return []
+        return arrived_since(self._shown(), self._reply_mark)
+
+    def _update_news(self) -> None:
+        self.composer.set_new_messages(len(self.new_message_ids()))
+
+    def show_new_messages(self) -> None:
+        """Show: scroll to the news, highlight it, and count it as read by this draft."""
+        news = self.new_message_ids()
+        if not news:
+            return
+        self.conversation.highlight_messages(news)
+        self._set_reply_mark(max(news))
+        if self._prompt_ids and max(self._prompt_ids) <= max(news):
+            # The question was about these: now read, a Send goes without asking.
+            self._prompt_ids = ()
+            self.collision.hide()
 
     # --- drafts -----------------------------------------------------------------------------
 
@@ -428,31 +577,93 @@ class TicketPane(QWidget):
         """On close: the draft must be in the database before the process ends."""
         self.composer.flush_draft()
 
+    def retry_delivery(self, message_id: int) -> None:
+        """The failed reply's Retry link: queue it again (same text and Message-ID)."""
+        service = self._ctx.service
+        ticket_id = self._ticket_id
+        if ticket_id is None:
+            return
+        self._run_command(
+            "retry the reply",
+            lambda: service.retry_replies(ticket_id, message_id=message_id),
+        )
+
     # --- attachments ------------------------------------------------------------------------
 
     def _attachment_clicked(self, attachment_id: int, filename: str) -> None:
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self._open_attachment(attachment_id))
-        menu.addAction("Save as…", lambda: self._save_attachment(attachment_id, filename))
+        menu.addAction(self.tr("Open"), lambda: self.open_attachment(attachment_id))
+        menu.addAction(self.tr("Save as…"), lambda: self._save_attachment(attachment_id, filename))
         menu.popup(QCursor.pos())
 
-    def _open_attachment(self, attachment_id: int) -> None:
+    def open_attachment(self, attachment_id: int) -> None:
+        """Hand the file to the desktop's opener, unless it can run: then only Save as…"""
         queries, folder = self._ctx.queries, self._files
 
-        def work() -> Path:
+        def work() -> tuple[str, Verdict, Path | None]:
             record, content = queries.attachment(attachment_id)
+            verdict = judge(record.filename, content)
+            if not verdict.safe:
+                return record.filename, verdict, None  # not even written where it could run
             # Only the base name: a crafted filename must not write outside the folder.
             target = folder / f"{record.id}-{Path(record.filename).name or 'attachment'}"
             target.write_bytes(content)
-            return target
+            return record.filename, verdict, target
 
-        def show(path: Path) -> None:
+        def show(result: tuple[str, Verdict, Path | None]) -> None:
+            filename, verdict, path = result
+            if path is None:
+                self._warn_runnable(attachment_id, filename, verdict)
+                return
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
         self._ctx.runner.run(work, show)
 
+    def _warn_runnable(self, attachment_id: int, filename: str, verdict: Verdict) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Desk will not open this file"))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            self.tr(
+                "This file can run programs on your computer; Desk will not open it. "
+                "Save it and scan it first."
+            )
+        )
+        box.setInformativeText(f"{filename}\n{self._risk_text(verdict)}")
+        # The informative text carries the customer's file name: never rich text.
+        for label in box.findChildren(QLabel):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        save = box.addButton(self.tr("Save as…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        save.clicked.connect(lambda: self._save_attachment(attachment_id, filename))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.run_warning = box
+        box.open()
+
+    def _risk_text(self, verdict: Verdict) -> str:
+        if verdict.risk == Risk.HIDDEN_NAME:
+            return self.tr("Its name hides its real type behind direction marks.")
+        if verdict.risk in (Risk.MACRO_NAME, Risk.MACRO_CONTENT):
+            return self.tr("It is an Office document with macros ({0}).").format(verdict.detail)
+        if verdict.risk == Risk.RUNNABLE_NAME:
+            return self.tr("Files ending in {0} run programs.").format(verdict.detail)
+        return self.tr("Its content is a program or launcher ({0}).").format(verdict.detail)
+
     def _save_attachment(self, attachment_id: int, filename: str) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, "Save attachment", Path(filename).name)
+        """Save as…, without blocking the window (an open dialog must not stop live updates)."""
+        dialog = QFileDialog(self, self.tr("Save attachment"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        # Only the base name: a crafted filename must not point the dialog elsewhere.
+        dialog.selectFile(Path(filename.replace("\\", "/")).name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda target: self._write_attachment(attachment_id, target))
+        self.save_dialog = dialog
+        dialog.open()
+
+    def _write_attachment(self, attachment_id: int, target: str) -> None:
         if not target:
             return
         queries = self._ctx.queries

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -47,6 +46,7 @@ from desk_app.core.views import NOBODY, View, ViewKind
 from desk_app.store.workload import Board, Load, Workload
 from desk_app.sync.summary import ChangeSummary
 from desk_app.ui.context import DeskContext
+from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.styles import LIGHT_COLOURS
 from desk_app.ui.window_sizing import pin_minimum_size
 from desk_app.ui.workload_chart import WorkloadChart
@@ -152,7 +152,7 @@ class WorkloadModel(QAbstractTableModel):
             target = drill_down(self.dimension, load, column, None)
             if target is not None:
                 ticket = f" (ticket #{target.ticket_id})" if target.ticket_id else ""
-                return f"Open {target.description}{ticket}"
+                return tooltip(f"Open {target.description}{ticket}")
         return None
 
     def _text(self, load: Load, column: Column) -> str:
@@ -193,12 +193,12 @@ class WorkloadBoard(QDialog):
         self.tabs.addTab(self._tab(DEPARTMENTS), "By department")
         self.tabs.addTab(self._tab(AGENTS), "By agent")
 
-        self.status = QLabel("Loading…")
+        self.status = plain_label("Loading…")
         self.status.setObjectName("muted")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.load)
         top = QHBoxLayout()
-        hint = QLabel("Click a figure or a bar to open those tickets in the inbox.")
+        hint = plain_label("Click a figure or a bar to open those tickets in the inbox.")
         hint.setObjectName("muted")
         top.addWidget(hint, 1)
         top.addWidget(self.status)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEve
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desk_app.store.workload import Load
+from desk_app.ui.plain import tooltip
 from desk_app.ui.styles import LIGHT_COLOURS, accent, mix, muted_text
 
 ROW_HEIGHT = 26
@@ -154,7 +155,7 @@ class WorkloadChart(QWidget):
             rest = load.open - load.breached - load.due_soon
             count = {"breached": load.breached, "due_soon": load.due_soon}.get(hit[1], rest)
             label = SEGMENT_LABELS[hit[1]].lower()
-            self.setToolTip(f"{load.name}: {count} {label}; click to open them")
+            self.setToolTip(tooltip(f"{load.name}: {count} {label}; click to open them"))
         else:
             self.setToolTip("")
         super().mouseMoveEvent(event)

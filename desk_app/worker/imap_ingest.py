@@ -48,6 +48,7 @@ def to_inbound(raw: bytes, parsed: ParsedMessage) -> InboundMail:
         bounced_message_id=parsed.bounced_message_id,
         warnings=tuple(parsed.warnings),
         failed=parsed.failed,
+        from_header=parsed.from_header,
     )
 
 

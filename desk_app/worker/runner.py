@@ -58,11 +58,22 @@ class PassSummary:
     failed: int = 0
     requeued: int = 0
     send_errors: list[str] = field(default_factory=list)
+    # Accounts whose SMTP server could not be reached or logged in to: name -> reason.
+    send_unavailable: dict[str, str] = field(default_factory=dict)
     escalated: int = 0
     escalation_errors: list[str] = field(default_factory=list)
     acknowledged: int = 0  # after-hours acknowledgements queued
     paged: int = 0  # page e-mails sent
     oncall_errors: list[str] = field(default_factory=list)
+
+    def unavailable_accounts(self) -> dict[str, str]:
+        """The accounts this pass could not work, by name, with why: their mailbox could not
+        be reached or logged in to, or their mail server refused or could not be reached for
+        sending. (An account another worker holds is not among them: it is being worked.)"""
+        failing = {account.name: account.error for account in self.accounts if account.error}
+        for name, error in self.send_unavailable.items():
+            failing.setdefault(name, error)
+        return failing
 
 
 PasswordLookup = Callable[[str], str]
@@ -217,6 +228,8 @@ class MailWorker:
         summary.retry += report.retry
         summary.failed += report.failed
         summary.send_errors += report.errors
+        for name, error in report.unavailable.items():
+            summary.send_unavailable.setdefault(name, error)
 
     # --- leases --------------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ import logging
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from desk_app.core.after_hours import DEFAULT_OUTBOX_RETRY_HOURS
 from desk_app.core.clock import Clock
 from desk_app.core.enums import DeliveryState
 from desk_app.core.errors import Unavailable
@@ -43,6 +44,8 @@ class SendReport:
     retry: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    # Accounts whose SMTP server could not be reached or logged in to, by name: the reason.
+    unavailable: dict[str, str] = field(default_factory=dict)
 
 
 class _Settler:
@@ -94,6 +97,7 @@ class OutboxSender:
         self.settings_for = settings_for
         self.clock = clock
         self.rng = rng or random.Random()
+        self.retry_limit = timedelta(hours=DEFAULT_OUTBOX_RETRY_HOURS)
 
     async def send_due(
         self,
@@ -105,6 +109,8 @@ class OutboxSender:
         account_ids: the accounts this worker may send for (those whose lease it holds),
         asked again before each claim; None sends for every account."""
         report = SendReport()
+        # Read once per pass, like the other team settings: a change applies from the next.
+        self.retry_limit = await asyncio.to_thread(self.store.outbox_retry_limit)
         connections: dict[int, SmtpConnection | str] = {}
         accounts: dict[int, AccountRecord] = {}
         settler = _Settler(self.store)
@@ -155,6 +161,7 @@ class OutboxSender:
                 error = f"sending: {exc}"
                 connections[mail.account_id] = error
                 report.errors.append(error)
+                report.unavailable.setdefault(account.name, error)
                 await asyncio.to_thread(self.store.record_sync, mail.account_id, error)
                 await self._retry(mail, str(exc), report, settler)
                 return
@@ -171,6 +178,11 @@ class OutboxSender:
         else:
             if outcome.account_problem:
                 report.errors.append(f"sending: {outcome.account_problem}")
+                account = accounts.get(mail.account_id)
+                if account is not None:
+                    report.unavailable.setdefault(
+                        account.name, f"sending: {outcome.account_problem}"
+                    )
                 await asyncio.to_thread(
                     self.store.record_sync, mail.account_id, f"sending: {outcome.account_problem}"
                 )
@@ -179,9 +191,25 @@ class OutboxSender:
     async def _retry(
         self, mail: OutgoingMail, error: str, report: SendReport, settler: _Settler
     ) -> None:
-        when = retry_at(self.clock(), mail.attempts, self.rng)
+        """A temporary failure: try again with backoff, until the team's retry limit after
+        this round's first attempt; then the reply fails like a refused one, so the agent
+        sees it and can retry it, instead of it waiting hourly for ever."""
+        now = self.clock()
+        give_up_at = (mail.first_attempt_at or now) + self.retry_limit
+        if now >= give_up_at:
+            reason = f"gave up after {_hours(self.retry_limit)} of temporary failures: {error}"
+            await settler.settle(_settlement(mail, DeliveryState.FAILED, reason))
+            report.failed += 1
+            return
+        # The last attempt falls on the limit itself, not up to an hour's backoff past it.
+        when = min(retry_at(now, mail.attempts, self.rng), give_up_at)
         await settler.settle(_settlement(mail, DeliveryState.QUEUED, error, when))
         report.retry += 1
+
+
+def _hours(limit: timedelta) -> str:
+    hours = limit.total_seconds() / 3600
+    return f"{hours:g} hour" if hours == 1 else f"{hours:g} hours"
 
 
 def _settlement(

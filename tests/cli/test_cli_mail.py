@@ -10,7 +10,8 @@ import keyring.core
 import pytest
 
 from desk_app.cli import main
-from desk_app.store import Database, Service
+from desk_app.store import Database, Queries, Service
+from desk_app.store.mail_store import MailStore
 from tests.mail import conftest as mail_fixtures
 
 # The real mail servers' fixtures from tests/mail, shared here.
@@ -155,3 +156,71 @@ def test_add_without_a_keyring_stores_nothing(url, monkeypatch, capsys, imap_ser
     assert "no usable keyring" in capsys.readouterr().err
     assert run(url, "account", "list", "--json") == 0
     assert json.loads(capsys.readouterr().out)["accounts"] == []
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _add_named(url, monkeypatch, name: str, imap_port: int, smtp_port: int, user: str, pw: str):
+    return run(
+        url,
+        "account",
+        "add",
+        name,
+        "--address",
+        f"{name}@desk.test",
+        "--imap-host",
+        "127.0.0.1",
+        "--imap-port",
+        str(imap_port),
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(smtp_port),
+        "--username",
+        user,
+        "--security",
+        "none",
+        "--password-stdin",
+        stdin=pw + "\n",
+        monkeypatch=monkeypatch,
+    )
+
+
+def test_worker_once_exits_6_naming_each_account_it_could_not_work(
+    url, monkeypatch, capsys, imap_server, smtp_server
+):
+    """Issue 14 item 7: a wrong password and a closed port are not a quiet mailbox; the
+    account that works is still worked in the same pass."""
+    from tests.worker.mails import simple
+
+    imap_server.append(simple("Still stored")[0])
+    user, port, smtp = imap_server.username, imap_server.port, smtp_server.port
+    assert _add_named(url, monkeypatch, "good", port, smtp, user, imap_server.password) == 0
+    assert _add_named(url, monkeypatch, "wrong", port, smtp, user, "wrong password") == 0
+    closed = _closed_port()
+    assert _add_named(url, monkeypatch, "closed", closed, closed, user, "x") == 0
+    capsys.readouterr()
+    assert run(url, "worker", "--once") == 6
+    err = capsys.readouterr().err.splitlines()
+    assert all(line.startswith("desk: mail account '") for line in err[:2])
+    by_account = {line.split("'")[1]: line for line in err[:2]}
+    assert set(by_account) == {"wrong", "closed"}
+    assert "auth failed" in by_account["wrong"] and "wrong password" not in by_account["wrong"]
+    assert "unreachable" in by_account["closed"]
+    assert err[2:] == ["desk: 2 of 3 mail accounts unavailable; the others were worked"]
+    db = Database(url)
+    try:
+        assert MailStore(db, None).account("good").last_sync_at is not None
+        assert Queries(db, None).stats()["messages"] == 1
+    finally:
+        db.dispose()
+    # With every account working again the pass exits 0.
+    assert run(url, "account", "remove", "wrong") == 0
+    assert run(url, "account", "remove", "closed") == 0
+    assert run(url, "worker", "--once", "--json") == 0

@@ -22,7 +22,7 @@ def desk(database_url, capsys):
 
 def test_after_the_first_admin_admin_verbs_need_an_admin(desk):
     code, _, err = desk("departments", "add", "Sales")
-    assert code == 2 and "say which admin is acting" in err
+    assert code == 5 and "not allowed: say who you are" in err
     assert desk("agents", "add", "anna@desk.test", "--name", "Anna", "--department",
                 "Support", "--as", "ada@desk.test")[0] == 0  # fmt: skip
     code, _, err = desk("departments", "add", "Sales", "--as", "anna@desk.test")

@@ -7,10 +7,12 @@ import pytest
 from desk_app.core.enums import Role
 from desk_app.core.errors import InvalidInput, PermissionDenied
 from desk_app.core.permissions import (
+    MINIMUM_ROLE,
     SYSTEM,
     Actor,
     Permission,
     TeamRules,
+    anonymous_change,
     decide,
     may_edit_personal,
     require,
@@ -40,8 +42,17 @@ MATRIX = [
     (P.EDIT_ROUTING, SUPPORT, False, True, True),
     (P.EDIT_ROUTING, BILLING, False, False, True),
     (P.VIEW_BOARD, None, False, True, True),
+    (P.MANAGE_ONCALL, SUPPORT, False, True, True),
+    (P.MANAGE_ONCALL, BILLING, False, False, True),
+    (P.MANAGE_ONCALL, None, False, True, True),
+    (P.TEAM_SETTINGS, None, False, True, True),
+    (P.EDIT_SELF, None, True, True, True),
     (P.ADMINISTER, None, False, False, True),
 ]
+
+
+def test_every_permission_has_a_minimum_role():
+    assert set(MINIMUM_ROLE) == set(Permission)
 
 
 @pytest.mark.parametrize(("permission", "department", "agent", "lead", "admin"), MATRIX)
@@ -93,3 +104,9 @@ def test_personal_templates_belong_to_their_owner():
     assert may_edit_personal(AGENT, AGENT.agent_id)
     assert not may_edit_personal(LEAD, AGENT.agent_id)
     assert may_edit_personal(ADMIN, AGENT.agent_id)
+
+
+def test_nobody_named_may_set_up_a_team_only_until_it_has_an_admin():
+    assert anonymous_change(team_has_admin=False)
+    refused = anonymous_change(team_has_admin=True)
+    assert not refused and refused.reason.startswith("not allowed: say who you are")

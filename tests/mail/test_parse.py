@@ -760,3 +760,36 @@ def test_read_receipt_is_an_auto_reply() -> None:
         b"--R\r\nContent-Type: text/plain\r\n\r\nYour message was read.\r\n--R--\r\n",
     )
     assert parse_message(raw).auto_kind == "auto_reply"
+
+
+def test_an_unreadable_from_header_is_kept_as_written_with_a_warning():
+    """Issue 14 item 8: the sender is known by the header as written, and the message says
+    the address could not be read."""
+    raw = raw_message(
+        [
+            ("From", b_word("Отдел продаж", "utf-8") + " <sales at example dot ru>"),
+            ("To", "support@desk.test"),
+            ("Subject", "Hello"),
+            ("Message-ID", "<u1@example.ru>"),
+        ],
+        b"Body\r\n",
+    )
+    parsed = parse_message(raw)
+    assert parsed.from_address is None and not parsed.failed
+    assert parsed.from_header == "Отдел продаж <sales at example dot ru>"
+    assert parsed.warnings[0] == (
+        "the sender's address could not be read (From: Отдел продаж <sales at example dot ru>)"
+    )
+    no_from = parse_message(raw_message([("Subject", "x"), ("To", "a@b.c")], b"Body\r\n"))
+    assert no_from.from_address is None and no_from.from_header == ""
+    assert "no From header" in no_from.warnings[0]
+    readable = parse_message(raw_message([("From", "Ivan <ivan@example.ru>")], b"Body\r\n"))
+    assert readable.from_header == "Ivan <ivan@example.ru>" and not readable.warnings
+
+
+def test_an_unparseable_message_keeps_its_from_header_too():
+    from desk_app.mail.parse import _fallback
+
+    parsed = _fallback(b"From: ???\r\nSubject: broken\r\n\r\n\x00", "could not be decoded")
+    assert parsed.failed and parsed.from_address is None and parsed.from_header == "???"
+    assert any("(From: ???)" in warning for warning in parsed.warnings)

@@ -62,3 +62,32 @@ def test_no_collision_when_nothing_new_or_no_check_asked(anna, opened):
     ticket, seen = opened
     assert anna.add_note(ticket, "First", seen_message_id=seen).message_id
     assert anna.reply(ticket, "No check asked").message_id
+
+
+def test_sending_anyway_is_recorded_in_the_audit_trail(db, anna, lena, opened):
+    from desk_app.store.models import AuditEvent
+
+    ticket, seen = opened
+    colleague = lena.reply(ticket, "Refund issued.", seen_message_id=seen).message_id
+    # The agent was told of the colleague's reply and chose to answer past it.
+    sent = anna.reply(
+        ticket, "I will refund you.", seen_message_id=colleague, sent_despite=[colleague]
+    )
+    with db.read() as session:
+        choices = session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "sent_anyway")
+        ).all()
+    assert [(c.entity_id, c.ticket_id, c.reason) for c in choices] == [
+        (sent.message_id, ticket, f"sent after being told of new message #{colleague}")
+    ]
+    # An ordinary reply records no such choice.
+    anna.reply(ticket, "One more thing.", seen_message_id=sent.message_id)
+    with db.read() as session:
+        assert (
+            len(
+                session.scalars(
+                    sa.select(AuditEvent).where(AuditEvent.action == "sent_anyway")
+                ).all()
+            )
+            == 1
+        )

@@ -1,213 +1,42 @@
-"""`desk db harden` proven with hand-written SQL under agents' own login roles.
-
-Every check connects as the agent's role with plain psycopg, the way someone holding only
-their own credentials would, and asks PostgreSQL directly; then the app's own commands run on
-a connection made with those credentials, to show that hardening leaves Desk working.
-"""
+"""`desk db harden` proven with hand-written SQL under agents' own login roles
+(tests/store/hardened_team.py builds the team)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-import psycopg
 import pytest
-import sqlalchemy as sa
-from psycopg import errors
 
 from desk_app.core.errors import DeskError, PermissionDenied, UsageError
 from desk_app.core.views import View, ViewKind
-from desk_app.store import Database, Queries, Service, hardening
+from desk_app.store import (
+    Database,
+    Queries,
+    Service,
+    hardening,
+    hardening_rules,
+)
 from desk_app.store.change_feed import ChangeReader
 from desk_app.store.credentials import current_agent_for_connection
+from desk_app.store.hardening_functions import (
+    AUDIT_TRIGGERS,
+    DELIVERY_AUDIT_TRIGGERS,
+    MESSAGE_AUDIT_TRIGGER,
+)
 from desk_app.store.journal import Journal
 from desk_app.store.models import Base
 from desk_app.store.notifications import notify
 from desk_app.store.presence import PresenceStore
-from desk_app.store.service import NewAttachment
+from tests.store.hardened_team import (
+    UNSOLVED,
+    Hardened,
+    audited,
+    changed,
+    ids,
+    refused,
+    set_read_others,
+    team,
+)
 
-PASSWORD = "agent-password-for-tests"
-PEOPLE = ("anna", "kenji", "boris", "lena", "ada")
-UNSOLVED = "status IN ('new', 'open', 'pending', 'on_hold')"
-
-
-@dataclass
-class Hardened:
-    """A team database after `desk db harden`: who is who, and a ticket in each place."""
-
-    url: str  # the owner's (the role that ran the migrations)
-    db: Database
-    groups: hardening.Groups
-    roles: dict[str, str]  # person -> their login role
-    agents: dict[str, int]  # person -> agent id
-    support: int  # department ids
-    billing: int
-    support_ticket: int
-    billing_ticket: int
-    unsorted_ticket: int  # no department yet
-    billing_message: int
-
-    def url_for(self, person: str) -> str:
-        return (
-            sa.make_url(self.url)
-            .set(username=self.roles[person], password=PASSWORD)
-            .render_as_string(hide_password=False)
-        )
-
-    def connect(self, person: str) -> psycopg.Connection:
-        """Plain psycopg, autocommit: exactly what hand-written SQL would get."""
-        libpq = sa.make_url(self.url_for(person)).set(drivername="postgresql")
-        return psycopg.connect(libpq.render_as_string(hide_password=False), autocommit=True)
-
-    def database(self, person: str) -> Database:
-        return Database(self.url_for(person))
-
-    def owner_sql(self, sql: str, **params: object) -> list[tuple]:
-        with self.db.engine.begin() as connection:
-            result = connection.execute(sa.text(sql), params)
-            return [tuple(row) for row in result] if result.returns_rows else []
-
-    def harden(self, **options: object) -> hardening.HardeningReport:
-        return hardening.harden(self.db, self.groups, **options)  # type: ignore[arg-type]
-
-
-def ids(connection: psycopg.Connection, sql: str, *params: object) -> set[int]:
-    return {row[0] for row in connection.execute(sql, params)}
-
-
-def changed(connection: psycopg.Connection, sql: str, *params: object) -> int:
-    return connection.execute(sql, params).rowcount
-
-
-def refused(connection: psycopg.Connection, sql: str, *params: object) -> str:
-    """The statement fails with 42501 (a privilege or a row-level security policy)."""
-    with pytest.raises(errors.InsufficientPrivilege) as refusal:
-        connection.execute(sql, params)
-    return str(refusal.value)
-
-
-def set_read_others(team: Hardened, allowed: bool | None) -> None:
-    team.owner_sql("DELETE FROM team_settings WHERE key = 'agents_read_other_departments'")
-    if allowed is not None:
-        team.owner_sql(
-            "INSERT INTO team_settings (key, value) VALUES ('agents_read_other_departments', :v)",
-            v="true" if allowed else "false",
-        )
-
-
-def create_login_roles(url: str, roles: dict[str, str]) -> None:
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            allowed = connection.scalar(
-                sa.text(
-                    "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
-                )
-            )
-            if not allowed:
-                pytest.skip("the test database role cannot create roles (needs CREATEROLE)")
-            for role in roles.values():
-                connection.exec_driver_sql(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{PASSWORD}'")
-    finally:
-        engine.dispose()
-
-
-def drop_roles(url: str, roles: list[str]) -> None:
-    """Roles outlive databases: take this test's roles and their privileges away again."""
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            existing = [
-                role
-                for role in roles
-                if connection.scalar(
-                    sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
-                )
-            ]
-            if existing:
-                quoted = ", ".join(f'"{role}"' for role in existing)
-                connection.exec_driver_sql(f"DROP OWNED BY {quoted}")
-                connection.exec_driver_sql(f"DROP ROLE {quoted}")
-    finally:
-        engine.dispose()
-
-
-def build_team(url: str, clock, *, prefix: str) -> Hardened:
-    """Support (Anna, Kenji), Billing (Boris), a lead of Support only (Lena), an admin (Ada);
-    a ticket in each department and one in none."""
-    db = Database(url)
-    system = Service(db, None, clock)
-    support = system.add_department("Support")
-    billing = system.add_department("Billing")
-    agents = {
-        "anna": system.add_agent("Anna Ivanova", "anna@desk.test", departments=["Support"]),
-        "kenji": system.add_agent("Kenji Sato", "kenji@desk.test", departments=["Support"]),
-        "boris": system.add_agent("Boris Petrov", "boris@desk.test", departments=["Billing"]),
-        "lena": system.add_agent(
-            "Lena Lead", "lena@desk.test", role="lead", departments=["Support"]
-        ),
-        "ada": system.add_agent("Ada Admin", "ada@desk.test", role="admin"),
-    }
-    roles = {person: f"{person}_{prefix}" for person in PEOPLE}
-    with db.engine.begin() as connection:
-        for person, role in roles.items():
-            connection.execute(
-                sa.text("UPDATE agents SET db_user = :role WHERE id = :id"),
-                {"role": role, "id": agents[person]},
-            )
-    support_ticket = system.create_ticket(
-        subject="Parcel never arrived",
-        customer_email="olga@example.ru",
-        department="Support",
-        body="Где моя посылка?",
-    ).ticket_id
-    billing_result = system.create_ticket(
-        subject="Refund for invoice 77",
-        customer_email="ken@example.jp",
-        department="Billing",
-        body="請求書の返金をお願いします。",
-        attachments=[NewAttachment("invoice.pdf", "application/pdf", b"%PDF-secret")],
-    )
-    unsorted_ticket = system.create_ticket(
-        subject="Hello?", customer_email="who@example.com", body="Anyone there?"
-    ).ticket_id
-    assert support_ticket and billing_result.ticket_id and billing_result.message_id
-    Service(db, agents["boris"], clock).reply(billing_result.ticket_id, "Refund issued.")
-    return Hardened(
-        url=url,
-        db=db,
-        groups=hardening.Groups(f"desk_{prefix}"),
-        roles=roles,
-        agents=agents,
-        support=support,
-        billing=billing,
-        support_ticket=support_ticket,
-        billing_ticket=billing_result.ticket_id,
-        unsorted_ticket=unsorted_ticket,
-        billing_message=billing_result.message_id,
-    )
-
-
-@pytest.fixture
-def team(postgresql_database_url: str, clock) -> Iterator[Hardened]:
-    prefix = uuid.uuid4().hex[:8]
-    hardened = build_team(postgresql_database_url, clock, prefix=prefix)
-    create_login_roles(postgresql_database_url, hardened.roles)
-    try:
-        set_read_others(hardened, False)
-        report = hardened.harden()
-        assert sorted(report.members) == sorted(hardened.roles.values())
-        assert report.admins == [hardened.roles["ada"]]
-        yield hardened
-    finally:
-        hardened.db.dispose()
-        drop_roles(
-            postgresql_database_url,
-            [*hardened.roles.values(), hardened.groups.agent, hardened.groups.admin],
-        )
-
-
+__all__ = ["team"]  # the fixture, imported so pytest finds it here
 # --- every table decided ---------------------------------------------------------------------
 
 
@@ -220,6 +49,12 @@ def test_every_table_has_a_decision_and_ticket_data_is_row_level():
         )
         if refers_to_tickets or table.name == "tickets":
             assert rules[table.name].row_level, f"{table.name} holds ticket data"
+
+
+def test_the_ticket_columns_agents_may_not_update_exist():
+    fixed = set(hardening_rules.TICKET_FIXED_COLUMNS)
+    assert fixed <= set(Base.metadata.tables["tickets"].columns.keys())
+    assert not fixed & set(hardening_rules.TICKET_AGENT_COLUMNS)
 
 
 def test_sqlite_has_nothing_to_harden(sqlite_database_url):
@@ -253,9 +88,8 @@ def test_an_agent_reads_and_changes_only_their_departments_tickets(team: Hardene
         )
 
         assert changed(anna, "UPDATE tickets SET subject = 'mine now' WHERE id = %s", billing) == 0
-        assert (
-            changed(anna, "UPDATE messages SET body_text = 'x' WHERE ticket_id = %s", billing) == 0
-        )
+        # Messages are never rewritten, not even her own department's.
+        refused(anna, "UPDATE messages SET body_text = 'x' WHERE ticket_id = %s", billing)
         assert "permission denied" in refused(anna, "DELETE FROM tickets WHERE id = %s", billing)
         refused(anna, "DELETE FROM messages WHERE ticket_id = %s", billing)
         assert "row-level security" in refused(
@@ -274,9 +108,17 @@ def test_an_agent_reads_and_changes_only_their_departments_tickets(team: Hardene
             team.support_ticket,
         )
 
-        # Her own department's work goes through, but not moving it to another department.
+        # Her own department's work goes through (audited, as the app does it), but not
+        # moving it to another department.
+        anna_id, support = team.agents["anna"], team.support_ticket
         assert (
-            changed(anna, "UPDATE tickets SET priority = 'high' WHERE id = %s", team.support_ticket)
+            audited(
+                anna,
+                anna_id,
+                support,
+                "UPDATE tickets SET priority = 'high' WHERE id = %s",
+                support,
+            )
             == 1
         )
         refused(
@@ -287,8 +129,10 @@ def test_an_agent_reads_and_changes_only_their_departments_tickets(team: Hardene
         )
         # Filing an unsorted ticket into her own department is ordinary work.
         assert (
-            changed(
+            audited(
                 anna,
+                anna_id,
+                team.unsorted_ticket,
                 "UPDATE tickets SET department_id = %s WHERE id = %s",
                 team.support,
                 team.unsorted_ticket,
@@ -389,8 +233,10 @@ def test_other_departments_are_read_only_when_the_team_allows_reading_them(team:
             billing
         }
         assert changed(anna, "UPDATE tickets SET subject = 'x' WHERE id = %s", billing) == 0
+        refused(anna, "UPDATE messages SET body_text = 'x' WHERE ticket_id = %s", billing)
         assert (
-            changed(anna, "UPDATE messages SET body_text = 'x' WHERE ticket_id = %s", billing) == 0
+            changed(anna, "UPDATE messages SET delivery_state = 'x' WHERE ticket_id = %s", billing)
+            == 0
         )
         refused(
             anna,
@@ -408,7 +254,16 @@ def test_leads_and_admins_see_everything_and_the_owner_is_unaffected(team: Harde
     billing = team.billing_ticket
     with team.connect("lena") as lena:  # a lead of Support only
         assert billing in ids(lena, "SELECT id FROM tickets")
-        assert changed(lena, "UPDATE tickets SET priority = 'urgent' WHERE id = %s", billing) == 1
+        assert (
+            audited(
+                lena,
+                team.agents["lena"],
+                billing,
+                "UPDATE tickets SET priority = 'urgent' WHERE id = %s",
+                billing,
+            )
+            == 1
+        )
         refused(lena, "UPDATE agents SET role = 'admin' WHERE id = %s", team.agents["lena"])
     with team.connect("ada") as ada:
         assert (
@@ -449,21 +304,44 @@ def test_a_deactivated_agent_loses_access_at_once_and_their_role_on_the_next_run
 
 def test_hardening_again_is_idempotent_and_a_dry_run_changes_nothing(team: Hardened):
     policies = "SELECT tablename, policyname, qual, with_check FROM pg_policies ORDER BY 1, 2"
+    triggers = (
+        "SELECT tgname, tgdeferrable, tginitdeferred FROM pg_trigger"
+        " WHERE tgrelid IN ('tickets'::regclass, 'messages'::regclass, 'outbox'::regclass)"
+        " AND NOT tgisinternal"
+        " ORDER BY 1"
+    )
+    audit_triggers = [
+        (name, True, True)
+        for name in sorted([*AUDIT_TRIGGERS, MESSAGE_AUDIT_TRIGGER, *DELIVERY_AUDIT_TRIGGERS])
+    ]
     before = team.owner_sql(policies)
+    assert team.owner_sql(triggers) == audit_triggers
     report = team.harden()
     assert team.owner_sql(policies) == before
+    assert team.owner_sql(triggers) == audit_triggers
+    # Every table the migrations made has a decision (one the rules don't name gets nothing).
+    tables = team.owner_sql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    assert {name for (name,) in tables} <= set(hardening.table_rules("public"))
     assert "tickets" in report.row_level_tables and "messages" in report.row_level_tables
     role = team.roles["anna"]
     assert team.owner_sql(
         "SELECT has_column_privilege(:r, 'agents', 'role', 'UPDATE'),"
         " has_column_privilege(:r, 'agents', 'signature', 'UPDATE'),"
-        " has_table_privilege(:r, 'tickets', 'DELETE')",
+        " has_table_privilege(:r, 'tickets', 'DELETE'),"
+        " has_column_privilege(:r, 'tickets', 'channel', 'UPDATE'),"
+        " has_column_privilege(:r, 'tickets', 'status', 'UPDATE'),"
+        " has_table_privilege(:r, 'outbox', 'UPDATE'),"
+        " has_column_privilege(:r, 'messages', 'body_text', 'UPDATE'),"
+        " has_table_privilege(:r, 'team_settings', 'DELETE')",
         r=role,
-    ) == [(False, True, False)]
+    ) == [(False, True, False, False, True, False, False, False)]
     dry = team.harden(dry_run=True)
     assert dry.sql is not None
     assert "CREATE POLICY" in dry.sql and "ENABLE ROW LEVEL SECURITY" in dry.sql
     assert "SECURITY DEFINER" in dry.sql
+    # The script shows everything a run does: the audit trigger and the customer check too.
+    assert "CREATE CONSTRAINT TRIGGER" in dry.sql and "desk_customer_has_tickets" in dry.sql
+    assert "GRANT UPDATE (" in dry.sql
     assert team.owner_sql(policies) == before
 
 

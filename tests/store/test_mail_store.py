@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from desk_app.core.errors import ConflictError, InvalidInput
+from desk_app.core.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
 from desk_app.store import Queries, Service
 from desk_app.store.mail_store import InboundMail, MailStore
+from desk_app.store.models import CustomerIdentity, Message, RawMail
 
 
 def mail(
@@ -153,7 +156,7 @@ def test_outbox_claim_send_retry_and_fail(store, account, db, team, clock):
     store.mark_failed(out.outbox_id, "550 mailbox unavailable")
     message = Queries(db, None).ticket(first.ticket_id).messages[-1]
     assert (message.delivery_state, message.delivery_error) == ("failed", "550 mailbox unavailable")
-    store.retry_failed(message.id)
+    Service(db, team.anna, clock).retry_replies(first.ticket_id, message_id=message.id)
     store.mark_sent(store.claim_outgoing()[0].outbox_id)
     assert Queries(db, None).ticket(first.ticket_id).messages[-1].delivery_state == "sent"
     assert store.account("support").failed == 0
@@ -232,15 +235,105 @@ def test_mail_without_a_message_id_is_deduped_by_its_content(store, account, db)
     assert Queries(db, None).stats()["messages"] == 2
 
 
-def test_content_key_ignores_line_endings_and_trace_headers_only():
-    from desk_app.store.mail_store import content_key
+def test_content_key_ignores_line_endings_and_transport_headers_only():
+    from desk_app.core.mail_identity import content_key
 
     crlf = b"Received: from a\r\n\tby b\r\nSubject: Hi\r\nX-Mailer: m\r\n\r\nbody\r\n"
-    lf = b"Subject: Hi\nX-Mailer: m\nReturn-Path: <x@y>\n\nbody\n"
+    lf = b"Subject: Hi\nX-Mailer: n\nReturn-Path: <x@y>\nDKIM-Signature: v=1;\n b=zz\n\nbody\n"
     assert content_key(crlf) == content_key(lf)
     assert content_key(crlf).startswith("content-sha256:")
     assert content_key(lf) != content_key(lf.replace(b"body", b"Body"))
-    assert content_key(lf) != content_key(lf.replace(b"X-Mailer: m", b"X-Mailer: n"))
+    assert content_key(lf) != content_key(lf.replace(b"Subject: Hi", b"Subject: Ho"))
+
+
+def parsed(raw: bytes) -> InboundMail:
+    from desk_app.mail.parse import parse_message
+    from desk_app.worker.imap_ingest import to_inbound
+
+    return to_inbound(raw, parse_message(raw))
+
+
+def test_a_reused_message_id_on_other_content_is_another_mail(store, account, db, caplog):
+    """Issue 14 item 1, at the store: of twelve deliveries sharing Message-IDs (or having
+    none), the eight distinct e-mails are stored and the transport copies are not."""
+    from tests.worker.mails import reused_message_id_corpus
+
+    deliveries, distinct = reused_message_id_corpus()
+    with caplog.at_level("WARNING", logger="desk_app.store.mail_store"):
+        results = [
+            store.ingest(account, "INBOX", 7, uid, parsed(raw))
+            for uid, raw in enumerate(deliveries, start=1)
+        ]
+    outcomes = [result.outcome == "duplicate" for result in results]
+    # The copies (CC'd to a second address) are duplicates of the mail just before them.
+    assert outcomes == [
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]
+    for n, result in enumerate(results):
+        if result.outcome == "duplicate":
+            assert result.message_id == results[n - 1].message_id
+    stored = {result.message_id for result in results}
+    assert len(stored) == distinct
+    assert Queries(db, None).stats()["messages"] == distinct
+    with db.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(RawMail)) == len(deliveries)
+        bodies = session.scalars(sa.select(Message.body_text).order_by(Message.id)).all()
+    assert any("Parcel 2" in body for body in bodies) and any(
+        "cancelled" in body for body in bodies
+    )
+    # Each reuse of a Message-ID on other content is noted, naming the account and the ID.
+    noted = [r.getMessage() for r in caplog.records if "different content" in r.getMessage()]
+    assert len(noted) == 3
+    assert all("'support'" in line for line in noted)
+    assert sum("<notification@courier.example.com>" in line for line in noted) == 2
+    assert sum("<order-1001@courier.example.com>" in line for line in noted) == 1
+    # Copies were recognised per account too: a second account's copy is a duplicate.
+    sales = store.add_account(
+        "sales",
+        address="sales@desk.test",
+        username="sales",
+        imap_host="127.0.0.1",
+        smtp_host="127.0.0.1",
+        security="none",
+    )
+    again = store.ingest(sales, "INBOX", 1, 1, parsed(deliveries[2]))
+    assert (again.outcome, again.message_id) == ("duplicate", results[2].message_id)
+
+
+def test_a_reply_to_a_reused_message_id_threads_onto_the_earliest_mail(store, account, db):
+    first = store.ingest(account, "INBOX", 7, 1, mail(1, "Parcel 1"))
+    reused = dataclasses.replace(
+        mail(2, "Parcel 2", sender="other@example.ru"), message_id="<m1@example.ru>"
+    )
+    second = store.ingest(account, "INBOX", 7, 2, reused)
+    assert second.outcome == "new_ticket" and second.ticket_id != first.ticket_id
+    reply = store.ingest(
+        account, "INBOX", 7, 3, mail(3, "Something else", in_reply_to="<m1@example.ru>")
+    )
+    assert (reply.outcome, reply.ticket_id) == ("threaded", first.ticket_id)
+
+
+def test_mail_without_a_message_id_is_merged_only_when_identical(store, account, db):
+    from tests.worker.mails import delivered, notification
+
+    scan = notification(0, None, "Scan", "Scanned page 1")
+    first = store.ingest(account, "INBOX", 7, 1, parsed(delivered(scan, to="a@desk.test", hop="a")))
+    copy = store.ingest(account, "INBOX", 7, 2, parsed(delivered(scan, to="b@desk.test", hop="bb")))
+    assert (copy.outcome, copy.message_id) == ("duplicate", first.message_id)
+    other_date = scan.replace(b"Date: Mon, 16 Nov", b"Date: Tue, 17 Nov")
+    later = store.ingest(account, "INBOX", 7, 3, parsed(other_date))
+    assert later.outcome != "duplicate" and later.message_id != first.message_id
 
 
 def test_claim_takes_only_replies_of_the_given_accounts(store, account, db, team, clock):
@@ -293,3 +386,88 @@ def test_claim_follows_the_fallback_account_and_fails_replies_with_none(
     message = Queries(db, None).ticket(ticket).messages[-1]
     assert message.delivery_state == "failed"
     assert "no active mail account" in (message.delivery_error or "")
+
+
+def unreadable(n: int, from_header: str, subject: str = "Help") -> InboundMail:
+    return dataclasses.replace(
+        mail(n, subject),
+        from_address=None,
+        from_name="",
+        from_header=from_header,
+        warnings=(f"the sender's address could not be read (From: {from_header})",),
+    )
+
+
+def test_unreadable_senders_are_told_apart_by_their_from_header(store, account, db):
+    """Issue 14 item 8: two unreadable From headers are two customers, one header twice is
+    one, a mail without any From header gets its own; nobody shares a placeholder."""
+    first = store.ingest(account, "INBOX", 7, 1, unreadable(1, "Sales <sales at example>"))
+    again = store.ingest(account, "INBOX", 7, 2, unreadable(2, "Sales <sales at example>", "x"))
+    other = store.ingest(account, "INBOX", 7, 3, unreadable(3, "Billing <billing at example>"))
+    long_a = "Z" * 400 + " a"
+    long_b = "Z" * 400 + " b"
+    long_1 = store.ingest(account, "INBOX", 7, 4, unreadable(4, long_a))
+    long_2 = store.ingest(account, "INBOX", 7, 5, unreadable(5, long_b))
+    none_1 = store.ingest(account, "INBOX", 7, 6, unreadable(6, "", "No sender"))
+    none_2 = store.ingest(account, "INBOX", 7, 7, unreadable(7, "", "No sender"))
+    queries = Queries(db, None)
+    customer = {r: queries.ticket(r.ticket_id).customer for r in (first, again, other)}
+    customer |= {r: queries.ticket(r.ticket_id).customer for r in (long_1, long_2)}
+    customer |= {r: queries.ticket(r.ticket_id).customer for r in (none_1, none_2)}
+    assert customer[first].id == customer[again].id
+    ids = {customer[r].id for r in (first, other, long_1, long_2, none_1, none_2)}
+    assert len(ids) == 6
+    assert customer[first].name == "Sales <sales at example>" and customer[first].emails == []
+    assert "unknown-sender@invalid.invalid" not in str([c.emails for c in customer.values()])
+    # The ticket says so, on the message (the conversation shows these lines).
+    [message] = queries.ticket(other.ticket_id).messages
+    assert message.warnings == [
+        "the sender's address could not be read (From: Billing <billing at example>)"
+    ]
+    with db.read() as session:
+        values = session.scalars(
+            sa.select(CustomerIdentity.value).where(CustomerIdentity.kind == "raw_from")
+        ).all()
+    assert sorted(values)[0] == "Billing <billing at example>" and len(values) == 4
+    assert all(len(value) <= 320 for value in values)
+
+
+def test_a_reply_to_an_unreadable_sender_fails_with_the_reason(store, account, db, team, clock):
+    ticket = store.ingest(account, "INBOX", 7, 1, unreadable(1, "Sales <sales at example>"))
+    reply = Service(db, team.anna, clock).reply(ticket.ticket_id, "Hello")
+    assert store.claim_outgoing(account_ids=[account]) == []
+    message = next(
+        m for m in Queries(db, None).ticket(ticket.ticket_id).messages if m.id == reply.message_id
+    )
+    assert message.delivery_state == "failed"
+    assert message.delivery_error == (
+        "the sender's address could not be read from their e-mail "
+        "(From: Sales <sales at example>); add the customer's e-mail address, then retry"
+    )
+
+
+def _failed_reply(store, account, db, team) -> tuple[int, int]:
+    first = store.ingest(account, "INBOX", 7, 101, mail(1))
+    Service(db, team.anna, store.clock).reply(first.ticket_id, "Reply one")
+    store.mark_failed(store.claim_outgoing()[0].outbox_id, "550 mailbox unavailable")
+    return first.ticket_id, Queries(db, None).ticket(first.ticket_id).messages[-1].id
+
+
+def test_retrying_a_failed_reply_is_ticket_work_and_audited(store, account, db, team, clock):
+    ticket_id, message_id = _failed_reply(store, account, db, team)
+    # Boris works in Billing; the ticket is Support's.
+    with pytest.raises(PermissionDenied):
+        Service(db, team.boris, clock).retry_replies(ticket_id)
+    with pytest.raises(NotFound):  # not one of this ticket's failed replies
+        Service(db, team.anna, clock).retry_replies(ticket_id, message_id=message_id + 1000)
+    Service(db, team.anna, clock).retry_replies(ticket_id)
+    detail = Queries(db, None).ticket(ticket_id)
+    assert detail.messages[-1].delivery_state == "queued"
+    assert detail.messages[-1].delivery_error is None
+    retried = [e for e in detail.audit if e.action == "retry_delivery"]
+    assert [(e.actor, e.old_value) for e in retried] == [
+        ("Anna Ivanova", "550 mailbox unavailable")
+    ]
+    with pytest.raises(NotFound):  # queued again: nothing failed is left to retry
+        Service(db, team.anna, clock).retry_replies(ticket_id)
+    assert [m.message_row_id for m in store.claim_outgoing()] == [message_id]

@@ -9,7 +9,7 @@ from datetime import date, time
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from desk_app.core.errors import InvalidInput, NotFound, PermissionDenied
 from desk_app.core.oncall import Rotation
@@ -24,6 +24,7 @@ from desk_app.store.models import (
     OncallRotation,
     RoutingRuleRow,
     TeamSetting,
+    Template,
 )
 from desk_app.store.oncall_store import OncallStore
 from desk_app.store.routing_store import save_rules
@@ -89,6 +90,18 @@ MATRIX: dict[str, tuple[Command, dict[str, bool]]] = {
     "merge_customers": (
         lambda db, s, c: s.merge_customers(c.customer_id, c.other_customer_id),
         EVERYONE_ACTIVE,
+    ),
+    # Their own availability: any active agent (the deactivated one is refused).
+    "mark_self_away": (lambda db, s, c: s.edit_agent(c.actor_id, available=False), EVERYONE_ACTIVE),
+    "rename_an_agent": (
+        lambda db, s, c: s.edit_agent("boris@desk.test", display_name="Boris S."),
+        ADMINS,  # not one of the few things Boris may change about himself
+    ),
+    "import_shared_templates": (
+        lambda db, s, c: TemplateStore(db, c.actor_id).import_library(
+            {"templates": [{"title": "Imported", "body": "Hello", "scope": "everyone"}]}
+        ),
+        LEADS,
     ),
     "add_department": (lambda db, s, c: s.add_department("Sales"), ADMINS),
     "add_agent": (lambda db, s, c: s.add_agent("Kenji", "kenji@desk.test"), ADMINS),
@@ -189,6 +202,10 @@ def _undo_names(db) -> None:
         session.execute(delete(RoutingRuleRow))
         session.execute(delete(OncallRotation))
         session.execute(delete(TeamSetting).where(TeamSetting.key == "company_name"))
+        session.execute(delete(Template).where(Template.title == "Imported"))
+        session.execute(
+            update(Agent).where(Agent.email == "boris@desk.test").values(display_name="Boris Sato")
+        )
 
 
 def test_moving_between_departments_needs_a_reason_unless_the_team_says_otherwise(

@@ -59,3 +59,24 @@ def test_an_unreadable_file_is_set_aside_not_lost(tmp_path):
     assert (tmp_path / "unsynced-drafts.unreadable").read_text(encoding="utf-8") == "{not json"
     local.save(LocalDraft(1, 1, "reply", "fresh", T0))
     assert local.get(1, 1, "reply").body == "fresh"
+
+
+def test_where_a_draft_began_outlives_the_confirmation_until_it_is_sent(tmp_path):
+    local = _drafts(tmp_path)
+    local.save(LocalDraft(7, 1, "reply", "Hello", T0))
+    local.remember_start(7, 1, "reply", 41)
+    local.confirmed(7, 1, "reply", "Hello")
+    # The database has the text; where the draft began is still known, here and after restart.
+    assert _drafts(tmp_path).start_of(7, 1, "reply") == 41
+    assert _drafts(tmp_path, "sqlite:///demo.sqlite3").start_of(7, 1, "reply") is None
+    local.forget(7, 1, "reply")  # sent or discarded
+    assert local.start_of(7, 1, "reply") is None
+
+
+def test_an_emptied_draft_forgets_where_it_began(tmp_path):
+    local = _drafts(tmp_path)
+    local.remember_start(7, 1, "reply", 41)
+    local.remember_start(8, 1, "reply", 50)
+    local.forget_start(7, 1, "reply")
+    assert local.start_of(7, 1, "reply") is None
+    assert local.start_of(8, 1, "reply") == 50

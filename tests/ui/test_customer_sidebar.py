@@ -77,7 +77,7 @@ def test_merging_moves_the_other_customers_tickets_here(qtbot, db, clock, ctx, o
     dialog.identity.setText("ken.sato@work.example")
     dialog.look_up()
     qtbot.waitUntil(dialog.merge_button.isEnabled, timeout=3000)
-    assert "1 ticket(s) will move over" in dialog.found_label.text()
+    assert "1 ticket will move over" in dialog.found_label.text()
     dialog.merge_button.click()
     settle(qtbot, window)
     qtbot.waitUntil(lambda: len(sidebar.ticket_ids()) == 2, timeout=3000)

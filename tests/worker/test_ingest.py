@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from desk_app.store import Queries
 from desk_app.store.models import Message, RawMail
 from tests.worker.conftest import add_account, run_once
-from tests.worker.mails import encoded, simple
+from tests.worker.mails import encoded, reused_message_id_corpus, simple
 
 CHARSETS = [
     ("iso-2022-jp", "注文について", "荷物がまだ届きません。"),
@@ -150,3 +150,53 @@ def test_mail_without_message_id_survives_a_uidvalidity_change_without_duplicate
     with db.read() as session:
         keys = session.scalars(sa.select(RawMail.header_message_id)).all()
     assert len(keys) == 7 and all(key.startswith("content-sha256:") for key in keys)
+
+
+def test_mails_sharing_message_ids_are_all_stored_and_copies_once(
+    db, account_id, worker, imap_server, caplog
+):
+    """Issue 14 item 1 end to end: twelve deliveries of eight distinct e-mails, with reused
+    Message-IDs, none at all, and copies differing only in Received/DKIM/Delivered-To."""
+    deliveries, distinct = reused_message_id_corpus()
+    uids = imap_server.append_many(deliveries)
+    with caplog.at_level("WARNING", logger="desk_app.store.mail_store"):
+        summary = run_once(worker)
+    report = summary.accounts[0]
+    assert report.error is None
+    assert (report.stored, report.duplicates) == (distinct, len(deliveries) - distinct)
+    assert count(db, Message) == distinct and count(db, RawMail) == len(deliveries)
+    bodies = [m.body_text for m in ticket_messages(db)]
+    for text in ("Parcel 1", "Parcel 2", "Parcel 3", "received your order", "cancelled"):
+        assert sum(text in body for body in bodies) == 1, text
+    assert sum("Scanned page" in body for body in bodies) == 2
+    assert len([r for r in caplog.records if "different content" in r.getMessage()]) == 3
+    # Every UID, copy or not, is done with: a second pass finds nothing new.
+    assert run_once(worker).accounts[0].stored == 0
+    assert count(db, Message) == distinct and len(uids) == len(deliveries)
+
+
+def test_unreadable_senders_become_customers_of_their_own(db, account_id, worker, imap_server):
+    """Issue 14 item 8 end to end: From headers without a readable address are not merged
+    into one shared customer; each says on its message that the address could not be read."""
+    headers = [
+        "Sales dept <sales at example dot com>",
+        "Billing (no address)",
+        "Sales dept <sales at example dot com>",
+    ]
+    imap_server.append_many(
+        simple(f"Question {n}", sender="placeholder@example.com")[0].replace(
+            b"From: placeholder@example.com", f"From: {header}".encode()
+        )
+        for n, header in enumerate(headers)
+    )
+    assert run_once(worker).accounts[0].stored == 3
+    queries = Queries(db, None)
+    tickets = [queries.ticket(m.ticket_id) for m in ticket_messages(db)]
+    customers = [ticket.customer for ticket in tickets]
+    assert customers[0].id == customers[2].id != customers[1].id
+    assert [c.name for c in customers[:2]] == headers[:2]
+    assert all(c.emails == [] for c in customers)
+    for ticket, header in zip(tickets, headers, strict=True):
+        assert ticket.messages[0].warnings == [
+            f"the sender's address could not be read (From: {header})"
+        ]

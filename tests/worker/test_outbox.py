@@ -104,7 +104,7 @@ def test_550_fails_the_reply_with_the_servers_words(
     assert store_account.failed == 1
     # The agent's retry queues it again with the same Message-ID.
     smtp_server.clear_failures()
-    worker.store.retry_failed(result.message_id)
+    Service(db, team.anna, clock).retry_replies(result.ticket_id)
     assert run_once(worker).sent == 1
     assert smtp_server.messages[0].message["Message-ID"] == message.message_id
 
@@ -213,3 +213,59 @@ def test_two_workers_on_different_accounts_never_send_each_others_mail(
     assert [m.rcpt_tos for m in billing_smtp.messages] == [("invoice@example.ru",)]
     assert len(smtp_server.messages) == 1
     assert [item.state for item in outbox(db)] == ["sent", "sent"]
+
+
+def test_temporary_failures_give_up_after_48_hours_by_default(
+    db, team, clock, account_id, worker, imap_server, smtp_server
+):
+    """Issue 14 item 7: a reply that keeps getting 4xx is not retried for ever."""
+    ticket_id = customer_ticket(worker, imap_server, db)
+    result = reply(db, team, clock, ticket_id)
+    smtp_server.fail_always(REPLY_451)
+    assert run_once(worker).retry == 1  # the first attempt starts the 48 hours
+    clock.advance(hours=47)
+    summary = run_once(worker)
+    assert (summary.retry, summary.failed) == (1, 0)
+    [item] = outbox(db)
+    assert item.state == "queued" and item.next_attempt_at <= clock() + timedelta(hours=1)
+    clock.advance(hours=1)
+    summary = run_once(worker)
+    assert (summary.retry, summary.failed) == (0, 1)
+    message = Queries(db, None).ticket(ticket_id).messages[-1]
+    assert message.id == result.message_id and message.delivery_state == "failed"
+    assert message.delivery_error == (
+        "gave up after 48 hours of temporary failures: " + REPLY_451
+    ) or message.delivery_error.startswith("gave up after 48 hours of temporary failures: 451")
+    assert outbox(db)[0].state == "failed"
+    assert worker.store.account("support").failed == 1
+    assert len(smtp_server.messages) == 0
+    # The agent's retry starts a new round, which goes out once the server takes it.
+    smtp_server.clear_failures()
+    Service(db, team.anna, clock).retry_replies(result.ticket_id)
+    assert run_once(worker).sent == 1
+    assert outbox(db)[0].state == "sent"
+
+
+def test_the_retry_limit_is_a_team_setting_and_covers_outages(
+    db, team, clock, account_id, worker, imap_server, smtp_server
+):
+    from desk_app.store.oncall_settings import save_setting
+
+    save_setting(db, team.lead, "outbox_retry_hours", "2", clock)
+    ticket_id = customer_ticket(worker, imap_server, db)
+    result = reply(db, team, clock, ticket_id)
+    with smtp_server.outage():
+        attempts = 0
+        while outbox(db)[0].state == "queued":
+            assert attempts < 20 and clock() - outbox(db)[0].created_at <= timedelta(hours=2)
+            clock.advance(seconds=(outbox(db)[0].next_attempt_at - clock()).total_seconds())
+            run_once(worker)
+            attempts += 1
+    message = Queries(db, None).ticket(ticket_id).messages[-1]
+    assert message.id == result.message_id and message.delivery_state == "failed"
+    assert message.delivery_error.startswith("gave up after 2 hours of temporary failures: ")
+    assert "unreachable" in message.delivery_error
+    assert attempts > 5  # backoff: 30 s, 1 min, 2 min... then hourly, up to the limit
+    # The agent's retry works on it like on a refused reply.
+    Service(db, team.anna, clock).retry_replies(result.ticket_id)
+    assert run_once(worker).sent == 1
