@@ -87,7 +87,7 @@ def main() -> int:
 
     with database_url(args.database_url, "sqlite") as url:
         db = Database(url)
-        db.ensure_schema(upgrade=True)
+        db.ensure_schema(upgrade=True, create=True)
         system = Service(db, None)
         system.add_department("Support")
         agent_id = system.add_agent("Bench Agent", "bench@desk.test", departments=["Support"])

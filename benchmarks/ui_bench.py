@@ -86,6 +86,8 @@ def seeded_before(url: str) -> dict[str, Any] | None:
 
     db = Database(url)
     try:
+        if not db.exists():
+            return None  # never seeded (opening it creates nothing)
         state = db.schema_state()
         if state == "outdated":
             db.upgrade()  # a migration landed since it was seeded

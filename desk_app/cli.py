@@ -105,6 +105,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
     if args.database_url is None:
         args.database_url = resolve_database_url(demo=True)
+    ctx.creates_database = True  # the demo seeds a database of its own
     # The demo brings a whole team (agents, departments, SLA, templates, a rotation): admin
     # work, or the setting up of a team that has no admin yet. The seeding itself runs as the
     # system, through the bulk loader.
@@ -600,7 +601,8 @@ def _run_gui(
         for attempt in range(3):
             db = Database(url)
             try:
-                db.ensure_schema(upgrade=db.is_sqlite)
+                # The window's first start creates the embedded database.
+                db.ensure_schema(upgrade=db.is_sqlite, create=True)
                 if args.demo:
                     from desk_app.demo.seed import demo_agent_email, seed_demo_once
 

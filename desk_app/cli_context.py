@@ -25,12 +25,15 @@ class Context:
         self.args = args
         self._db: Database | None = None
         self._actor: tuple[int | None] | None = None
+        # Only `desk demo` (which seeds its own database) may create a missing SQLite file;
+        # any other verb says there is no database there and leaves nothing behind.
+        self.creates_database = False
 
     @property
     def db(self) -> Database:
         if self._db is None:
             self._db = Database(resolve_database_url(self.args.database_url))
-            self._db.ensure_schema(upgrade=self._db.is_sqlite)
+            self._db.ensure_schema(upgrade=self._db.is_sqlite, create=self.creates_database)
         return self._db
 
     def actor_id(self, required: bool = True) -> int | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import platformdirs
 
-from desk_app.core.errors import InvalidInput
+from desk_app.core.errors import InvalidInput, UsageError
 
 APP_NAME = "desk"
 
@@ -79,6 +79,9 @@ def sqlite_url(path: Path) -> str:
 
 
 def resolve_database_url(explicit: str | None = None, *, demo: bool = False) -> str:
+    if explicit is not None and not explicit.strip():
+        # An empty --database-url is a mistake (an unset shell variable), not "the default".
+        raise UsageError("--database-url is empty: give a database URL or leave the option out")
     where = paths()
     if demo:
         return sqlite_url(where.demo_database)

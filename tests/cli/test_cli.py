@@ -238,10 +238,14 @@ def test_unreachable_database_exits_6(capsys, tmp_path):
 
 def test_db_upgrade_and_status(capsys, tmp_path):
     url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
-    code, status, _ = run(capsys, "db", "status", "--database-url", url, "--json")
-    assert code == 0 and status["schema"] == "empty"
+    # No database there yet: status says so and creates nothing; only upgrade creates one.
+    code, error, _ = run(capsys, "db", "status", "--database-url", url, "--json")
+    assert code == 6 and "desk db upgrade" in error["message"]
+    assert not (tmp_path / "new.sqlite3").exists()
     code, upgraded, _ = run(capsys, "db", "upgrade", "--database-url", url, "--json")
-    assert code == 0 and upgraded["from"] is None and upgraded["to"] == status["head"]
+    assert code == 0 and upgraded["from"] is None
+    code, status, _ = run(capsys, "db", "status", "--database-url", url, "--json")
+    assert upgraded["to"] == status["head"]
     code, status, _ = run(capsys, "db", "status", "--database-url", url, "--json")
     assert status["schema"] == "current"
 

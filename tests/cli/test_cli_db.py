@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from keyring.backends import fail
 
 from desk_app.cli import main
-from desk_app.store import Database, Service
+from desk_app.store import Database, Service, database
 from desk_app.store.credentials import DatabaseAddress, current_agent_for_connection
 from desk_app.sync.wakeups import PostgresWakeups, libpq_url
 from tests.pg_control import OwnServer, own_server, require_passwords
@@ -366,3 +368,158 @@ def test_harden_by_an_agent_is_not_allowed(capsys, monkeypatch, team_db, file_ke
     )  # fmt: skip
     assert code == 5, err
     assert "cannot create roles" in err and "owner of the Desk tables" in err
+
+
+# --- which database: a bad --database-url is refused in one line, and nothing is created ---
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("desk: ") and "Traceback" not in stderr
+    return lines[0]
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")} if folder.exists() else set()
+
+
+@pytest.mark.parametrize("argv", [["stats"], ["db", "status"], ["db", "upgrade"], ["demo"]])
+def test_an_empty_database_url_is_a_usage_error(capsys, desk_home, argv):
+    code, _, _, err = run(capsys, *argv, "--database-url", "")
+    assert code == 2
+    assert "--database-url is empty" in _one_line(err)
+    # Not the default database instead: nothing was opened or created.
+    assert not any(name.endswith(".sqlite3") for name in _files(desk_home))
+
+
+@pytest.mark.parametrize("where", ["missing-folder/deeper/desk.sqlite3", "desk.sqlite3"])
+@pytest.mark.parametrize(
+    "argv", [["stats"], ["tickets", "list", "--view", "all_open"], ["db", "status"], ["worker"]]
+)
+def test_a_missing_sqlite_database_is_unavailable_and_not_created(capsys, tmp_path, where, argv):
+    folder = tmp_path / "here"
+    folder.mkdir()
+    target = folder / where
+    code, _, _, err = run(capsys, *argv, "--database-url", f"sqlite:///{target}")
+    assert code == 6
+    line = _one_line(err)
+    assert f"no database at {target}" in line and "desk db upgrade" in line
+    assert _files(folder) == set()  # no stray file, no folders
+
+
+def test_only_db_upgrade_creates_a_missing_database_and_its_folders(capsys, tmp_path):
+    target = tmp_path / "new" / "folder" / "desk.sqlite3"
+    url = f"sqlite:///{target}"
+    code, upgraded, _, _ = run(capsys, "db", "upgrade", "--database-url", url, "--json")
+    assert code == 0 and upgraded["from"] is None and target.is_file()
+    code, status, _, _ = run(capsys, "db", "status", "--database-url", url, "--json")
+    assert code == 0 and status["schema"] == "current"
+
+
+def test_demo_creates_its_own_database(capsys, tmp_path):
+    target = tmp_path / "demo" / "demo.sqlite3"
+    url = f"sqlite:///{target}"
+    code, _, _, err = run(capsys, "demo", "--tickets", "5", "--database-url", url)
+    assert code == 0, err
+    assert target.is_file()
+
+
+@pytest.mark.parametrize("content", [b"hello, this is a text file\n" * 20, b"\x00" * 10 + b"x"])
+@pytest.mark.parametrize("argv", [["stats"], ["db", "status"], ["db", "upgrade"]])
+def test_a_file_that_is_not_a_database_is_unavailable(capsys, tmp_path, content, argv):
+    folder = tmp_path / "here"
+    folder.mkdir()
+    target = folder / "notes.txt"
+    target.write_bytes(content * 10)
+    code, _, _, err = run(capsys, *argv, "--database-url", f"sqlite:///{target}")
+    assert code == 6
+    assert f"{target} is not an SQLite database" in _one_line(err)
+    assert target.read_bytes() == content * 10
+    assert _files(folder) == {"notes.txt"}
+
+
+@pytest.mark.parametrize("argv", [["stats"], ["db", "upgrade"]])
+def test_an_sqlite_database_of_another_program_is_not_touched(capsys, tmp_path, argv):
+    target = tmp_path / "places.sqlite"
+    other = sqlite3.connect(target)
+    other.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    other.commit()
+    other.close()
+    code, _, _, err = run(capsys, *argv, "--database-url", f"sqlite:///{target}")
+    assert code == 6
+    assert f"{target} is not a Desk database" in _one_line(err)
+    other = sqlite3.connect(target)
+    tables = {row[0] for row in other.execute("SELECT name FROM sqlite_master")}
+    other.close()
+    assert tables == {"moz_places"}
+
+
+# --- a writer that cannot get the lock in time says so: exit 6, one line ---
+
+
+@pytest.fixture
+def sqlite_team(sqlite_database_url: str, clock) -> tuple[str, int]:
+    db = Database(sqlite_database_url)
+    system = Service(db, None, clock)
+    system.add_department("Support")
+    system.add_agent("Anna Ivanova", "anna@desk.test", departments=["Support"])
+    ticket = system.create_ticket(
+        subject="Locked out", customer_email="k@example.com", body="Hi", department="Support"
+    ).ticket_id
+    db.dispose()
+    assert ticket is not None
+    return sqlite_database_url, ticket
+
+
+def test_a_write_that_cannot_get_the_lock_in_time_is_unavailable(
+    capsys, tmp_path, monkeypatch, sqlite_team
+):
+    url, ticket = sqlite_team
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    body = tmp_path / "note.txt"
+    body.write_text("a note", encoding="utf-8")
+    holder = sqlite3.connect(sa.make_url(url).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program holding the write lock
+    try:
+        started = time.monotonic()
+        code, _, _, err = run(
+            capsys, "tickets", "note", str(ticket), "--body-file", str(body),
+            "--database-url", url, "--as", "anna@desk.test",
+        )  # fmt: skip
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 6
+    assert "is busy" in _one_line(err) and "try again" in err
+    assert waited >= 0.3  # it did wait its turn first
+    # Once the lock is free, the same command goes through.
+    code, _, _, err = run(
+        capsys, "tickets", "note", str(ticket), "--body-file", str(body),
+        "--database-url", url, "--as", "anna@desk.test",
+    )  # fmt: skip
+    assert code == 0, err
+
+
+def test_a_read_that_cannot_get_the_database_in_time_is_unavailable(
+    capsys, monkeypatch, sqlite_team
+):
+    url, _ = sqlite_team
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    holder = sqlite3.connect(sa.make_url(url).database, isolation_level=None)
+    # Exclusive locking mode: a program that keeps the whole file to itself (even readers
+    # of a WAL database have to wait).
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("UPDATE tickets SET subject = subject")
+    holder.execute("COMMIT")
+    try:
+        code, _, _, err = run(
+            capsys, "tickets", "list", "--view", "all_open", "--database-url", url, "--as",
+            "anna@desk.test",
+        )  # fmt: skip
+    finally:
+        holder.close()
+    assert code == 6
+    assert "is busy" in _one_line(err)

@@ -17,7 +17,11 @@ from desk_app.store import Database, Queries, Service
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database that exists but has never seen Desk."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'nested' / 'dir' / 'fresh.sqlite3'}"
+        # An empty file is an empty SQLite database (`desk db upgrade` creating a missing one
+        # is tested in test_database.py).
+        fresh = tmp_path / "fresh.sqlite3"
+        fresh.touch()
+        yield f"sqlite:///{fresh}"
         return
     admin_url = request.getfixturevalue("pg_admin_url")
     name = f"desk_empty_{uuid.uuid4().hex[:10]}"

@@ -259,7 +259,7 @@ def test_round_trip_into_a_fresh_team(db, team, clock, store_for, tmp_path):
     exported = lena.export_library()
     other = Database(f"sqlite:///{tmp_path / 'other.db'}")
     try:
-        other.ensure_schema(upgrade=True)
+        other.ensure_schema(upgrade=True, create=True)
         Service(other, None, clock).add_department("Support")
         imported = TemplateStore(other, None, clock)
         assert imported.import_library(exported) == {"created": 1, "updated": 0, "unchanged": 0}

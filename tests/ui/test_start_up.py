@@ -92,6 +92,7 @@ def test_the_quick_schema_check_agrees_with_alembic(db):
 def test_the_quick_schema_check_tells_empty_outdated_and_newer_apart(tmp_path):
     from desk_app.store import Database
 
+    (tmp_path / "schema.sqlite3").touch()  # an empty database (Database never creates one)
     database = Database(f"sqlite:///{tmp_path / 'schema.sqlite3'}")
     try:
         assert database.current_revision() is None
