@@ -72,6 +72,9 @@ _DOCUMENT_KEYS = {
 }
 
 
+MAX_TEMPLATE_ID = 2**31 - 1  # INTEGER on PostgreSQL
+
+
 @dataclass(frozen=True)
 class TemplateFields:
     """What a person edits. `department` is a name or id (scope "department" only)."""
@@ -515,9 +518,15 @@ class TemplateStore(CommandBase):
         )
 
     def _visible_template(self, session: Session, actor: Agent | None, ref: int) -> Template:
-        template = session.scalars(
-            select(Template).where(Template.id == ref, self._visible(session, actor))
-        ).first()
+        # Template ids are 32-bit on PostgreSQL: a larger number names no template (and would
+        # make the server refuse the query rather than find nothing).
+        template = (
+            session.scalars(
+                select(Template).where(Template.id == ref, self._visible(session, actor))
+            ).first()
+            if 1 <= ref <= MAX_TEMPLATE_ID
+            else None
+        )
         if template is None:
             raise NotFound(f"template {ref} does not exist (or is not yours to see)")
         return template

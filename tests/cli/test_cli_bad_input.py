@@ -59,6 +59,7 @@ def _one_line(err: str) -> str:
         (("customers", "edit", BEYOND_64_BITS, "--name", "X"), "does not exist"),
         (("customers", "merge", BEYOND_64_BITS, "1"), "does not exist"),
         (("templates", "render", "x", "--ticket", BEYOND_64_BITS), "does not exist"),
+        (("templates", "render", str(2**40), "--ticket", "1"), f"template {2**40} does not"),
         (("oncall", "ack", BEYOND_64_BITS), "does not exist"),
         (
             ("tickets", "note", "1", "--body-file", "-", "--if-seen", BEYOND_64_BITS),
