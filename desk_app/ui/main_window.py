@@ -39,6 +39,7 @@ from desk_app.ui.navigation import ONCALL_KEY, SEARCH_KEY, NavigationPane, view_
 from desk_app.ui.night_view import OnCallPanel
 from desk_app.ui.offline import OfflineController
 from desk_app.ui.plain import plain_label, rich_label, tooltip
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.presence import PresenceController
 from desk_app.ui.reassign import Reassigner
 from desk_app.ui.search_box import SearchBox
@@ -566,7 +567,8 @@ class MainWindow(QMainWindow):
             return ids
 
         def done(changed: list[int]) -> None:
-            self.ctx.messages.info(f"{what}: {len(changed)} ticket(s)")
+            n = len(changed)
+            self.ctx.messages.info(f"{what}: " + english_plural(self.tr("%n ticket(s)", "", n), n))
             self.tickets_changed(*changed)
             self.ticket_pane.reload()
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QEvent,
     QModelIndex,
     QObject,
@@ -47,6 +48,7 @@ from desk_app.store.oncall_store import OnCallNow, OncallStore
 from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingStore
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import PRIORITY_COLOURS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -241,9 +243,11 @@ class NightView(QWidget):
             self.table.selectRow(row)
         pages = sum(1 for item in items if item.kind == "page")
         self.status.setText(
-            f"{pages} page(s) not acknowledged · {len(items)} to look at"
+            english_plural(self.tr("%n page(s) not acknowledged", "", pages), pages)
+            + " · "
+            + self.tr("%1 to look at").replace("%1", str(len(items)))
             if pages
-            else f"{len(items)} to look at"
+            else self.tr("%1 to look at").replace("%1", str(len(items)))
             if items
             else "Nothing needs you now."
         )
@@ -291,7 +295,8 @@ def indicator_text(on_call: list[OnCallNow], pages: int) -> str:
     text = f'On call: <a href="calendar">{who}</a>'
     if pages:
         colour = PRIORITY_COLOURS["urgent"]
-        text += f' · <b style="color:{colour}">{pages} page(s) not acknowledged</b>'
+        words = QCoreApplication.translate("OnCallPanel", "%n page(s) not acknowledged", "", pages)
+        text += f' · <b style="color:{colour}">{english_plural(words, pages)}</b>'
     return text
 
 

@@ -22,6 +22,7 @@ from desk_app.core.oncall import Rotation, Shift
 from desk_app.store.oncall_store import OncallStore
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import PRIORITY_COLOURS
 from desk_app.ui.window_sizing import pin_minimum_size
 
@@ -124,7 +125,12 @@ class OnCallCalendarDialog(QDialog):
                 self.table.setItem(row, column, item)
         overrides = sum(1 for s in shifts if s.override is not None)
         self.status.setText(
-            f"Next {WEEKS} weeks · {overrides} override(s)" if overrides else f"Next {WEEKS} weeks"
+            self.tr("Next %1 weeks").replace("%1", str(WEEKS))
+            + (
+                " · " + english_plural(self.tr("%n override(s)", "", overrides), overrides)
+                if overrides
+                else ""
+            )
         )
 
 

@@ -10,5 +10,6 @@ from __future__ import annotations
 
 
 def english_plural(text: str, n: int) -> str:
-    """Resolve "(s)" in an untranslated numerus string; a translated one has none left."""
-    return text.replace("(s)", "" if n == 1 else "s")
+    """Resolve "(s)" and "y(ies)" in an untranslated numerus string; a translated one has none
+    left."""
+    return text.replace("y(ies)", "y" if n == 1 else "ies").replace("(s)", "" if n == 1 else "s")

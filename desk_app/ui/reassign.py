@@ -21,6 +21,7 @@ from desk_app.core.permissions import TeamRules
 from desk_app.store.authorisation import read_team_rules
 from desk_app.store.records import OpResult
 from desk_app.ui.plain import tooltip
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.reassign_dialog import (
     MoveOutcome,
     MovingTicket,
@@ -166,7 +167,9 @@ class Reassigner(QObject):
         self._run(
             lambda: service.assign_many(ids, agent=agent.id).changed,
             ids,
-            lambda changed: f"Assigned to you: {len(changed)} ticket(s)",
+            lambda changed: english_plural(
+                self.tr("Assigned to you: %n ticket(s)", "", len(changed)), len(changed)
+            ),
         )
 
     def move_to_department(self, tickets: list[MovingTicket], department_id: int) -> None:
@@ -193,7 +196,11 @@ class Reassigner(QObject):
                 return [single.ticket_id] if result.ticket_id is not None else []
             return service.assign_many(ids, department=department_id).changed
 
-        self._run(work, ids, lambda changed: f"Moved {len(changed)} ticket(s) to {name}.")
+        def moved(changed: list[int]) -> str:
+            words = self.tr("Moved %n ticket(s) to %1.", "", len(changed)).replace("%1", name)
+            return english_plural(words, len(changed))
+
+        self._run(work, ids, moved)
 
     def _run(
         self,

@@ -31,6 +31,7 @@ from desk_app.core.routing import RoutingRule
 from desk_app.store.routing_store import RulesSnapshot, load_snapshot, save_rules
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.routing_form import RuleForm
 from desk_app.ui.routing_tester import RuleTester
 from desk_app.ui.styles import ERROR_STYLE
@@ -287,7 +288,12 @@ class RoutingEditor(QDialog):
             self.dirty = False
             self.version = (version or 0) + 1
             self.save_button.setEnabled(self.can_edit)
-            self._say(f"Saved {count} rule(s); new mail is routed by them from now on.")
+            self._say(
+                english_plural(
+                    self.tr("Saved %n rule(s); new mail is routed by them from now on.", "", count),
+                    count,
+                )
+            )
 
         def failed(error: BaseException) -> None:
             self.save_button.setEnabled(self.can_edit)

@@ -34,6 +34,7 @@ from desk_app.core.sla import SlaPolicy, TicketEvent, compute_sla
 from desk_app.store.sla_store import export_rules, import_rules, parse_rules
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import escape, plain_label, rich_label
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.sla_admin_forms import KIND_LABELS, CalendarForm, PolicyForm
 from desk_app.ui.window_sizing import pin_minimum_size
 
@@ -371,9 +372,16 @@ class SlaAdminDialog(QDialog):
 
         def done(result: dict[str, int]) -> None:
             self.save_button.setEnabled(self.can_edit)
+            calendars, policies = result["calendars"], result["policies"]
+            tickets = result["tickets_recomputed"]
             self.status.setText(
-                f"Saved {result['calendars']} calendar(s) and {result['policies']} "
-                f"policy(ies); due times of {result['tickets_recomputed']} ticket(s) recomputed."
+                english_plural(self.tr("Saved %n calendar(s)", "", calendars), calendars)
+                + " · "
+                + english_plural(self.tr("%n policy(ies)", "", policies), policies)
+                + " · "
+                + english_plural(
+                    self.tr("due times of %n ticket(s) recomputed.", "", tickets), tickets
+                )
             )
             self.saved_at = self.ctx.now()
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desk_app.store.sla_store import compliance_report
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.window_sizing import pin_minimum_size
 
 KINDS = (("first_response", "First response"), ("resolution", "Resolution"))
@@ -159,7 +160,9 @@ class SlaReportDialog(QDialog):
             table.setSortingEnabled(True)
             table.sortItems(0, Qt.SortOrder.AscendingOrder)
         self.status.setText(
-            f"{total} target(s) decided in the range" if total else "No decided targets here."
+            english_plural(self.tr("%n target(s) decided in the range", "", total), total)
+            if total
+            else self.tr("No decided targets here.")
         )
 
 

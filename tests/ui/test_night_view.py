@@ -51,7 +51,7 @@ def test_status_bar_alert_list_acknowledge_and_open(
     panel = window.oncall
     qtbot.waitUntil(lambda: panel.pages == 1, timeout=5000)
     assert "Anna Ivanova" in panel.indicator.text()
-    assert "1 page(s) not acknowledged" in panel.indicator.text()
+    assert "1 page not acknowledged" in panel.indicator.text()
     assert nav_count(window, ONCALL_KEY) == 1
     # The page reached Anna's desktop as a message, once.
     qtbot.waitUntil(lambda: any("Checkout down" in text for _l, text in ctx.messages.history))

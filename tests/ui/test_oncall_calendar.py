@@ -42,7 +42,7 @@ def test_four_weeks_with_the_override_marked(qtbot, db, team, clock, ctx):
     assert people[:4] == ["Anna Ivanova", "Boris Sato", "Lena Lead", "Boris Sato"]
     assert table.item(2, 3).text() == "instead of Boris Sato: Boris at a wedding"
     assert table.item(2, 2).font().bold() and not table.item(1, 2).font().bold()
-    assert dialog.status.text() == "Next 4 weeks · 1 override(s)"
+    assert dialog.status.text() == "Next 4 weeks · 1 override"
     assert dialog.shifts[-1].ends_at == FRIDAY_EVENING + timedelta(weeks=4)
 
 

@@ -228,7 +228,7 @@ def test_a_drop_moves_at_once_where_the_team_asks_for_no_reason(
     settle(qtbot, window)
     assert window.reassign.dialog is None
     assert {row[0] for row in _department_rows(db, ids).values()} == {team.billing}
-    assert "Moved 2 ticket(s) to Billing." in window.banner.text
+    assert "Moved 2 tickets to Billing." in window.banner.text
 
 
 @popup

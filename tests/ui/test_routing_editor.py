@@ -90,7 +90,7 @@ def test_editing_reordering_and_saving(qtbot, db, team, clock, make_ctx, shots):
 
     editor.save_button.click()
     saved(editor, qtbot)
-    assert editor.status.text().startswith("Saved 4 rule(s)")
+    assert editor.status.text().startswith("Saved 4 rules;")
     snapshot = load_snapshot(db)
     assert [r.name for r in snapshot.rules] == [
         "Refunds",

@@ -97,7 +97,7 @@ def test_saving_imports_the_rules_and_recomputes_tickets(qtbot, db, team, clock,
     form.move_to.setCurrentIndex(form.move_to.findData("Billing"))
     dialog.save_button.click()
     qtbot.waitUntil(lambda: dialog.status.text().startswith("Saved"), timeout=10_000)
-    assert "due times of 1 ticket(s) recomputed" in dialog.status.text()
+    assert "due times of 1 ticket recomputed" in dialog.status.text()
     after = Queries(db, None, clock).ticket(ticket_id).first_response_due_at
     assert before is not None and after is not None
     assert (before - after).total_seconds() == 30 * 60

@@ -40,7 +40,7 @@ def test_compliance_per_department_and_agent(qtbot, db, team, clock, ctx, tmp_pa
     assert cell_texts(departments, 0)[:4] == ["Support", "1", "1", "50.0%"]
     agents = dialog.tables["agent"]
     assert cell_texts(agents, 0)[:4] == ["Anna Ivanova", "1", "1", "50.0%"]
-    assert dialog.status.text() == "2 target(s) decided in the range"
+    assert dialog.status.text() == "2 targets decided in the range"
     dialog.grab().save(str(tmp_path / "sla_report.png"))
 
 
