@@ -117,6 +117,7 @@ class Composer(QFrame):
         self._texts: dict[str, str] = dict.fromkeys(KINDS, "")
         self._dirty: set[str] = set()
         self._kind = DraftKind.REPLY.value
+        self._busy = False
         self._customer = ""
         self._loading = False
         # Templates inserted into each kind's text since it was last sent or loaded.
@@ -261,8 +262,7 @@ class Composer(QFrame):
         self._texts[self._kind] = self.editor.toPlainText()
         self._kind = kind
         (self.reply_button if kind == DraftKind.REPLY else self.note_button).setChecked(True)
-        self._status_button.setEnabled(kind == DraftKind.REPLY)
-        self.send_button.setText("Send" if kind == DraftKind.REPLY else "Add note")
+        self._update_send_buttons()
         self._set_editor_text(self._texts[kind])
         self._update_placeholder()
         self._update_news_bar()
@@ -281,12 +281,20 @@ class Composer(QFrame):
         kind = DraftKind.NOTE.value if drafts.get("note") and not drafts.get("reply") else "reply"
         self._kind = kind
         (self.reply_button if kind == DraftKind.REPLY else self.note_button).setChecked(True)
-        self.send_button.setText("Send" if kind == DraftKind.REPLY else "Add note")
+        self._update_send_buttons()
         self._set_editor_text(self._texts[kind])
         self.draft_state.setText("Draft restored" if any(drafts.values()) else "")
         self._new_count = 0
         self._update_placeholder()
         self._update_news_bar()
+
+    def _update_send_buttons(self) -> None:
+        """The send buttons follow the mode and whether a send is under way, wherever either
+        changes (a note sent, then another ticket opened on its reply, must offer Send and…)."""
+        reply = self._kind == DraftKind.REPLY
+        self.send_button.setText(self.tr("Send") if reply else self.tr("Add note"))
+        self.send_button.setEnabled(not self._busy)
+        self._status_button.setEnabled(not self._busy and reply)
 
     def clear_sent(self, kind: str) -> None:
         self._texts[kind] = ""
@@ -477,7 +485,7 @@ class Composer(QFrame):
             self.draft_state.setText(f"Fill in: {', '.join(filled.missing)}")
 
     def set_busy(self, busy: bool) -> None:
-        self.send_button.setEnabled(not busy)
-        self._status_button.setEnabled(not busy and self._kind == DraftKind.REPLY)
+        self._busy = busy
+        self._update_send_buttons()
         if busy:
             self.draft_state.setText("Sending…")
