@@ -216,15 +216,23 @@ class NightView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self._loading = False
+        self._refresh_again = False
+        self._acknowledged_row: int | None = None
 
     def refresh(self) -> None:
         if self._loading:
+            # The board being read may predate what asked for this (an acknowledgement): read
+            # it once more when that read is in.
+            self._refresh_again = True
             return
-        self._loading = True
+        self._loading, self._refresh_again = True, False
         db, now = self.ctx.queries.db, self.ctx.now()
 
         def done(items: list[NightItem]) -> None:
             self._loading = False
+            if self._refresh_again:
+                self.refresh()
+                return
             self._show(items, now)
 
         def failed(error: BaseException) -> None:
@@ -236,11 +244,18 @@ class NightView(QWidget):
     def _show(self, items: list[NightItem], now: datetime) -> None:
         current = self.model.ticket_id(self.table.currentIndex().row())
         self.model.set_items(items, now)
-        row = self.model.row_of(current) if current is not None else None
+        if self._acknowledged_row is not None:
+            # After A, the next page waits where the acknowledged one was (pages come first):
+            # the selection must not follow the acknowledged ticket down the list.
+            row = next_page_row(items, self._acknowledged_row)
+            self._acknowledged_row = None
+        else:
+            row = self.model.row_of(current) if current is not None else None
         if row is None and items:
             row = 0
         if row is not None:
             self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
         pages = sum(1 for item in items if item.kind == "page")
         self.status.setText(
             english_plural(self.tr("%n page(s) not acknowledged", "", pages), pages)
@@ -266,6 +281,7 @@ class NightView(QWidget):
 
         def done(page: PageRecord) -> None:
             self.ctx.messages.info(f"Page for #{page.ticket_id} acknowledged.")
+            self._acknowledged_row = row
             self.acknowledged.emit(page.ticket_id)
             self.refresh()
 
@@ -280,6 +296,15 @@ class NightView(QWidget):
         ticket_id = self.model.ticket_id(self.table.currentIndex().row())
         if ticket_id is not None:
             self._open_ticket(ticket_id)
+
+
+def next_page_row(items: list[NightItem], acknowledged_row: int) -> int | None:
+    """The row to select after acknowledging the page at acknowledged_row: the next page still
+    open (now at or after that row), else the last one before it, else none."""
+    pages = [row for row, item in enumerate(items) if item.kind == "page"]
+    if not pages:
+        return None
+    return next((row for row in pages if row >= acknowledged_row), pages[-1])
 
 
 def indicator_text(on_call: list[OnCallNow], pages: int) -> str:

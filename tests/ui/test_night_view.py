@@ -10,9 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desk_app.store import Service
+from desk_app.store.night_board import NightItem
 from desk_app.store.paging_store import PagingStore
 from desk_app.ui.navigation import COUNT_ROLE, ONCALL_KEY
-from desk_app.ui.night_view import NightModel, NightView
+from desk_app.ui.night_view import NightModel, NightView, next_page_row
 from desk_app.ui.window_sizing import pin_minimum_size
 from tests.conftest import FakeClock
 from tests.ui.conftest import new_ticket, settle
@@ -115,3 +116,54 @@ def test_the_night_model_passes_the_model_tester(qtbot, qtmodeltester, ctx, nigh
     with qtbot.waitSignal(view.loaded, timeout=5000):
         view.refresh()
     qtmodeltester.check(view.model)
+
+
+def test_a_in_a_row_acknowledges_every_page_in_turn(qtbot, db, team, clock, ctx, night):
+    """Issue 16 item 4: after A the selection moves to the next open page, not down the list
+    with the acknowledged ticket; so A, A, A acknowledges three pages."""
+    system = Service(db, None, clock)
+    for name in ("Payments failing", "Login broken"):
+        clock.advance(minutes=1)
+        ticket = new_ticket(system, name, f"{name[:3]}@example.com", priority="urgent")
+        assert PagingStore(db, clock).open_page(ticket) is not None
+    view = NightView(ctx, lambda _id: None)
+    qtbot.addWidget(view)
+    pin_minimum_size(view, 900, 300)
+    view.show()
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        view.refresh()
+    assert [item.kind for item in view.model.items].count("page") == 3
+    view.table.setFocus()
+    view.table.selectRow(0)
+    for left in (2, 1, 0):
+        with qtbot.waitSignal(view.loaded, timeout=5000):
+            qtbot.keyClick(view.table, Qt.Key.Key_A)
+        assert [item.kind for item in view.model.items].count("page") == left
+        selected = view.model.items[view.table.currentIndex().row()]
+        assert selected.kind == ("page" if left else view.model.items[0].kind)
+    assert not any("has no page" in text for _level, text in ctx.messages.history)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "acknowledged_row", "expected"),
+    [
+        (["page", "page", "urgent"], 0, 0),  # the next page moved up into its place
+        (["page", "page", "urgent"], 2, 1),  # it was the last: the one before it
+        (["urgent", "waiting"], 0, None),  # none left
+    ],
+)
+def test_next_page_row(kinds, acknowledged_row, expected):
+    items = [
+        NightItem(
+            ticket_id=n,
+            kind=kind,
+            subject="",
+            department=None,
+            priority="normal",
+            customer="",
+            sla_due_at=None,
+            waiting_since=None,
+        )
+        for n, kind in enumerate(kinds)
+    ]
+    assert next_page_row(items, acknowledged_row) == expected
