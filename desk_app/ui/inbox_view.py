@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QEvent,
     QItemSelectionModel,
     QMimeData,
     QModelIndex,
@@ -294,6 +295,43 @@ class InboxView(QTableView):
         header.sortIndicatorChanged.connect(self._sort_requested)
         self.doubleClicked.connect(self._activate)
         self._top_row = -1  # the first visible row just before rows are inserted or removed
+        self._bottom_margin = 0  # reserved under the rows for the strips over them
+        self._shrink_to: int | None = None  # a smaller margin waiting for the pointer to go
+
+    # --- room for the message strips over the bottom (ui/inbox_overlay.py) ---------------
+
+    def set_bottom_margin(self, height: int) -> None:
+        """Reserve height pixels under the rows. Growing only shortens the visible list at the
+        bottom; shrinking while scrolled to the end would pull every row down, so with the
+        pointer over the list it waits until the pointer leaves."""
+        bar = self.verticalScrollBar()
+        pulled = bar.value() > bar.maximum() - (self._bottom_margin - height)
+        if height < self._bottom_margin and self.underMouse() and pulled:
+            self._shrink_to = height
+            return
+        self._shrink_to = None
+        if height != self._bottom_margin:
+            self._bottom_margin = height
+            self.updateGeometries()
+
+    @property
+    def bottom_margin(self) -> int:
+        return self._bottom_margin
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()
+        # QTableView sets the viewport margins for its headers here; keep ours at the bottom.
+        # (Called from QTableView's constructor, before __init__ has set the margin.)
+        wanted = getattr(self, "_bottom_margin", 0)
+        margins = self.viewportMargins()
+        if margins.bottom() != wanted:
+            margins.setBottom(wanted)
+            self.setViewportMargins(margins)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        super().leaveEvent(event)
+        if self._shrink_to is not None:
+            self.set_bottom_margin(self._shrink_to)
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         super().setModel(model)

@@ -33,6 +33,7 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
 from desk_app.ui.customer_sidebar import CustomerSidebar
 from desk_app.ui.inbox_model import InboxModel
+from desk_app.ui.inbox_overlay import InboxOverlay
 from desk_app.ui.inbox_view import InboxView
 from desk_app.ui.live_sync import LiveSync
 from desk_app.ui.navigation import ONCALL_KEY, SEARCH_KEY, NavigationPane, view_key
@@ -132,10 +133,13 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         self.offline_banner = Banner()
         self.offline_banner.setObjectName("banner")
-        column.addWidget(self.offline_banner)
-        column.addWidget(self.banner)
-        column.addWidget(self.sla_alerts.notice)
-        column.addWidget(self.notices.strip)
+        # The strips float over the bottom of the list (ui/inbox_overlay.py): one appearing
+        # or going must never move the rows under the agent's pointer.
+        self.inbox_overlay = InboxOverlay(
+            inbox_column,
+            self.inbox,
+            [self.offline_banner, self.banner, self.sla_alerts.notice, self.notices.strip],
+        )
         column.addWidget(self.inbox, 1)
         column.addWidget(self.empty_label)
         self.work_splitter = QSplitter(Qt.Orientation.Vertical)
