@@ -24,6 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -71,7 +72,7 @@ class Column(IntEnum):
 
 HEADERS: dict[Column, str] = {
     Column.SLA: "SLA",
-    Column.PRIORITY: "",
+    Column.PRIORITY: "Priority",
     Column.SUBJECT: "Subject",
     Column.CUSTOMER: "Customer",
     Column.CHANNEL: "",
@@ -80,7 +81,10 @@ HEADERS: dict[Column, str] = {
     Column.STATUS: "Status",
     Column.UPDATED: "Updated",
 }
-HEADER_TIPS: dict[Column, str] = {Column.PRIORITY: "Priority", Column.CHANNEL: "Channel"}
+HEADER_TIPS: dict[Column, str] = {
+    Column.PRIORITY: "Priority: one bar low, two normal, three high, four urgent",
+    Column.CHANNEL: "Channel",
+}
 
 SORT_KEYS: dict[Column, SortKey] = {
     Column.SLA: SortKey.DUE,
@@ -514,10 +518,12 @@ class InboxModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
         column = Column(section)
+        # The tables hold source strings; the words are translated as they are shown.
         if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[column]
+            return QCoreApplication.translate("InboxModel", HEADERS[column])
         if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS.get(column, HEADERS[column])
+            tip = HEADER_TIPS.get(column, HEADERS[column])
+            return QCoreApplication.translate("InboxModel", tip) if tip else None
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

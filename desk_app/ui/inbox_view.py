@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QByteArray,
     QEvent,
     QItemSelectionModel,
     QMimeData,
@@ -42,7 +43,15 @@ from PySide6.QtWidgets import (
 from desk_app.core.enums import Status
 from desk_app.store.records import TicketRow
 from desk_app.ui.inbox_model import ROW_ROLE, Column, InboxModel
-from desk_app.ui.styles import PRIORITY_COLOURS, accent, icon, item_text_colour, mix, muted_text
+from desk_app.ui.styles import (
+    PRIORITY_BARS,
+    accent,
+    icon,
+    item_text_colour,
+    mix,
+    muted_text,
+    priority_ink,
+)
 from desk_app.ui.ticket_mime import tickets_mime
 
 DEFAULT_WIDTHS: dict[Column, int] = {
@@ -57,6 +66,7 @@ DEFAULT_WIDTHS: dict[Column, int] = {
     Column.UPDATED: 92,
 }
 
+PRIORITY_GLYPH_WIDTH = 15  # four 3 px bars, 1 px apart
 UNREAD_GUTTER = 16
 ROW_PADDING = 3
 SNIPPET_SCALE = 0.92  # the snippet is quieter than the subject: smaller and muted
@@ -120,7 +130,6 @@ class InboxDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._fonts: dict[str, SubjectFonts] = {}
         self._tints = {status: QColor(tint) for status, tint in STATUS_TINTS.items()}
-        self._priority_colours = {p: QColor(c) for p, c in PRIORITY_COLOURS.items()}
 
     def _subject_fonts(self, base: QFont) -> SubjectFonts:
         key = base.key()
@@ -151,7 +160,7 @@ class InboxDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         if column == Column.PRIORITY:
-            self._paint_priority(painter, opt.rect, row)
+            self._paint_priority(painter, opt, row, selected)
         elif column == Column.SUBJECT:
             self._paint_subject(painter, opt, row, selected)
         elif column == Column.CHANNEL:
@@ -168,13 +177,23 @@ class InboxDelegate(QStyledItemDelegate):
             self._paint_status(painter, opt, row)
         painter.restore()
 
-    def _paint_priority(self, painter: QPainter, rect: QRect, row: TicketRow) -> None:
-        colour = self._priority_colours.get(row.priority) or QColor("#8d96a0")
-        bar = QRect(0, 0, 6, rect.height() - 14)
-        bar.moveCenter(rect.center())
+    def _paint_priority(
+        self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow, selected: bool
+    ) -> None:
+        """Four rising bars, as many filled as the priority is high (low 1 … urgent 4)."""
+        active = bool(opt.state & QStyle.StateFlag.State_Active)
+        ink = priority_ink(opt.palette, selected, active)
+        empty = mix(opt.palette.color(QPalette.ColorRole.Base), ink, 0.25)
+        filled = PRIORITY_BARS.get(row.priority, 0)
+        rect = opt.rect
+        tallest = min(14, rect.height() - 10)
+        left = rect.center().x() - (PRIORITY_GLYPH_WIDTH // 2)
+        bottom = rect.center().y() + tallest // 2
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(bar, 3, 3)
+        for bar in range(4):
+            height = round(tallest * (bar + 1) / 4)
+            painter.setBrush(ink if bar < filled else empty)
+            painter.drawRect(QRect(left + bar * 4, bottom - height + 1, 3, height))
 
     def _paint_subject(
         self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow, selected: bool
@@ -298,6 +317,25 @@ class InboxView(QTableView):
         self._bottom_margin = 0  # reserved under the rows for the strips over them
         self._shrink_to: int | None = None  # a smaller margin waiting for the pointer to go
 
+    def _fit_priority_column(self) -> None:
+        """Narrow and fixed, but wide enough for its header's word (in any language) and the
+        sort arrow: the bars alone would not say what they measure."""
+        model = self.model()
+        if model is None:
+            return
+        header = self.horizontalHeader()
+        title = str(model.headerData(Column.PRIORITY, Qt.Orientation.Horizontal) or "")
+        needed = header.fontMetrics().horizontalAdvance(title) + 30
+        header.setSectionResizeMode(Column.PRIORITY, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(Column.PRIORITY, max(DEFAULT_WIDTHS[Column.PRIORITY], needed))
+
+    def restore_header(self, state: QByteArray) -> bool:
+        """The agent's saved column order and widths; a layout saved when the priority column
+        was a headerless 22 px sliver must not squeeze its header back out."""
+        restored = self.horizontalHeader().restoreState(state)
+        self._fit_priority_column()
+        return restored
+
     # --- room for the message strips over the bottom (ui/inbox_overlay.py) ---------------
 
     def set_bottom_margin(self, height: int) -> None:
@@ -347,6 +385,7 @@ class InboxView(QTableView):
         header.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)
         for column in (Column.PRIORITY, Column.CHANNEL):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+        self._fit_priority_column()
         selection = self.selectionModel()
         if selection is not None:
             selection.currentRowChanged.connect(self._current_changed)

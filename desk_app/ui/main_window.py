@@ -639,7 +639,7 @@ class MainWindow(QMainWindow):
             ("window/mainSplitter", self.main_splitter.restoreState),
             ("window/workSplitter", self._restore_work_splitter),
             ("window/conversationSplitter", self.ticket_pane.splitter.restoreState),
-            ("inbox/header", self.inbox.horizontalHeader().restoreState),
+            ("inbox/header", self.inbox.restore_header),
         ):
             value = settings.value(key)
             if isinstance(value, QByteArray):

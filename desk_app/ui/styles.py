@@ -23,6 +23,25 @@ PRIORITY_COLOURS: dict[str, str] = {
     Priority.LOW: "#8d96a0",
 }
 
+# Priority in the inbox: bars like a signal-strength meter, in ink of its own (indigo), so it
+# never reads as the SLA traffic light beside it; red, amber and green mean time only.
+PRIORITY_BARS: dict[str, int] = {
+    Priority.LOW: 1,
+    Priority.NORMAL: 2,
+    Priority.HIGH: 3,
+    Priority.URGENT: 4,
+}
+PRIORITY_INK = {"light": "#4f46c8", "dark": "#a5a8ff"}
+
+
+def priority_ink(palette: QPalette, selected: bool = False, active: bool = True) -> QColor:
+    """The filled bars' colour; on a selected row the selection's text colour, which the
+    style made readable on the highlight (indigo would vanish into a blue one)."""
+    if selected:
+        return item_text_colour(palette, True, active)
+    return QColor(PRIORITY_INK["dark" if is_dark(palette) else "light"])
+
+
 # The SLA traffic light; readable on light and dark backgrounds alike.
 LIGHT_COLOURS: dict[str, str] = {
     "green": "#1e8e3e",
