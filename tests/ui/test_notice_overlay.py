@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desk_app.store import Database, Service
@@ -93,3 +94,33 @@ def test_the_last_row_can_still_scroll_into_view_above_a_notice(
     banner_top = window.banner.mapTo(window, QPoint(0, 0)).y()
     assert window.banner.isVisible()
     assert bottom < banner_top  # the whole last row shows above the strip, none under it
+
+
+def test_a_strip_going_while_scrolled_to_the_end_waits_for_the_pointer_to_leave(
+    qtbot, db, clock, make_ctx, team, open_window
+):
+    """Scrolled to the end, the list's room growing back would pull every row down."""
+    system = Service(db, None, clock)
+    for n in range(40):
+        new_ticket(system, f"Order question {n}", f"c{n}@example.com", department="Support")
+    window = open_window(make_ctx(team.anna), view="all_open")
+    window.banner.show_message("error", "The server could not be reached.", fades=False)
+    _laid_out(qtbot)
+    inbox = window.inbox
+    inbox.scrollToBottom()
+    _laid_out(qtbot)
+    last = inbox.model().rowCount() - 1
+    QTest.mouseMove(inbox.viewport(), QPoint(40, 20))
+    qtbot.waitUntil(inbox.underMouse, timeout=2000)
+    before = _row_top(window, last)
+
+    window.banner.hide()
+    _laid_out(qtbot)
+    assert _row_top(window, last) == before  # held still under the pointer
+    assert inbox.bottom_margin > 0
+
+    QTest.mouseMove(window.navigation, QPoint(20, 20))
+    qtbot.waitUntil(lambda: inbox.bottom_margin == 0, timeout=2000)
+    _laid_out(qtbot)
+    # Once the pointer has gone the list uses the room again (and may move).
+    assert inbox.viewport().geometry().bottom() > inbox.height() - 10
