@@ -27,6 +27,7 @@ from desk_app.core.enums import PRIORITY_RANK, Direction, IdentityKind, Status
 from desk_app.core.errors import InvalidInput, NotFound, PermissionDenied
 from desk_app.core.identities import normalise_identity
 from desk_app.core.permissions import Permission, decide
+from desk_app.core.reply_route import NoRoute, reply_route
 from desk_app.core.tags import tag_set
 from desk_app.core.views import (
     DUE_SOON_WINDOW,
@@ -52,6 +53,7 @@ from desk_app.store.models import (
     CustomerIdentity,
     Department,
     Draft,
+    MailAccount,
     Message,
     SlaTarget,
     Ticket,
@@ -382,7 +384,16 @@ class Queries:
                     )
                     if t.state != "not_applicable"
                 ],
+                reply_route=_reply_route(session, ticket.customer),
             )
+
+    def reply_route(self, ticket_id: int) -> NoRoute | None:
+        """Why a reply on this ticket cannot be sent, or None when it can."""
+        with self.db.read() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise NotFound(f"ticket #{ticket_id} does not exist")
+            return _reply_route(session, ticket.customer)
 
     def customer(self, customer_id: int) -> CustomerRecord:
         with self.db.read() as session:
@@ -593,3 +604,19 @@ class Queries:
                 raise NotFound(f"attachment {attachment_id} does not exist")
             record = AttachmentRecord(item.id, item.filename, item.content_type, item.size)
             return record, bytes(item.content)
+
+
+def _reply_route(session: Session, customer: Customer) -> NoRoute | None:
+    """Can the worker send a reply to this customer (MailStore._outgoing's checks, asked
+    before Send)? The customer's identities are loaded with the ticket already; this adds one
+    query. Any active account will do: the worker falls back from the ticket's and the
+    department's account to the first active one."""
+    has_account = session.scalar(
+        select(MailAccount.id).where(MailAccount.is_active.is_(True)).limit(1)
+    )
+    kinds = {identity.kind for identity in customer.identities}
+    return reply_route(
+        has_account=has_account is not None,
+        has_email=IdentityKind.EMAIL in kinds,
+        unreadable_from=IdentityKind.RAW_FROM in kinds,
+    )

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from desk_app.core.reply_route import NoRoute
+
 if TYPE_CHECKING:
     from desk_app.store.models import Agent
 
@@ -190,6 +192,8 @@ class TicketDetail:
     audit: list[AuditRecord]
     sla_policy: str | None = None
     sla_targets: list[SlaTargetRecord] = field(default_factory=list)
+    # Why a reply on this ticket cannot be sent (None: it can), for a warning before Send.
+    reply_route: NoRoute | None = None
 
 
 @dataclass(frozen=True)
