@@ -11,6 +11,10 @@ explicitly sends without them.
 News while writing: when a customer message or a reply arrives after the reply draft began, a
 strip above the editor says so ("1 new message while you were writing — Show"); the ticket
 pane decides what counts (core.draft_watch) and what Send does about it.
+
+Nowhere to go: when no mail account can send or the customer has no address to write to, a
+line above the editor says so while a reply is being written (the pane words it and keeps Send
+from queueing a reply that cannot leave).
 """
 
 from __future__ import annotations
@@ -127,6 +131,7 @@ class Composer(QFrame):
         self._library: Library | None = None
         self._pending_send: str | None = None
         self._opened_by_slash = False
+        self._route_warning = ""
 
         self.reply_button = self._mode_button("Reply", "modeButton", DraftKind.REPLY.value)
         self.note_button = self._mode_button("Internal note", "noteMode", DraftKind.NOTE.value)
@@ -170,6 +175,12 @@ class Composer(QFrame):
         layout.setSpacing(6)
         layout.addLayout(modes)
         layout.addWidget(self._build_news_bar())
+        self.route_label = plain_label("")
+        self.route_label.setObjectName("replyRoute")
+        self.route_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.route_label.setWordWrap(True)
+        self.route_label.hide()
+        layout.addWidget(self.route_label)
         layout.addWidget(self.editor, 1)
         layout.addWidget(self._build_placeholder_bar())
         self._update_placeholder()
@@ -229,6 +240,20 @@ class Composer(QFrame):
     def _update_news_bar(self) -> None:
         self.news_bar.setVisible(bool(self._new_count) and self._kind == DraftKind.REPLY)
 
+    def set_reply_warning(self, text: str) -> None:
+        """Why a reply on this ticket cannot be sent ("" when it can): shown while writing a
+        reply, not a note (notes stay inside Desk)."""
+        self._route_warning = text
+        self.route_label.setText(text)
+        self._update_route_label()
+
+    @property
+    def reply_warning(self) -> str:
+        return self._route_warning
+
+    def _update_route_label(self) -> None:
+        self.route_label.setVisible(bool(self._route_warning) and self._kind == DraftKind.REPLY)
+
     def _mode_button(self, text: str, name: str, kind: str) -> QToolButton:
         button = QToolButton()
         button.setText(text)
@@ -266,6 +291,7 @@ class Composer(QFrame):
         self._set_editor_text(self._texts[kind])
         self._update_placeholder()
         self._update_news_bar()
+        self._update_route_label()
         self.editor.setFocus()
 
     def load(self, customer: str, drafts: dict[str, str]) -> None:
@@ -287,6 +313,7 @@ class Composer(QFrame):
         self._new_count = 0
         self._update_placeholder()
         self._update_news_bar()
+        self._update_route_label()
 
     def _update_send_buttons(self) -> None:
         """The send buttons follow the mode and whether a send is under way, wherever either

@@ -34,6 +34,7 @@ from desk_app.core.attachment_safety import Risk, Verdict, judge
 from desk_app.core.draft_watch import ShownMessage, arrived_since, newest, safe_seen
 from desk_app.core.enums import DraftKind
 from desk_app.core.errors import CollisionError, ConflictError, DeskError, Unavailable
+from desk_app.core.reply_route import NoRoute
 from desk_app.store.records import DraftRecord, OpResult, TicketDetail
 from desk_app.sync.local_drafts import LocalDraft
 from desk_app.ui.banner import Banner
@@ -218,6 +219,7 @@ class TicketPane(QWidget):
             self.composer.load(name, restored)
             if restored.get(DraftKind.REPLY.value, "").strip():
                 self._restore_reply_mark(detail.id)
+        self.composer.set_reply_warning(self._no_route_text(detail.reply_route))
         self._update_news()
         self.stack.setCurrentIndex(1)
         self.customer_shown.emit(detail.customer)
@@ -363,6 +365,15 @@ class TicketPane(QWidget):
             self._save_draft(kind, body)
             self.banner.show_message("warning", f"Not sent: {self._offline}")
             return
+        if kind == DraftKind.REPLY and detail.reply_route is not None:
+            # Queued, it would only sit there until the worker failed it. The text is kept as
+            # the draft (the send had stopped the draft timer) and stays in the composer.
+            self._save_draft(kind, body)
+            why = self._no_route_text(detail.reply_route)
+            self.banner.show_message(
+                "warning", self.tr("Not sent: {why} The reply is kept as a draft.").format(why=why)
+            )
+            return
         service, ticket_id = self._ctx.service, detail.id
         after = str(status_after) if status_after else None
         # Not the ticket version: a colleague changing the priority must not block a reply;
@@ -421,6 +432,21 @@ class TicketPane(QWidget):
             failed=not_sent,
             collided=lambda error: self._collided(kind, after, error),
         )
+
+    def _no_route_text(self, route: NoRoute | None) -> str:
+        """Why a reply cannot be sent, and what to do about it ("" when it can)."""
+        if route is None:
+            return ""
+        if route is NoRoute.NO_ACCOUNT:
+            return self.tr(
+                "No mail account can send replies: an administrator adds one with "
+                "`desk account add`."
+            )
+        if route is NoRoute.UNREADABLE_ADDRESS:
+            return self.tr(
+                "The customer's e-mail address could not be read: add it in the customer's details."
+            )
+        return self.tr("The customer has no e-mail address: add one in the customer's details.")
 
     def _collided(self, kind: str, status_after: str | None, error: CollisionError) -> None:
         """Something new arrived that the window had not shown yet: the reload (already under

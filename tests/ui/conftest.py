@@ -13,6 +13,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desk_app.store import Database, Queries, Service
+from desk_app.store.mail_store import MailStore
 from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
 from desk_app.ui.main_window import MainWindow
@@ -25,6 +26,23 @@ def db(sqlite_database_url: str) -> Iterator[Database]:
     database = Database(sqlite_database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def team(team, db, clock, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The known team, with a mail account replies can be sent from: the window refuses to
+    queue a reply with nowhere to go (issue 16 item 5). Tests that set up their own accounts,
+    or check what happens without one, are marked no_mail_account."""
+    if request.node.get_closest_marker("no_mail_account") is None:
+        MailStore(db, None, clock).add_account(
+            "outbox",
+            address="outbox@desk.test",
+            username="outbox",
+            imap_host="127.0.0.1",
+            smtp_host="127.0.0.1",
+            security="none",
+        )
+    return team
 
 
 @pytest.fixture

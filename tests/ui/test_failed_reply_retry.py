@@ -3,11 +3,15 @@ it again through the service layer (who may work the ticket; audited)."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QUrl
 
 from desk_app.store import Queries, Service
 from desk_app.store.mail_store import MailStore
 from tests.ui.conftest import new_ticket, settle
+
+# These set up their own mail accounts (or check what happens without one).
+pytestmark = pytest.mark.no_mail_account
 
 
 def test_a_failed_reply_can_be_retried_from_the_conversation(

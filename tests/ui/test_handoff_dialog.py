@@ -16,6 +16,9 @@ from tests.conftest import FakeClock
 from tests.mail import conftest as mail_fixtures
 from tests.ui.conftest import new_ticket
 
+# These set up their own mail accounts (or check what happens without one).
+pytestmark = pytest.mark.no_mail_account
+
 smtp_server = mail_fixtures.smtp_server
 smtp_server_factory = mail_fixtures.smtp_server_factory
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+import pytest
 from PySide6.QtWidgets import QMainWindow
 
 from desk_app.core.views import View, ViewKind
@@ -23,6 +24,9 @@ smtp_server_factory = worker_fixtures.smtp_server_factory
 mail_certificates = worker_fixtures.mail_certificates
 
 FAST = WorkerOptions(poll_seconds=0.3, renew_seconds=1.0, send_seconds=0.2)
+
+# These set up their own mail accounts (or check what happens without one).
+pytestmark = pytest.mark.no_mail_account
 
 
 def _mail(subject: str) -> bytes:

@@ -6,9 +6,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC
 
+import pytest
+
 from desk_app.store import Queries
 from desk_app.store.mail_store import InboundMail, MailStore
 from desk_app.ui.conversation import ConversationView
+
+# These set up their own mail accounts (or check what happens without one).
+pytestmark = pytest.mark.no_mail_account
 
 
 def test_an_unreadable_sender_is_announced_on_the_message(qtbot, db, team, clock):
