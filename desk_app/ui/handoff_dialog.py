@@ -57,6 +57,9 @@ class HandoffDialog(QDialog):
         self.show_button.clicked.connect(self.load)
         self.status = plain_label("")
         self.status.setObjectName("muted")
+        # Its own line under the picker, wrapped: a reason like "Not sent: no mail account to
+        # send from; add one with `desk account add`" was cut off at the dialog's edge.
+        self.status.setWordWrap(True)
         picker = QHBoxLayout()
         picker.addWidget(plain_label("From"))
         picker.addWidget(self.since_edit)
@@ -64,7 +67,6 @@ class HandoffDialog(QDialog):
         picker.addWidget(self.until_edit)
         picker.addWidget(self.show_button)
         picker.addStretch(1)
-        picker.addWidget(self.status)
         self.text = LocalFreeBrowser()
         self.text.setObjectName("handoffText")
         self.text.setOpenLinks(False)
@@ -91,6 +93,7 @@ class HandoffDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(picker)
+        layout.addWidget(self.status)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.send_row)
         layout.addWidget(buttons)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QLabel
 
 from desk_app.store import Service
 from desk_app.store.handoff_store import default_since
@@ -28,6 +30,21 @@ MORNING = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MORNING - timedelta(hours=10))
+
+
+def _assert_fully_visible(qtbot, dialog: HandoffDialog, label: QLabel) -> None:
+    qtbot.waitUntil(lambda: label.isVisible() and label.height() > 0, timeout=5000)
+    QApplication.processEvents()
+    assert label.wordWrap()
+    top_left = label.mapTo(dialog, QPoint(0, 0))
+    assert top_left.x() >= 0 and top_left.x() + label.width() <= dialog.width()
+    assert top_left.y() >= 0 and top_left.y() + label.height() <= dialog.height()
+    # Wrapped at the label's width, the text needs no more room than the label has.
+    needed = label.fontMetrics().boundingRect(
+        QRect(0, 0, label.width(), 10_000), Qt.TextFlag.TextWordWrap, label.text()
+    )
+    assert needed.width() <= label.width() and needed.height() <= label.height()
+    assert label.sizeHint().width() <= dialog.width()
 
 
 def open_dialog(qtbot, ctx) -> HandoffDialog:
@@ -72,7 +89,7 @@ def test_summary_shown_and_sent_by_email(qtbot, db, team, clock, ctx, smtp_serve
     assert default_since(db, clock()) == MORNING
 
 
-def test_a_failed_send_says_why_and_keeps_the_address(qtbot, db, team, clock, ctx):
+def test_a_failed_send_says_why_and_keeps_the_address(qtbot, db, team, clock, ctx, tmp_path):
     clock.now = MORNING
     dialog = open_dialog(qtbot, ctx)
     dialog.email_button.click()
@@ -80,6 +97,9 @@ def test_a_failed_send_says_why_and_keeps_the_address(qtbot, db, team, clock, ct
     dialog.send_button.click()
     qtbot.waitUntil(lambda: dialog.status.text().startswith("Not sent"), timeout=10000)
     assert "no mail account" in dialog.status.text()
+    # Issue 16 item 5: the whole reason is visible, wrapped inside the dialog, not cut off.
+    _assert_fully_visible(qtbot, dialog, dialog.status)
+    dialog.grab().save(str(tmp_path / "handoff-not-sent.png"))
     assert dialog.send_row.isVisible() and dialog.address.text() == "morning-shift@desk.test"
     assert last_handoff_at(db) is None
     # A window that ends before it starts is refused before any query.
