@@ -32,6 +32,7 @@ from desk_app.config import configured_agent_email, resolve_database_url
 from desk_app.core.enums import Channel, Priority, Role, Status
 from desk_app.core.errors import DeskError, InvalidInput, NotFound, UsageError
 from desk_app.core.permissions import Permission
+from desk_app.core.reply_route import REASONS
 from desk_app.core.views import Page, SortKey, View, ViewKind
 from desk_app.logs import configure_logging
 from desk_app.store import Database, Service, sla_store
@@ -184,12 +185,22 @@ def cmd_tickets_priority(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_tickets_reply(args: argparse.Namespace, ctx: Context) -> Any:
-    return ctx.service().reply(
+    result = ctx.service().reply(
         args.number,
         _read_body(args.body_file),
         expected_version=args.if_version,
         seen_message_id=args.if_seen,
     )
+    # Stored and queued all the same (a script's text is never lost, and it exits 0), but not
+    # silently: the worker fails such a reply; once the reason is fixed, retry sends it.
+    route = ctx.queries().reply_route(args.number)
+    if route is not None:
+        print(
+            f"desk: warning: reply queued, but it cannot be sent: {REASONS[route]}; once that "
+            f"is done, `desk tickets retry {args.number}` sends it if it has failed by then",
+            file=sys.stderr,
+        )
+    return result
 
 
 def cmd_tickets_retry(args: argparse.Namespace, ctx: Context) -> Any:
