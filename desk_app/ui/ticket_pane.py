@@ -369,6 +369,7 @@ class TicketPane(QWidget):
             # Queued, it would only sit there until the worker failed it. The text is kept as
             # the draft (the send had stopped the draft timer) and stays in the composer.
             self._save_draft(kind, body)
+            self.composer.draft_state.setText(self.tr("Kept as a draft"))
             why = self._no_route_text(detail.reply_route)
             self.banner.show_message(
                 "warning", self.tr("Not sent: {why} The reply is kept as a draft.").format(why=why)

@@ -71,6 +71,7 @@ def test_no_mail_account_is_said_before_send_and_the_reply_is_kept(
     # Nothing queued, nothing lost: the text stays in the composer and is saved as the draft.
     assert _outbound(db) == [] and _outbox(db) == 0
     assert composer.text() == BODY
+    assert composer.draft_state.text() == "Kept as a draft"
     qtbot.waitUntil(lambda: _draft(db, ticket) == BODY, timeout=5000)
     banner = window.ticket_pane.banner
     assert banner.isVisible()
