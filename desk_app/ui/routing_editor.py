@@ -8,6 +8,7 @@ if someone saved meanwhile, nothing is overwritten and the message names who and
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -35,6 +36,7 @@ from desk_app.ui.plurals import english_plural
 from desk_app.ui.routing_form import RuleForm
 from desk_app.ui.routing_tester import RuleTester
 from desk_app.ui.styles import ERROR_STYLE
+from desk_app.ui.unsaved import guard
 from desk_app.ui.window_sizing import pin_minimum_size
 
 SIDE_WIDTH = 250
@@ -115,15 +117,24 @@ class RoutingEditor(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setEnabled(False)
+        self.read_only_note = plain_label(
+            self.tr(
+                "Only leads and admins can change the routing rules: you can read and test them."
+            )
+        )
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setVisible(not self.can_edit)
         if not self.can_edit:
-            self.save_button.setToolTip("Only leads and admins can change the routing rules.")
-        self.buttons.accepted.connect(self.save)
+            self.save_button.setToolTip(self.read_only_note.text())
+        self.buttons.accepted.connect(lambda: self.save())
         self.buttons.rejected.connect(self.reject)
         self.reload_button = QPushButton("Reload")
-        self.reload_button.clicked.connect(self.load)
+        self.reload_button.clicked.connect(self.reload)
         self.buttons.addButton(self.reload_button, QDialogButtonBox.ButtonRole.ResetRole)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.read_only_note)
         layout.addLayout(row, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
@@ -137,6 +148,25 @@ class RoutingEditor(QDialog):
         self._say("Loading…")
         self.ctx.runner.run(lambda: load_snapshot(db), self.set_snapshot)
         self.tester.load_tickets()
+
+    def reload(self) -> None:
+        """Reload replaces the edited list with the stored one: ask first."""
+        self._guard(self.load)
+
+    def reject(self) -> None:
+        """Esc and closing the window (QDialog routes its close event here) ask first."""
+        self._guard(lambda: QDialog.reject(self))
+
+    def _guard(self, proceed: Callable[[], None]) -> None:
+        # Switching rules in the list loses nothing (the whole list is saved), so only leaving
+        # and reloading ask.
+        guard(
+            self,
+            self.tr("the routing rules"),
+            dirty=self.dirty and self.can_edit,
+            save=self.save,
+            proceed=proceed,
+        )
 
     def set_snapshot(self, snapshot: RulesSnapshot) -> None:
         self.rules = [rule.to_dict() for rule in snapshot.rules]
@@ -274,7 +304,8 @@ class RoutingEditor(QDialog):
 
     # --- saving -----------------------------------------------------------------------------
 
-    def save(self) -> None:
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """Save the whole list; `then` runs only if the save went through."""
         rules = self.current_rules()
         if isinstance(rules, str):
             self._say(f"Not saved: {rules}", error=True)
@@ -294,6 +325,8 @@ class RoutingEditor(QDialog):
                     count,
                 )
             )
+            if then is not None:
+                then()
 
         def failed(error: BaseException) -> None:
             self.save_button.setEnabled(self.can_edit)

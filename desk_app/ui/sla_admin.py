@@ -36,6 +36,7 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import escape, plain_label, rich_label
 from desk_app.ui.plurals import english_plural
 from desk_app.ui.sla_admin_forms import KIND_LABELS, CalendarForm, PolicyForm
+from desk_app.ui.unsaved import guard
 from desk_app.ui.window_sizing import pin_minimum_size
 
 SIDE_WIDTH = 230
@@ -62,6 +63,8 @@ class SlaAdminDialog(QDialog):
         self.can_edit = ctx.agent is not None and bool(
             decide(Actor(ctx.agent.id, Role(ctx.agent.role)), Permission.ADMINISTER)
         )
+        self.dirty = False
+        self.list_buttons: list[QPushButton] = []
 
         self.calendar_form = CalendarForm()
         self.calendar_form.edited.connect(self._calendar_edited)
@@ -104,11 +107,21 @@ class SlaAdminDialog(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setEnabled(False)
-        self.buttons.accepted.connect(self.save)
+        self.buttons.accepted.connect(lambda: self.save())
         self.buttons.rejected.connect(self.reject)
+        # Said in the dialog, not only in a tooltip; the forms open read-only to match.
+        self.read_only_note = plain_label(
+            self.tr("Only admins can change the SLA rules: you can read them and their preview.")
+        )
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setVisible(not self.can_edit)
         if not self.can_edit:
-            self.save_button.setToolTip("Only admins can change the SLA rules.")
+            self.save_button.setToolTip(self.read_only_note.text())
+        for button in self.list_buttons:
+            button.setEnabled(self.can_edit)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.read_only_note)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
@@ -134,6 +147,7 @@ class SlaAdminDialog(QDialog):
         for index, (text, handler) in enumerate(actions):
             button = QPushButton(text)
             button.clicked.connect(handler)
+            self.list_buttons.append(button)
             buttons.addWidget(button, index // 2, index % 2)
         side.addLayout(buttons)
         if note:
@@ -164,6 +178,7 @@ class SlaAdminDialog(QDialog):
             "policies": copy.deepcopy(list(document.get("policies", []))),
         }
         self.status.setText("")
+        self.dirty = False
         self._fill(self.calendar_list, "calendars")
         self._fill(self.policy_list, "policies")
         self._calendar_names_changed()
@@ -181,7 +196,7 @@ class SlaAdminDialog(QDialog):
     # --- calendars --------------------------------------------------------------------------
 
     def _calendar_chosen(self, row: int) -> None:
-        self.calendar_form.setEnabled(row >= 0)
+        self.calendar_form.setEnabled(row >= 0 and self.can_edit)
         if row >= 0:
             self.calendar_form.load(self.document["calendars"][row])
             self._check_calendar(row)
@@ -194,6 +209,7 @@ class SlaAdminDialog(QDialog):
         value = self.calendar_form.value()
         self.document["calendars"][row] = value
         self.calendar_list.item(row).setText(value["name"] or "(no name)")
+        self.dirty = True
         if old_name != value["name"]:
             # Policies follow a renamed calendar, as they would expect.
             for policy in self.document["policies"]:
@@ -238,7 +254,7 @@ class SlaAdminDialog(QDialog):
     # --- policies ---------------------------------------------------------------------------
 
     def _policy_chosen(self, row: int) -> None:
-        self.policy_form.setEnabled(row >= 0)
+        self.policy_form.setEnabled(row >= 0 and self.can_edit)
         if row >= 0:
             self.policy_form.load(self.document["policies"][row])
             self._check_policy(row)
@@ -250,6 +266,7 @@ class SlaAdminDialog(QDialog):
         value = self.policy_form.value()
         self.document["policies"][row] = value
         self.policy_list.item(row).setText(value["name"] or "(no name)")
+        self.dirty = True
         self._check_policy(row)
 
     def _check_policy(self, row: int) -> SlaPolicy | None:
@@ -321,6 +338,7 @@ class SlaAdminDialog(QDialog):
         if row < 0 or not 0 <= other < len(policies):
             return
         policies[row], policies[other] = policies[other], policies[row]
+        self.dirty = True
         self._fill(self.policy_list, "policies")
         self.policy_list.setCurrentRow(other)
 
@@ -334,6 +352,7 @@ class SlaAdminDialog(QDialog):
             number += 1
             entry["name"] = f"{base} {number}"
         self.document[key].append(entry)
+        self.dirty = True
         items.addItem(entry["name"])
         items.setCurrentRow(items.count() - 1)
 
@@ -342,6 +361,7 @@ class SlaAdminDialog(QDialog):
         if row < 0:
             return
         del self.document[key][row]
+        self.dirty = True
         self._fill(items, key)
         items.setCurrentRow(min(row, items.count() - 1))
         if items.currentRow() < 0:
@@ -349,8 +369,21 @@ class SlaAdminDialog(QDialog):
 
     # --- saving -----------------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Validate the whole document as an import would, then store it and recompute."""
+    def reject(self) -> None:
+        """Esc and closing the window (QDialog routes its close event here) ask first.
+
+        Switching items loses nothing (the whole document is saved), so only leaving asks."""
+        guard(
+            self,
+            self.tr("the SLA rules"),
+            dirty=self.dirty and self.can_edit,
+            save=self.save,
+            proceed=lambda: QDialog.reject(self),
+        )
+
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """Validate the whole document as an import would, then store it and recompute;
+        `then` runs only if the save went through."""
         # Item by item first, so the message can point at the calendar or policy at fault.
         for key, build in (("calendars", BusinessCalendar), ("policies", SlaPolicy)):
             for row, entry in enumerate(self.document[key]):
@@ -384,6 +417,9 @@ class SlaAdminDialog(QDialog):
                 )
             )
             self.saved_at = self.ctx.now()
+            self.dirty = False
+            if then is not None:
+                then()
 
         def failed(error: BaseException) -> None:
             self.save_button.setEnabled(self.can_edit)

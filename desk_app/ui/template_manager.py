@@ -8,6 +8,7 @@ comes back as a message naming them, and the text in the editor stays as typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,6 +56,7 @@ from desk_app.store.template_store import (
 from desk_app.ui.composer import PlaceholderHighlighter
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label
+from desk_app.ui.unsaved import guard
 
 COLUMNS = ("Title", "Shortcut", "Lang", "Scope", "Uses", "Solved")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -172,6 +174,8 @@ class TemplateManager(QDialog):
         self._store = TemplateStore(service.db, service.actor_id, ctx.clock)
         self._editing = _Editing(None)
         self._delete_armed = False
+        self._baseline: TemplateFields | None = None  # the editor's fields as last loaded
+        self._reverting = False
 
         self.table_model = TemplateTable(self)
         self.proxy = TemplateFilter(self)
@@ -295,7 +299,7 @@ class TemplateManager(QDialog):
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName("primary")
         self.save_button.setShortcut("Ctrl+S")
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())
 
         self.preview_ticket = QSpinBox()
         self.preview_ticket.setRange(1, 2_000_000_000)
@@ -349,11 +353,16 @@ class TemplateManager(QDialog):
 
     # --- loading ------------------------------------------------------------------------------
 
-    def load(self, select_id: int | None = None) -> None:
+    def load(self, select_id: int | None = None, then: Callable[[], None] | None = None) -> None:
         store = self._store
-        self._ctx.runner.run(store.templates, lambda rows: self._loaded(rows, select_id))
+        self._ctx.runner.run(store.templates, lambda rows: self._loaded(rows, select_id, then))
 
-    def _loaded(self, rows: list[TemplateRecord], select_id: int | None) -> None:
+    def _loaded(
+        self,
+        rows: list[TemplateRecord],
+        select_id: int | None,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         keep = select_id if select_id is not None else self._current_id()
         self.table_model.set_rows(rows)
         languages = sorted({t.language for t in rows} | {"en", "ja", "ru"})
@@ -370,6 +379,8 @@ class TemplateManager(QDialog):
         elif self.proxy.rowCount():
             self.table.selectRow(0)
         self.message.setText(f"{len(rows)} templates")
+        if then is not None:
+            then()
 
     def _current_id(self) -> int | None:
         return self._editing.template.id if self._editing.template else None
@@ -390,10 +401,62 @@ class TemplateManager(QDialog):
 
     def _row_chosen(self) -> None:
         index = self.table.currentIndex()
-        if not index.isValid():
+        if not index.isValid() or self._reverting:
             return
-        source = self.proxy.mapToSource(index)
-        self._set_editor(self.table_model.rows[source.row()])
+        chosen = self.table_model.rows[self.proxy.mapToSource(index).row()]
+        editing = self._editing.template
+        if editing is not None and chosen.id == editing.id:
+            self._set_editor(chosen)  # the same template, reloaded
+            return
+        guard(
+            self,
+            self._editing_name(),
+            dirty=self.is_dirty(),
+            save=self.save,
+            proceed=lambda: self._go_to(chosen.id),
+            stay=self._reselect_editing,
+        )
+
+    def _go_to(self, template_id: int) -> None:
+        """Show this template in the editor and select its row."""
+        for record in self.table_model.rows:
+            if record.id == template_id:
+                self._set_editor(record)
+                break
+        self._reselect_editing()
+
+    def _reselect_editing(self) -> None:
+        """Put the selection back on the template in the editor, without reloading it."""
+        self._reverting = True
+        try:
+            editing = self._editing.template
+            if editing is None:
+                self.table.clearSelection()
+                self.table.selectionModel().clearCurrentIndex()
+            else:
+                self.select(editing.id)
+        finally:
+            self._reverting = False
+
+    def is_dirty(self) -> bool:
+        """Whether the editor holds changes that saving would keep and leaving would lose."""
+        return self._baseline is not None and self.fields() != self._baseline
+
+    def _editing_name(self) -> str:
+        editing = self._editing.template
+        if editing is None:
+            return self.tr("the new template")
+        return self.tr("“%1”").replace("%1", editing.title)
+
+    def reject(self) -> None:
+        """Esc and closing the window (QDialog routes its close event here) ask first."""
+        guard(
+            self,
+            self._editing_name(),
+            dirty=self.is_dirty(),
+            save=self.save,
+            proceed=lambda: QDialog.reject(self),
+        )
 
     # --- editing ------------------------------------------------------------------------------
 
@@ -418,6 +481,7 @@ class TemplateManager(QDialog):
         self.delete_button.setEnabled(template is not None)
         self._scope_changed()
         self.check()
+        self._baseline = self.fields()
 
     def _scope_changed(self) -> None:
         self.department_edit.setEnabled(self.scope_edit.currentData() == "department")
@@ -461,11 +525,21 @@ class TemplateManager(QDialog):
         return True
 
     def new_template(self) -> None:
-        self.table.clearSelection()
+        guard(
+            self,
+            self._editing_name(),
+            dirty=self.is_dirty(),
+            save=self.save,
+            proceed=self._start_new,
+        )
+
+    def _start_new(self) -> None:
         self._set_editor(None)
+        self._reselect_editing()
         self.title_edit.setFocus()
 
-    def save(self) -> None:
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """Save what is in the editor; `then` runs only if the save went through."""
         if not self.check():
             self.message.setText("Fix the mistake shown before saving.")
             return
@@ -475,14 +549,25 @@ class TemplateManager(QDialog):
         else:
             template_id, version = editing.id, editing.version
             work = lambda: store.edit(template_id, fields, expected_version=version)  # noqa: E731
-        self._run(work, "save the template", lambda saved: self._saved(saved))
+        self._run(work, "save the template", lambda saved: self._saved(saved, then))
 
-    def _saved(self, saved: TemplateRecord) -> None:
+    def _saved(self, saved: TemplateRecord, then: Callable[[], None] | None = None) -> None:
         self._editing = _Editing(saved)
+        self._baseline = self.fields()  # saved: nothing left to lose while the list reloads
         self.message.setText(f"Saved “{saved.title}”.")
-        self.load(select_id=saved.id)
+        self.load(select_id=saved.id, then=then)
 
     def duplicate_template(self) -> None:
+        # The copy is made from the saved template and then opened: ask about the edit first.
+        guard(
+            self,
+            self._editing_name(),
+            dirty=self.is_dirty(),
+            save=self.save,
+            proceed=self._duplicate,
+        )
+
+    def _duplicate(self) -> None:
         editing, store = self._editing.template, self._store
         if editing is None:
             return
@@ -502,7 +587,7 @@ class TemplateManager(QDialog):
 
         def deleted(_none: object) -> None:
             self.message.setText(f"Deleted “{editing.title}”.")
-            self._editing = _Editing(None)
+            self._set_editor(None)  # what was in the editor went with the template
             self.load()
 
         self._run(lambda: store.delete(template_id, expected_version=version), "delete", deleted)

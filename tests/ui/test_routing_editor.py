@@ -14,6 +14,7 @@ from desk_app.store import Queries, Service
 from desk_app.store.routing_store import load_snapshot, save_rules
 from desk_app.ui.routing_editor import RoutingEditor
 from tests.ui.conftest import new_ticket
+from tests.ui.unsaved_answers import CANCEL, DISCARD, SAVE, answer_unsaved, offscreen_box
 
 RULES = [
     RoutingRule(
@@ -41,9 +42,14 @@ def shots(tmp_path: Path) -> Path:
     return Path(os.environ.get("DESK_SHOTS") or tmp_path)
 
 
+def _discard_at_teardown(editor: RoutingEditor) -> None:
+    if editor.isVisible() and editor.dirty:
+        answer_unsaved(DISCARD, [])  # closing asks, at the end of a test too
+
+
 def open_editor(qtbot, ctx) -> RoutingEditor:
     editor = RoutingEditor(ctx)
-    qtbot.addWidget(editor)
+    qtbot.addWidget(editor, before_close_func=_discard_at_teardown)
     editor.show()
     editor.load()
     qtbot.waitUntil(lambda: editor.version is not None, timeout=5000)
@@ -118,6 +124,7 @@ def test_a_rule_that_cannot_work_is_named_and_not_saved(qtbot, db, team, clock, 
     assert load_snapshot(db).rules == []
 
 
+@offscreen_box
 def test_a_stale_save_is_refused_with_who_changed_the_rules(qtbot, db, team, clock, make_ctx):
     save_rules(db, RULES, team.lead, clock)
     ctx = make_ctx(team.lead)
@@ -129,6 +136,7 @@ def test_a_stale_save_is_refused_with_who_changed_the_rules(qtbot, db, team, clo
     saved(editor, qtbot)
     assert "changed by Ada Admin" in editor.status.text()
     assert [r.name for r in load_snapshot(db).rules] == ["Refunds"]  # theirs stands
+    answer_unsaved(DISCARD, [])  # Reload drops our unsaved deletion, so it asks first
     editor.reload_button.click()
     saved(editor, qtbot)
     assert names(editor) == ["1. Refunds"] and not editor.dirty
@@ -192,3 +200,66 @@ def test_agents_see_the_rules_but_cannot_change_them(qtbot, db, team, clock, ctx
     assert not any(b.isEnabled() for b in editor.list_buttons.values())
     assert editor.rule_list.count() == 3
     assert editor.windowFlags() & Qt.WindowType.Dialog
+
+
+# --- unsaved edits and read-only (issue 16, items 2 and 8) ---------------------------------
+
+
+def _renamed(qtbot, db, team, clock, make_ctx) -> RoutingEditor:
+    save_rules(db, RULES, team.lead, clock)
+    editor = open_editor(qtbot, make_ctx(team.lead))
+    editor.form.name.setText("Refunds, renamed")
+    editor.form.name.textEdited.emit("Refunds, renamed")
+    assert editor.dirty
+    return editor
+
+
+def _stored_names(db) -> list[str]:
+    return [rule.name for rule in load_snapshot(db).rules]
+
+
+@offscreen_box
+def test_closing_with_unsaved_rules_cancel_keeps_them(qtbot, db, team, clock, make_ctx):
+    editor = _renamed(qtbot, db, team, clock, make_ctx)
+    asked: list[str] = []
+    answer_unsaved(CANCEL, asked)
+    qtbot.keyClick(editor.rule_list, Qt.Key.Key_Escape)
+    assert asked == ["Save your changes to the routing rules?"]
+    assert editor.isVisible() and editor.dirty
+    assert names(editor)[0] == "1. Refunds, renamed"
+    answer_unsaved(CANCEL, asked)
+    editor.reload_button.click()  # Reload would replace the list: it asks too
+    saved(editor, qtbot)
+    assert len(asked) == 2 and names(editor)[0] == "1. Refunds, renamed"
+    assert _stored_names(db)[0] == "Refunds"
+
+
+@offscreen_box
+def test_closing_with_unsaved_rules_save_saves_then_closes(qtbot, db, team, clock, make_ctx):
+    editor = _renamed(qtbot, db, team, clock, make_ctx)
+    answer_unsaved(SAVE, [])
+    editor.close()
+    saved(editor, qtbot)
+    qtbot.waitUntil(lambda: not editor.isVisible(), timeout=5000)
+    assert _stored_names(db)[0] == "Refunds, renamed"
+
+
+@offscreen_box
+def test_closing_with_unsaved_rules_discard_closes(qtbot, db, team, clock, make_ctx):
+    editor = _renamed(qtbot, db, team, clock, make_ctx)
+    answer_unsaved(DISCARD, [])
+    qtbot.keyClick(editor.rule_list, Qt.Key.Key_Escape)
+    assert not editor.isVisible()
+    assert _stored_names(db)[0] == "Refunds"
+
+
+def test_agents_are_told_in_the_dialog_why_they_cannot_save(
+    qtbot, db, team, clock, ctx, make_ctx, shots
+):
+    save_rules(db, RULES, team.lead, clock)
+    editor = open_editor(qtbot, ctx)  # Anna, an agent
+    assert editor.read_only_note.isVisible()
+    assert editor.read_only_note.text().startswith("Only leads and admins can change")
+    editor.grab().save(str(shots / "routing-read-only.png"))
+    lead = open_editor(qtbot, make_ctx(team.lead))
+    assert not lead.read_only_note.isVisible()

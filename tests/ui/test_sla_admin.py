@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+
 from desk_app.core.sla import TargetKind
 from desk_app.store import Queries, Service
 from desk_app.store.sla_store import export_rules, import_rules
 from desk_app.ui.sla_admin import SlaAdminDialog
 from tests.store.test_escalations import EVERYTHING, rules_with
 from tests.ui.conftest import new_ticket, settle
+from tests.ui.unsaved_answers import CANCEL, DISCARD, SAVE, answer_unsaved, offscreen_box
 
 TOKYO = {
     "name": "Tokyo office",
@@ -21,11 +24,16 @@ TOKYO = {
 }
 
 
+def _discard_at_teardown(dialog: SlaAdminDialog) -> None:
+    if dialog.isVisible() and dialog.dirty:
+        answer_unsaved(DISCARD, [])  # closing asks, at the end of a test too
+
+
 def open_dialog(qtbot, make_ctx, agent_id: int) -> SlaAdminDialog:
     ctx = make_ctx(agent_id)
     ctx.departments = ctx.queries.departments()
     dialog = SlaAdminDialog(ctx)
-    qtbot.addWidget(dialog)
+    qtbot.addWidget(dialog, before_close_func=_discard_at_teardown)
     dialog.show()
     dialog.load()
     qtbot.waitUntil(lambda: dialog.save_button.isEnabled() or ctx.runner.pending == 0)
@@ -152,3 +160,64 @@ def test_the_menu_opens_the_editor(qtbot, db, team, clock, make_ctx, open_window
     [dialog] = window.findChildren(SlaAdminDialog)
     qtbot.waitUntil(lambda: dialog.policy_list.count() == 1, timeout=5000)
     dialog.close()
+
+
+# --- unsaved edits and read-only (issue 16, items 2 and 8) ---------------------------------
+
+
+def _edited(qtbot, db, team, clock, make_ctx) -> SlaAdminDialog:
+    import_rules(db, rules_with(None), team.admin, clock)
+    dialog = open_dialog(qtbot, make_ctx, team.admin)
+    _enabled, minutes, _clock = dialog.policy_form.targets[TargetKind.FIRST_RESPONSE]
+    minutes.setValue(30)
+    assert dialog.dirty
+    return dialog
+
+
+def _first_response_minutes(db) -> int:
+    return export_rules(db)["policies"][0]["targets"][0]["minutes"]
+
+
+@offscreen_box
+def test_closing_with_unsaved_rules_cancel_keeps_them(qtbot, db, team, clock, make_ctx):
+    dialog = _edited(qtbot, db, team, clock, make_ctx)
+    before = _first_response_minutes(db)
+    asked: list[str] = []
+    answer_unsaved(CANCEL, asked)
+    qtbot.keyClick(dialog.policy_list, Qt.Key.Key_Escape)
+    assert asked == ["Save your changes to the SLA rules?"]
+    assert dialog.isVisible() and dialog.document["policies"][0]["targets"][0]["minutes"] == 30
+    assert _first_response_minutes(db) == before != 30
+
+
+@offscreen_box
+def test_closing_with_unsaved_rules_save_saves_then_closes(qtbot, db, team, clock, make_ctx):
+    dialog = _edited(qtbot, db, team, clock, make_ctx)
+    answer_unsaved(SAVE, [])
+    dialog.close()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert _first_response_minutes(db) == 30
+
+
+@offscreen_box
+def test_closing_with_unsaved_rules_discard_closes(qtbot, db, team, clock, make_ctx):
+    dialog = _edited(qtbot, db, team, clock, make_ctx)
+    before = _first_response_minutes(db)
+    answer_unsaved(DISCARD, [])
+    qtbot.keyClick(dialog.policy_list, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert _first_response_minutes(db) == before
+
+
+def test_a_lead_is_told_why_and_gets_a_read_only_form(qtbot, db, team, clock, make_ctx, tmp_path):
+    import_rules(db, rules_with(None), team.admin, clock)
+    dialog = open_dialog(qtbot, make_ctx, team.lead)
+    assert dialog.read_only_note.isVisible()
+    assert dialog.read_only_note.text().startswith("Only admins can change the SLA rules")
+    assert not dialog.policy_form.isEnabled() and not dialog.calendar_form.isEnabled()
+    assert not any(button.isEnabled() for button in dialog.list_buttons)
+    assert "would be due at" in dialog.policy_preview.text()  # the preview still works
+    dialog.resize(1024, 700)
+    dialog.grab().save(str(tmp_path / "sla-read-only.png"))
+    admin = open_dialog(qtbot, make_ctx, team.admin)
+    assert not admin.read_only_note.isVisible() and admin.policy_form.isEnabled()

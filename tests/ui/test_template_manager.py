@@ -12,10 +12,16 @@ from desk_app.store import Service
 from desk_app.store.template_store import TemplateFields, TemplateStore
 from desk_app.ui.template_manager import TemplateManager
 from tests.ui.conftest import new_ticket
+from tests.ui.unsaved_answers import CANCEL, DISCARD, SAVE, answer_unsaved, offscreen_box
 
 
 def _idle(qtbot, ctx) -> None:
     qtbot.waitUntil(lambda: ctx.runner.pending == 0, timeout=5000)
+
+
+def _discard_at_teardown(dialog: TemplateManager) -> None:
+    if dialog.isVisible() and dialog.is_dirty():
+        answer_unsaved(DISCARD, [])  # closing asks, at the end of a test too
 
 
 @pytest.fixture
@@ -23,7 +29,7 @@ def manager(qtbot, make_ctx, team, db, clock):
     ctx = make_ctx(team.lead)
     ctx.departments = ctx.queries.departments()
     dialog = TemplateManager(ctx)
-    qtbot.addWidget(dialog)
+    qtbot.addWidget(dialog, before_close_func=_discard_at_teardown)
     dialog.resize(1100, 700)
     dialog.show()
     dialog.load()
@@ -173,3 +179,132 @@ def test_preview_against_a_chosen_ticket(qtbot, manager, db, clock, team, tmp_pa
     for widget in (manager.check_label, manager.save_button, manager.preview_button):
         assert widget.height() >= widget.minimumSizeHint().height()
     assert manager.body_edit.height() >= 120
+
+
+# --- unsaved edits (issue 16, item 2) ---------------------------------------------------------
+
+
+def _two_templates(manager, db, team, clock) -> tuple[int, int]:
+    store = TemplateStore(db, team.lead, clock)
+    first = store.create(TemplateFields(title="Alpha", body="Hello", language="en"))
+    second = store.create(TemplateFields(title="Beta", body="Bye", language="en"))
+    manager.load(select_id=first.id)
+    _idle(qtbot_of(manager), manager._ctx)
+    return first.id, second.id
+
+
+def qtbot_of(manager):
+    return manager._qtbot
+
+
+@pytest.fixture
+def edited(qtbot, manager, db, team, clock):
+    """Alpha open in the editor with its body changed, and Beta next to it."""
+    manager._qtbot = qtbot
+    alpha, beta = _two_templates(manager, db, team, clock)
+    assert manager.title_edit.text() == "Alpha"
+    manager.body_edit.setPlainText("Hello, edited")
+    return manager, alpha, beta
+
+
+def _click_row(qtbot, manager, title: str) -> None:
+    row = _row_titles(manager).index(title)
+    rect = manager.table.visualRect(manager.proxy.index(row, 0))
+    qtbot.mouseClick(manager.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+@offscreen_box
+def test_switching_template_with_an_edit_asks_and_cancel_keeps_it(qtbot, edited, db, team, clock):
+    manager, alpha, _beta = edited
+    asked: list[str] = []
+    answer_unsaved(CANCEL, asked)
+    _click_row(qtbot, manager, "Beta")
+    assert asked == ["Save your changes to “Alpha”?"]
+    assert manager.body_edit.toPlainText() == "Hello, edited"
+    assert manager.title_edit.text() == "Alpha"
+    current = manager.proxy.index(manager.table.currentIndex().row(), 0).data()
+    assert current == "Alpha"
+    assert TemplateStore(db, team.lead, clock).get(alpha).body == "Hello"
+
+
+@offscreen_box
+def test_switching_template_discard_moves_on_without_saving(qtbot, edited, db, team, clock):
+    manager, alpha, _beta = edited
+    asked: list[str] = []
+    answer_unsaved(DISCARD, asked)
+    _click_row(qtbot, manager, "Beta")
+    assert asked
+    assert manager.title_edit.text() == "Beta"
+    assert manager.body_edit.toPlainText() == "Bye"
+    assert TemplateStore(db, team.lead, clock).get(alpha).body == "Hello"
+
+
+@offscreen_box
+def test_switching_template_save_saves_then_moves_on(qtbot, edited, db, team, clock):
+    manager, alpha, _beta = edited
+    asked: list[str] = []
+    answer_unsaved(SAVE, asked)
+    _click_row(qtbot, manager, "Beta")
+    _idle(qtbot, manager._ctx)
+    qtbot.waitUntil(lambda: manager.title_edit.text() == "Beta", timeout=5000)
+    assert TemplateStore(db, team.lead, clock).get(alpha).body == "Hello, edited"
+    assert manager.body_edit.toPlainText() == "Bye"
+    assert not manager.is_dirty()
+
+
+@offscreen_box
+def test_a_failed_save_does_not_move_on(qtbot, edited, db, team, clock):
+    manager, alpha, _beta = edited
+    # A colleague saves first: ours is refused, and the edit and the selection stay.
+    TemplateStore(db, team.lead, clock).edit(
+        alpha, TemplateFields(title="Alpha", body="Theirs", language="en"), expected_version=1
+    )
+    answer_unsaved(SAVE, [])
+    _click_row(qtbot, manager, "Beta")
+    _idle(qtbot, manager._ctx)
+    assert manager.message.text().startswith("Could not save the template")
+    assert manager.title_edit.text() == "Alpha"
+    assert manager.body_edit.toPlainText() == "Hello, edited"
+
+
+@offscreen_box
+def test_escape_with_an_edit_asks_before_closing(qtbot, edited, db, team, clock):
+    manager, alpha, _beta = edited
+    asked: list[str] = []
+    answer_unsaved(CANCEL, asked)
+    qtbot.keyClick(manager.body_edit, Qt.Key.Key_Escape)
+    assert asked and manager.isVisible()
+    assert manager.body_edit.toPlainText() == "Hello, edited"
+
+    answer_unsaved(SAVE, asked)
+    manager.close()  # the window's close button goes the same way
+    _idle(qtbot, manager._ctx)
+    qtbot.waitUntil(lambda: not manager.isVisible(), timeout=5000)
+    assert TemplateStore(db, team.lead, clock).get(alpha).body == "Hello, edited"
+
+
+@offscreen_box
+def test_escape_discard_closes_and_an_untouched_editor_does_not_ask(qtbot, edited, db, team, clock):
+    manager, alpha, _beta = edited
+    answer_unsaved(DISCARD, [])
+    qtbot.keyClick(manager.body_edit, Qt.Key.Key_Escape)
+    assert not manager.isVisible()
+    assert TemplateStore(db, team.lead, clock).get(alpha).body == "Hello"
+
+
+@offscreen_box
+def test_new_and_duplicate_ask_about_the_edit(qtbot, edited, db, team, clock):
+    manager, _alpha, _beta = edited
+    asked: list[str] = []
+    answer_unsaved(CANCEL, asked)
+    manager.new_button.click()
+    assert manager.title_edit.text() == "Alpha" and len(asked) == 1
+    answer_unsaved(CANCEL, asked)
+    manager.duplicate_button.click()
+    _idle(qtbot, manager._ctx)
+    assert len(asked) == 2 and _row_titles(manager) == ["Alpha", "Beta"]
+    answer_unsaved(DISCARD, asked)
+    manager.new_button.click()
+    assert manager.title_edit.text() == "" and not manager.is_dirty()
+    _click_row(qtbot, manager, "Beta")  # nothing typed in the new one: no question
+    assert len(asked) == 3 and manager.title_edit.text() == "Beta"
