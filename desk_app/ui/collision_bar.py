@@ -23,9 +23,9 @@ class CollisionBar(QFrame):
         self.setProperty("level", "warning")
         self.label = plain_label()
         self.label.setWordWrap(True)
-        self.send_button = QPushButton("Send anyway")
-        self.edit_button = QPushButton("Edit")
-        self.discard_button = QPushButton("Discard")
+        self.send_button = QPushButton(self.tr("Send anyway"))
+        self.edit_button = QPushButton(self.tr("Edit"))
+        self.discard_button = QPushButton(self.tr("Discard"))
         self.send_button.clicked.connect(self._send)
         self.edit_button.clicked.connect(self._edit)
         self.discard_button.clicked.connect(self._discard)
@@ -41,7 +41,8 @@ class CollisionBar(QFrame):
     def ask(self, kind: str, status_after: str | None, text: str) -> None:
         self._kind, self._status_after = kind, status_after
         self.label.setText(text)
-        self.send_button.setText("Send anyway" if kind == "reply" else "Add anyway")
+        anyway = self.tr("Send anyway") if kind == "reply" else self.tr("Add anyway")
+        self.send_button.setText(anyway)
         self.show()
         self.edit_button.setFocus()
 
