@@ -296,12 +296,10 @@ class Service(AgentCommands, CustomerCommands):
                 query = query.where(Message.id == message_id)
             failed = session.execute(query).all()
             if not failed:
-                what = f"message {message_id} of ticket #{ticket.id}" if message_id else None
-                raise NotFound(
-                    f"{what} has no failed delivery to retry"
-                    if what
-                    else f"ticket #{ticket.id} has no failed reply to retry"
-                )
+                what = f"ticket #{ticket.id}"
+                if message_id is not None:
+                    what = f"message {message_id} of {what}"
+                raise NotFound(f"{what} has no failed reply to retry")
             journal = self._journal(session)
             for item, message in failed:
                 item.state = DeliveryState.QUEUED.value
