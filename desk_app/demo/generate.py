@@ -23,6 +23,7 @@ from random import Random
 
 from desk_app.core.enums import Channel, DeliveryState, Direction, Priority, Role, Status
 from desk_app.demo import content as C
+from desk_app.demo.pacing import Timing, TimingRequest
 from desk_app.store.seeds import SeedAgent, SeedCustomer, SeedEvent, SeedMessage, SeedTicket
 
 DEMO_COMPANY = "Northwind"
@@ -502,8 +503,17 @@ def _quoted(body: str) -> str:
 # --- tickets -----------------------------------------------------------------------------------
 
 
-def demo_tickets(count: int, now: datetime, seed: int = 7) -> Iterator[SeedTicket]:
-    """Yield `count` tickets, oldest first, all times UTC and not after `now`."""
+def demo_tickets(
+    count: int,
+    now: datetime,
+    seed: int = 7,
+    *,
+    timing: Callable[[TimingRequest], Timing | None] | None = None,
+) -> Iterator[SeedTicket]:
+    """Yield `count` tickets, oldest first, all times UTC and not after `now`.
+
+    `timing` (see demo.pacing) places each unsolved ticket's creation and messages instead of
+    its position in the stream; those tickets then come out of creation order."""
     if count <= 0:
         return
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
@@ -613,15 +623,21 @@ def demo_tickets(count: int, now: datetime, seed: int = 7) -> Iterator[SeedTicke
             last_public -= 1
 
         # --- times, in seconds after creation ------------------------------------------------
-        if status is NEW:
+        paced = None
+        if timing is not None and not finished:
+            paced = timing(TimingRequest(status, priority, department or None, channel, roles, r))
+        if paced is not None:
+            age, offs, span = paced.age, list(paced.offsets), paced.offsets[-1]
+        elif status is NEW:
             span = 0
         elif finished:
             span = int(min(exp(6.4 + r() * 6.6), age * 0.8))  # ~10 minutes to ~12 days
         else:  # still being worked on: a thread of hours to a few weeks, from the start
             span = int(min(age * (0.15 + 0.85 * r()), exp(8.2 + r() * 6.4)))
-        span = min(span, age - n - 1)
-        offs = [0]
-        if n > 1:
+        if paced is None:
+            span = min(span, age - n - 1)
+            offs = [0]
+        if paced is None and n > 1:
             offs += sorted([int(span * r()) for _ in range(n - 2)])
             offs.append(span)
             for k in range(1, n):

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from datetime import time as dt_time
-from datetime import timedelta
+from operator import attrgetter
 from typing import Any
 
-from desk_app.core.clock import utc_now
+from desk_app.core.clock import Clock, utc_now
 from desk_app.core.errors import ConflictError
 from desk_app.core.oncall import Rotation
 from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
+from desk_app.demo.pacing import SlaPacer
 from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.demo.templates import guess_customer_languages, install_demo_templates
 from desk_app.store import Database, Queries
 from desk_app.store.bulk import BulkLoader
 from desk_app.store.oncall_store import OncallStore
-from desk_app.store.sla_store import export_rules, import_rules
+from desk_app.store.sla_store import export_rules, import_rules, parse_rules
 
 DEFAULT_TICKETS = 600
 
@@ -26,7 +28,11 @@ def demo_agent_email() -> str:
     return demo_agents()[0].email
 
 
-def seed_demo(db: Database, tickets: int, *, allow_existing: bool = False) -> dict[str, Any]:
+def seed_demo(
+    db: Database, tickets: int, *, allow_existing: bool = False, clock: Clock = utc_now
+) -> dict[str, Any]:
+    """The demo team and `tickets` tickets as a team having a normal day at `clock()`: open
+    tickets mostly within their SLA targets, a few due soon or just breached (demo.pacing)."""
     existing = Queries(db, None).stats()["tickets_total"]
     if existing and not allow_existing:
         raise ConflictError(
@@ -34,14 +40,22 @@ def seed_demo(db: Database, tickets: int, *, allow_existing: bool = False) -> di
             "tickets to it anyway"
         )
     started = time.perf_counter()
+    now = clock()
     loader = BulkLoader(db)
     loader.ensure_team(DEPARTMENTS, demo_agents())
-    counts = loader.load(demo_tickets(tickets, utc_now()))
-    if not export_rules(db)["policies"]:
-        import_rules(db, DEMO_SLA, actor_id=None)  # also computes every ticket's due times
+    rules = export_rules(db)
+    install_rules = not rules["policies"]
+    parsed = parse_rules(DEMO_SLA if install_rules else rules)
+    pacer = SlaPacer(parsed.policies, dict(parsed.calendars), now)
+    # Paced tickets leave the stream's creation order; ticket numbers should follow it.
+    seeds = sorted(demo_tickets(tickets, now, timing=pacer), key=attrgetter("created_at"))
+    counts = loader.load(seeds)
+    if install_rules:
+        # Also computes every ticket's due times.
+        import_rules(db, DEMO_SLA, actor_id=None, clock=lambda: now)
     templates = install_demo_templates(db, [(a.display_name, a.email) for a in demo_agents()])
     guess_customer_languages(db)
-    _install_demo_rotation(db)
+    _install_demo_rotation(db, now)
     return {
         "database": db.describe(),
         "tickets": counts.tickets,
@@ -52,7 +66,7 @@ def seed_demo(db: Database, tickets: int, *, allow_existing: bool = False) -> di
     }
 
 
-def _install_demo_rotation(db: Database) -> None:
+def _install_demo_rotation(db: Database, now: datetime) -> None:
     """A team-wide weekly night rotation of the first three agents, so the on-call indicator,
     the calendar and the On call panel have someone to show."""
     store = OncallStore(db, None)
@@ -60,7 +74,7 @@ def _install_demo_rotation(db: Database) -> None:
         return
     queries = Queries(db, None)
     agents = [queries.agent_by_email(agent.email).id for agent in demo_agents()[:3]]
-    today = utc_now().date()
+    today = now.date()
     store.save_rotation(
         Rotation(
             name="Nights and weekends",
