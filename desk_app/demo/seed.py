@@ -17,7 +17,9 @@ from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.demo.templates import guess_customer_languages, install_demo_templates
 from desk_app.store import Database, Queries
 from desk_app.store.bulk import BulkLoader
+from desk_app.store.oncall_settings import read_settings
 from desk_app.store.oncall_store import OncallStore
+from desk_app.store.paging_store import PagingStore
 from desk_app.store.sla_store import export_rules, import_rules, parse_rules
 
 DEFAULT_TICKETS = 600
@@ -56,6 +58,7 @@ def seed_demo(
     templates = install_demo_templates(db, [(a.display_name, a.email) for a in demo_agents()])
     guess_customer_languages(db)
     _install_demo_rotation(db, now)
+    _page_after_hours(db, now)
     return {
         "database": db.describe(),
         "tickets": counts.tickets,
@@ -85,6 +88,15 @@ def _install_demo_rotation(db: Database, now: datetime) -> None:
             starts_on=today - timedelta(days=today.weekday()),  # this week's Monday
         )
     )
+
+
+def _page_after_hours(db: Database, now: datetime) -> None:
+    """Page the person on call for the urgent tickets that came in after hours, as the worker
+    would, so that a demo started in the evening shows its pages (by day there are none: the
+    day team sees urgent tickets in the queue)."""
+    store = PagingStore(db, lambda: now)
+    for ticket_id, _version in store.candidates(now, read_settings(db)):
+        store.open_page(ticket_id)
 
 
 def seed_demo_once(db: Database, tickets: int = DEFAULT_TICKETS) -> bool:

@@ -21,7 +21,7 @@ from desk_app.demo.pacing import SlaPacer
 from desk_app.demo.seed import seed_demo
 from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.store import Database
-from desk_app.store.models import Ticket
+from desk_app.store.models import Page, Ticket
 from desk_app.store.sla_store import parse_rules
 
 LONDON = ZoneInfo("Europe/London")
@@ -47,6 +47,9 @@ class OpenTicket:
     paused_remaining_s: int | None
 
 
+PAGES: dict[datetime, int] = {}
+
+
 def seeded(url: str, now: datetime) -> list[OpenTicket]:
     db = Database(url)
     try:
@@ -62,6 +65,7 @@ def seeded(url: str, now: datetime) -> list[OpenTicket]:
                     Ticket.sla_paused_remaining_s,
                 ).where(Ticket.status.in_([s.value for s in UNSOLVED_STATUSES]))
             ).all()
+            PAGES[now] = len(session.scalars(select(Page.id)).all())
     finally:
         db.dispose()
     return [OpenTicket(Status(row[0]), *row[1:]) for row in rows]
@@ -191,3 +195,11 @@ def test_seeding_is_deterministic_and_ticket_numbers_follow_creation(tmp_path: P
     finally:
         db.dispose()
     assert created == sorted(created)
+
+
+def test_urgent_tickets_after_hours_page_the_person_on_call(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """At night (both offices closed) the On call panel has pages to show."""
+    seeded_at("tuesday-2330", tmp_path_factory)
+    assert PAGES[CLOCKS["tuesday-2330"]] >= 1
