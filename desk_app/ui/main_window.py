@@ -32,6 +32,7 @@ from desk_app.ui.banner import Banner
 from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
 from desk_app.ui.customer_sidebar import CustomerSidebar
+from desk_app.ui.empty_state import EmptyState
 from desk_app.ui.inbox_model import InboxModel
 from desk_app.ui.inbox_overlay import InboxOverlay
 from desk_app.ui.inbox_view import InboxView
@@ -114,10 +115,10 @@ class MainWindow(QMainWindow):
         self.sla_alerts = SlaAlerts(ctx, self.open_ticket, self)
         # "Assigned to you" notices: a strip of their own, so an SLA alert cannot hide one.
         self.notices = AssignNotices(ctx, self.open_ticket, self.show_view, self)
-        self.empty_label = plain_label("")
-        self.empty_label.setObjectName("muted")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.hide()
+        # An empty view: a short line, or on a desk with nothing in it yet, the setup guide.
+        self.empty_state = EmptyState(ctx, self._run_action)
+        self.empty_state.hide()
+        self.empty_state.guide_shown.connect(self._guide_shown)
         self.ticket_pane = TicketPane(ctx)
         self.ticket_pane.ticket_changed.connect(self.tickets_changed)
         self.ticket_pane.customer_shown.connect(self._customer_shown)
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
             [self.offline_banner, self.banner, self.sla_alerts.notice, self.notices.strip],
         )
         column.addWidget(self.inbox, 1)
-        column.addWidget(self.empty_label)
+        column.addWidget(self.empty_state, 1)
         self.work_splitter = QSplitter(Qt.Orientation.Vertical)
         self.work_splitter.setObjectName("workSplitter")
         self.work_splitter.setChildrenCollapsible(False)
@@ -213,6 +214,13 @@ class MainWindow(QMainWindow):
             self,
         )
         self._restore_layout()
+
+    def _run_action(self, name: str) -> None:
+        self.window_actions[name].trigger()
+
+    def _guide_shown(self, shown: bool) -> None:
+        """The setup guide takes the room of the ticket pane, which has nothing to show."""
+        self.ticket_pane.setHidden(shown)
 
     def _tick_countdowns(self) -> None:
         """Once a second: the countdowns on screen, and every minute the 'updated' ages."""
@@ -371,12 +379,11 @@ class MainWindow(QMainWindow):
         rows = self.model.rowCount()
         if self.model.search_text is not None:
             self.navigation.nav.set_search_count(rows)
-        self.empty_label.setText(
-            f"Nothing matches “{self.model.search_text}”."
-            if self.model.search_text is not None
-            else "No tickets here. Nice work."
-        )
-        self.empty_label.setVisible(rows == 0)
+        if rows == 0:
+            self.empty_state.show_for(self.model.search_text)
+        else:
+            self.ticket_pane.show()  # the setup guide may have had its room
+        self.empty_state.setVisible(rows == 0)
         self.inbox.setVisible(rows > 0)
         pending = self._pending_ticket
         if pending is not None:
