@@ -8,6 +8,8 @@ from datetime import time as dt_time
 from operator import attrgetter
 from typing import Any
 
+from sqlalchemy import select
+
 from desk_app.core.clock import Clock, utc_now
 from desk_app.core.errors import ConflictError
 from desk_app.core.oncall import Rotation
@@ -17,12 +19,18 @@ from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.demo.templates import guess_customer_languages, install_demo_templates
 from desk_app.store import Database, Queries
 from desk_app.store.bulk import BulkLoader
+from desk_app.store.models import Ticket
 from desk_app.store.oncall_settings import read_settings
 from desk_app.store.oncall_store import OncallStore
-from desk_app.store.paging_store import PagingStore
+from desk_app.store.paging_store import PageRecord, PagingStore
 from desk_app.store.sla_store import export_rules, import_rules, parse_rules
 
 DEFAULT_TICKETS = 600
+# After hours: the worker pages a couple of minutes after an urgent ticket arrives, and the
+# person on call acknowledged every page but the latest few within minutes.
+PAGE_DELAY = timedelta(minutes=2)
+ACKNOWLEDGED_AFTER = timedelta(minutes=6)
+UNACKNOWLEDGED_PAGES = 2
 
 
 def demo_agent_email() -> str:
@@ -91,12 +99,29 @@ def _install_demo_rotation(db: Database, now: datetime) -> None:
 
 
 def _page_after_hours(db: Database, now: datetime) -> None:
-    """Page the person on call for the urgent tickets that came in after hours, as the worker
-    would, so that a demo started in the evening shows its pages (by day there are none: the
-    day team sees urgent tickets in the queue)."""
-    store = PagingStore(db, lambda: now)
-    for ticket_id, _version in store.candidates(now, read_settings(db)):
-        store.open_page(ticket_id)
+    """Page the person on call for the urgent tickets that came in after hours, a couple of
+    minutes after each arrived, as the worker would; they acknowledged all but the latest
+    UNACKNOWLEDGED_PAGES. So a demo started in the evening shows its On call panel at work
+    (by day there are no pages: the day team sees urgent tickets in the queue)."""
+    at = now
+    store = PagingStore(db, lambda: at)
+    settings = read_settings(db)
+    candidates = [ticket_id for ticket_id, _version in store.candidates(now, settings)]
+    with db.read() as session:
+        rows = session.execute(
+            select(Ticket.id, Ticket.created_at).where(Ticket.id.in_(candidates))
+        ).all()
+    arrived = {ticket_id: created for ticket_id, created in rows}
+    paged: list[tuple[datetime, PageRecord]] = []
+    for ticket_id in sorted(candidates, key=lambda ticket_id: arrived[ticket_id]):
+        at = min(arrived[ticket_id] + PAGE_DELAY, now)
+        page = store.open_page(ticket_id)
+        if page is not None:
+            paged.append((at, page))
+    for paged_at, page in paged[: max(0, len(paged) - UNACKNOWLEDGED_PAGES)]:
+        if page.agent_id is not None:
+            at = min(paged_at + ACKNOWLEDGED_AFTER, now)
+            store.acknowledge(page.ticket_id, page.agent_id)
 
 
 def seed_demo_once(db: Database, tickets: int = DEFAULT_TICKETS) -> bool:

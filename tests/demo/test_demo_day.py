@@ -65,7 +65,9 @@ def seeded(url: str, now: datetime) -> list[OpenTicket]:
                     Ticket.sla_paused_remaining_s,
                 ).where(Ticket.status.in_([s.value for s in UNSOLVED_STATUSES]))
             ).all()
-            PAGES[now] = len(session.scalars(select(Page.id)).all())
+            PAGES[now] = len(
+                session.scalars(select(Page.id).where(Page.acknowledged_at.is_(None))).all()
+            )
     finally:
         db.dispose()
     return [OpenTicket(Status(row[0]), *row[1:]) for row in rows]
@@ -200,6 +202,7 @@ def test_seeding_is_deterministic_and_ticket_numbers_follow_creation(tmp_path: P
 def test_urgent_tickets_after_hours_page_the_person_on_call(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    """At night (both offices closed) the On call panel has pages to show."""
+    """At night (both offices closed) the On call panel has a page or two to act on; the
+    person on call acknowledged the earlier ones."""
     seeded_at("tuesday-2330", tmp_path_factory)
-    assert PAGES[CLOCKS["tuesday-2330"]] >= 1
+    assert 1 <= PAGES[CLOCKS["tuesday-2330"]] <= 2
