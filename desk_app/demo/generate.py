@@ -290,6 +290,8 @@ _N_OTHER = (2, 3, 4, 5, 6, 7, 8), _cumulative([36, 26, 16, 10, 6, 3, 3])
 _CHANNELS = (Channel.EMAIL, Channel.WEB, Channel.CHAT, Channel.PHONE)
 _CHANNEL_CUM = _cumulative([50, 20, 16, 14])
 _CLOSE_AFTER = 4 * 86_400
+# With `timing` (the demo's normal day), the share of unsolved urgent tickets made high.
+_PACED_URGENT_EASED = 0.65
 
 _IN, _OUT, _NOTE = Direction.INBOUND, Direction.OUTBOUND, Direction.NOTE
 
@@ -579,6 +581,9 @@ def demo_tickets(
         email = channel is EMAIL
         chat = channel is CHAT
         finished = status is SOLVED or status is CLOSED
+        if timing is not None and priority is URGENT and not finished and r() < _PACED_URGENT_EASED:
+            # On a normal day urgent tickets are solved within hours: few are open at once.
+            priority = HIGH
         department: str = topic_department[topic]
         assignee: _Agent | None = None
         if status is NEW:

@@ -143,7 +143,10 @@ def test_paused_tickets_wait_minutes_to_days_with_time_left(
     assert len(paused) >= 30
     assert all(t.paused_remaining_s and t.paused_remaining_s > 0 for t in paused)
     ages = sorted(now - t.created_at for t in paused)
-    assert ages[0] < timedelta(days=1) and ages[-1] < timedelta(days=30)
+    # Agents pause tickets at work: on a Monday before the office opens, the latest were
+    # paused on Friday.
+    assert ages[0] < timedelta(days=3) and ages[-1] < timedelta(days=30)
+    assert ages[len(ages) // 2] > timedelta(days=1)  # waiting minutes to days
 
 
 def test_open_tickets_are_minutes_to_days_old(day: tuple[datetime, list[OpenTicket]]) -> None:
