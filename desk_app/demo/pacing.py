@@ -152,9 +152,10 @@ class SlaPacer:
                 # at the weekend, and its clock starts when the office opens.
                 return self._arrived_while_closed(elapsed, start, clock, r)
             left = left if green is None else green
-        age = elapsed[start] + target - left  # business minutes from creation to now
+        # Business minutes from creation to now; the running clock started a minute ago or more.
+        age = elapsed[start] + max(target - left, 1.0)
         last = elapsed[-1]
-        if last >= age - 1:
+        if last > elapsed[start] and last >= age - 1:
             # Later messages (a nudge, notes) must fit before now: closer together.
             room = (age - elapsed[start]) * (0.3 + 0.6 * r())
             tail = last - elapsed[start]

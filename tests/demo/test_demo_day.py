@@ -209,3 +209,18 @@ def test_urgent_tickets_after_hours_page_the_person_on_call(
     person on call acknowledged the earlier ones."""
     seeded_at("tuesday-2330", tmp_path_factory)
     assert 1 <= PAGES[CLOCKS["tuesday-2330"]] <= 2
+
+
+def test_paced_threads_stay_in_order_before_now() -> None:
+    """Whatever the clock, holidays included (28 December 2026 is a UK bank holiday), each
+    paced ticket's messages and events are in order, distinct and not after now."""
+    rules = parse_rules(DEMO_SLA)
+    clocks = [*CLOCKS.values(), datetime(2026, 12, 28, 10, 0, tzinfo=UTC)]
+    for now in clocks:
+        pacer = SlaPacer(rules.policies, dict(rules.calendars), now)
+        for ticket in demo_tickets(300, now, seed=3, timing=pacer):
+            times = [m.at for m in ticket.messages]
+            assert times[0] == ticket.created_at
+            assert times == sorted(times) and len(set(times)) == len(times)
+            assert times[-1] <= now
+            assert all(ticket.created_at <= e.at <= now for e in ticket.events)
