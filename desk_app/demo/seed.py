@@ -11,15 +11,16 @@ from typing import Any
 from sqlalchemy import select
 
 from desk_app.core.clock import Clock, utc_now
+from desk_app.core.enums import Role, Status
 from desk_app.core.errors import ConflictError
 from desk_app.core.oncall import Rotation
 from desk_app.demo.generate import DEPARTMENTS, demo_agents, demo_tickets
 from desk_app.demo.pacing import SlaPacer
 from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.demo.templates import guess_customer_languages, install_demo_templates
-from desk_app.store import Database, Queries
+from desk_app.store import Database, Queries, Service
 from desk_app.store.bulk import BulkLoader
-from desk_app.store.models import Ticket
+from desk_app.store.models import Department, Ticket
 from desk_app.store.oncall_settings import read_settings
 from desk_app.store.oncall_store import OncallStore
 from desk_app.store.paging_store import PageRecord, PagingStore
@@ -31,6 +32,7 @@ DEFAULT_TICKETS = 600
 PAGE_DELAY = timedelta(minutes=2)
 ACKNOWLEDGED_AFTER = timedelta(minutes=6)
 UNACKNOWLEDGED_PAGES = 2
+HANDED_OVER_AGO = timedelta(minutes=4)
 
 
 def demo_agent_email() -> str:
@@ -67,6 +69,7 @@ def seed_demo(
     guess_customer_languages(db)
     _install_demo_rotation(db, now)
     _page_after_hours(db, now)
+    _hand_a_ticket_to_the_demo_agent(db, now)
     return {
         "database": db.describe(),
         "tickets": counts.tickets,
@@ -122,6 +125,38 @@ def _page_after_hours(db: Database, now: datetime) -> None:
         if page.agent_id is not None:
             at = min(paged_at + ACKNOWLEDGED_AFTER, now)
             store.acknowledge(page.ticket_id, page.agent_id)
+
+
+def _hand_a_ticket_to_the_demo_agent(db: Database, now: datetime) -> None:
+    """A lead has just given the demo's agent the newest unassigned Billing ticket, so the
+    window opens with an "assigned to you" notice, as after a colleague's queue rebalancing."""
+    queries = Queries(db, None)
+    agent = queries.agent_by_email(demo_agent_email())
+    lead = next(
+        a
+        for a in demo_agents()
+        if a.role is Role.LEAD and "Billing" in a.departments and a.email != agent.email
+    )
+    with db.read() as session:
+        newest = session.execute(
+            select(Ticket.id, Ticket.created_at)
+            .join(Department, Department.id == Ticket.department_id)
+            .where(
+                Department.name == "Billing",
+                Ticket.assignee_id.is_(None),
+                Ticket.status.in_([Status.NEW.value, Status.OPEN.value]),
+            )
+            .order_by(Ticket.created_at.desc())
+            .limit(1)
+        ).first()
+    if newest is None:
+        return
+    ticket_id, created_at = newest
+    at = min(max(now - HANDED_OVER_AGO, created_at + timedelta(minutes=1)), now)
+    lead_id = queries.agent_by_email(lead.email).id
+    Service(db, lead_id, lambda: at).assign(
+        ticket_id, agent=agent.id, reason="Rebalancing the queue"
+    )
 
 
 def seed_demo_once(db: Database, tickets: int = DEFAULT_TICKETS) -> bool:

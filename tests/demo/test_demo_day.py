@@ -21,7 +21,7 @@ from desk_app.demo.pacing import SlaPacer
 from desk_app.demo.seed import seed_demo
 from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.store import Database
-from desk_app.store.models import Page, Ticket
+from desk_app.store.models import Notification, Page, Ticket
 from desk_app.store.sla_store import parse_rules
 
 LONDON = ZoneInfo("Europe/London")
@@ -48,6 +48,7 @@ class OpenTicket:
 
 
 PAGES: dict[datetime, int] = {}
+NOTICES: dict[datetime, list[str]] = {}
 
 
 def seeded(url: str, now: datetime) -> list[OpenTicket]:
@@ -65,6 +66,13 @@ def seeded(url: str, now: datetime) -> list[OpenTicket]:
                     Ticket.sla_paused_remaining_s,
                 ).where(Ticket.status.in_([s.value for s in UNSOLVED_STATUSES]))
             ).all()
+            NOTICES[now] = list(
+                session.scalars(
+                    select(Notification.text).where(
+                        Notification.kind == "assigned", Notification.read_at.is_(None)
+                    )
+                )
+            )
             PAGES[now] = len(
                 session.scalars(select(Page.id).where(Page.acknowledged_at.is_(None))).all()
             )
@@ -224,3 +232,11 @@ def test_paced_threads_stay_in_order_before_now() -> None:
             assert times == sorted(times) and len(set(times)) == len(times)
             assert times[-1] <= now
             assert all(ticket.created_at <= e.at <= now for e in ticket.events)
+
+
+def test_the_demo_agent_opens_on_a_fresh_assignment_notice(
+    day: tuple[datetime, list[OpenTicket]],
+) -> None:
+    now, _tickets = day
+    (notice,) = NOTICES[now]
+    assert "assigned to you by Анна Кузнецова: Rebalancing the queue" in notice
