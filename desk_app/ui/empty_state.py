@@ -61,6 +61,7 @@ class EmptyState(QScrollArea):
         self._asked = 0  # only the latest answer counts
         self.state: SetupState | None = None
         self.steps: list[GuideStep] = []
+        self.intro = ""
         self.setObjectName("emptyState")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -88,12 +89,21 @@ class EmptyState(QScrollArea):
             return  # a newer question is under way, or a working team's view is just empty
         self.state = state
         if self.ctx.agent is None or self.ctx.may(Permission.ADMINISTER):
-            self._show_guide(
-                self.tr("Welcome to Desk: let's set up your team"),
+            intro = (
                 self.tr(
+                    "A mail account is connected: tickets appear here as customers write "
+                    "in. These steps get the rest of the desk ready; each is ticked as it "
+                    "is done."
+                )
+                if state.mail_accounts
+                else self.tr(
                     "Tickets arrive once a mail account is connected. These steps get the "
                     "desk ready; each is ticked as it is done."
-                ),
+                )
+            )
+            self._show_guide(
+                self.tr("Welcome to Desk: let's set up your team"),
+                intro,
                 self.admin_steps(state),
             )
         else:
@@ -188,6 +198,7 @@ class EmptyState(QScrollArea):
     def _show_line(self, text: str) -> None:
         self.state = None
         self.steps = []
+        self.intro = ""
         self.line.setText(text)
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -196,6 +207,7 @@ class EmptyState(QScrollArea):
 
     def _show_guide(self, title: str, intro: str, steps: list[GuideStep]) -> None:
         self.steps = steps
+        self.intro = intro
         page = QWidget()
         outer = QHBoxLayout(page)
         outer.setContentsMargins(24, 20, 24, 20)

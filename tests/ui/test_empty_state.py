@@ -11,6 +11,7 @@ from desk_app.store import Database, Service
 from desk_app.ui.context import DeskContext
 from desk_app.ui.empty_state import DONE, TO_DO
 from desk_app.ui.main_window import MainWindow
+from tests.conftest import Team
 from tests.ui.conftest import new_ticket, settle
 
 
@@ -104,7 +105,7 @@ def test_an_agent_on_a_fresh_desk_sees_what_they_can_do(
 
 def test_a_working_teams_empty_view_keeps_the_short_line(
     qtbot: QtBot,
-    team: object,
+    team: Team,
     ctx: DeskContext,
     open_window: Callable[..., MainWindow],
 ) -> None:
@@ -120,3 +121,17 @@ def test_a_working_teams_empty_view_keeps_the_short_line(
     window.show_view("unassigned")
     settle(qtbot, window)
     assert window.inbox.isVisible() and not window.empty_state.isVisible()
+
+
+def test_a_team_without_tickets_yet_sees_its_mailbox_ticked(
+    qtbot: QtBot,
+    team: Team,
+    make_ctx: Callable[[int | None], DeskContext],
+    open_window: Callable[..., MainWindow],
+) -> None:
+    """Departments, agents and a mail account (the UI fixture's) are there; no SLA rules,
+    no templates, and no ticket has come in yet."""
+    window = open_window(make_ctx(team.admin))
+    wait_for_guide(qtbot, window)
+    assert list(guide_marks(window).values()) == [True, True, True, False, False]
+    assert "mail account is connected" in window.empty_state.intro
