@@ -291,7 +291,7 @@ _CHANNELS = (Channel.EMAIL, Channel.WEB, Channel.CHAT, Channel.PHONE)
 _CHANNEL_CUM = _cumulative([50, 20, 16, 14])
 _CLOSE_AFTER = 4 * 86_400
 # With `timing` (the demo's normal day), the share of unsolved urgent tickets made high.
-_PACED_URGENT_EASED = 0.65
+_PACED_URGENT_EASED = 0.85
 
 _IN, _OUT, _NOTE = Direction.INBOUND, Direction.OUTBOUND, Direction.NOTE
 
