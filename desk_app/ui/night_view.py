@@ -201,7 +201,9 @@ class NightView(QWidget):
         open_button = QPushButton("Open (Enter)")
         open_button.clicked.connect(self._open_current)
         self.handoff_button = QPushButton("Hand-off summary…")
-        self.handoff_button.clicked.connect(lambda: _open_handoff(ctx, self.window()))
+        self.handoff_button.clicked.connect(
+            lambda: _open_handoff(ctx, self.window(), self._open_ticket)
+        )
         self.calendar_button = QPushButton("On-call calendar…")
         self.calendar_button.clicked.connect(lambda: _open_calendar(ctx, self.window()))
         buttons = QHBoxLayout()
@@ -340,6 +342,7 @@ class OnCallPanel(QObject):
         self.ctx = ctx
         self._window = window
         self._set_count = set_count
+        self._open_ticket = open_ticket
         self.view = NightView(ctx, open_ticket)
         self.view.acknowledged.connect(lambda _ticket: self.refresh_indicator())
         self.dock = QDockWidget("On call", window)
@@ -374,7 +377,9 @@ class OnCallPanel(QObject):
         toggle.setText("&On call")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+O"))
         self.handoff_action = QAction("&Hand-off summary…", self._window)
-        self.handoff_action.triggered.connect(lambda: _open_handoff(self.ctx, self._window))
+        self.handoff_action.triggered.connect(
+            lambda: _open_handoff(self.ctx, self._window, self._open_ticket)
+        )
         self.calendar_action = QAction("On-call &calendar…", self._window)
         self.calendar_action.triggered.connect(self.open_calendar)
         self._window.addAction(toggle)
@@ -457,10 +462,10 @@ class OnCallPanel(QObject):
 
 
 # Both dialogs are imported when first opened, not with the window (start-up time).
-def _open_handoff(ctx: DeskContext, parent: QWidget) -> None:
+def _open_handoff(ctx: DeskContext, parent: QWidget, open_ticket: Callable[[int], None]) -> None:
     from desk_app.ui.handoff_dialog import open_handoff
 
-    open_handoff(ctx, parent)
+    open_handoff(ctx, parent, open_ticket)
 
 
 def _open_calendar(ctx: DeskContext, parent: QWidget) -> None:
