@@ -46,6 +46,7 @@ from desk_app.store.night_board import NightItem, night_board
 from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.store.oncall_store import OnCallNow, OncallStore
 from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingStore
+from desk_app.ui.actions import WindowActions
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.plurals import english_plural
@@ -337,8 +338,10 @@ class OnCallPanel(QObject):
         window: QMainWindow,
         open_ticket: Callable[[int], None],
         set_count: Callable[[int | None], None] = lambda _count: None,
+        actions: WindowActions | None = None,
     ) -> None:
         super().__init__(window)
+        self._actions = actions if actions is not None else WindowActions()
         self.ctx = ctx
         self._window = window
         self._set_count = set_count
@@ -373,14 +376,19 @@ class OnCallPanel(QObject):
             ),
             None,
         )
-        toggle = self.dock.toggleViewAction()
+        # In the window's table of actions: the shortcut sheet lists Ctrl+Shift+O from it.
+        toggle = self._actions.register("oncall", self.dock.toggleViewAction())
         toggle.setText("&On call")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.handoff_action = QAction("&Hand-off summary…", self._window)
+        self.handoff_action = self._actions.register(
+            "handoff", QAction("&Hand-off summary…", self._window)
+        )
         self.handoff_action.triggered.connect(
             lambda: _open_handoff(self.ctx, self._window, self._open_ticket)
         )
-        self.calendar_action = QAction("On-call &calendar…", self._window)
+        self.calendar_action = self._actions.register(
+            "oncall_calendar", QAction("On-call &calendar…", self._window)
+        )
         self.calendar_action.triggered.connect(self.open_calendar)
         self._window.addAction(toggle)
         if isinstance(menu, QMenu):
