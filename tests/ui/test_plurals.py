@@ -19,6 +19,10 @@ from desk_app.ui.plurals import english_plural
         ("1 policy(ies)", 1, "1 policy"),
         ("3 policy(ies) and 3 rule(s)", 3, "3 policies and 3 rules"),
         ("5 билетов", 5, "5 билетов"),  # a translation has nothing left to resolve
+        ("1 ticket(s) [was|were] already there.", 1, "1 ticket was already there."),
+        ("3 ticket(s) [was|were] already there.", 3, "3 tickets were already there."),
+        ("[Its|Their] %n lead(s)", 2, "Their %n leads"),
+        ("[x] stays [", 2, "[x] stays ["),  # no choice: brackets left as they are
     ],
 )
 def test_english_plural(source: str, n: int, expected: str) -> None:
