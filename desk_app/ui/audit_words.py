@@ -8,12 +8,11 @@ plural forms (tr's n)."""
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QCoreApplication
 
 from desk_app.store.records import AuditRecord
 from desk_app.ui.plurals import english_plural
+from desk_app.ui.plurals import fill as _fill
 
 CONTEXT = "Timeline"
 # Audit actions whose new value is a whole phrase ("paged Kenji (Nights)"): what happened after
@@ -26,19 +25,9 @@ TIMELINE_ACTIONS = frozenset({"update", "route"}) | PHRASE_ACTIONS
 LEADS_NOTIFIED = "leads notified: "
 NO_LEAD = "no lead to notify"
 
-_MARKER = re.compile(r"%(\d)")
-
 
 def _tr(text: str, n: int = -1) -> str:
     return QCoreApplication.translate(CONTEXT, text, None, n)
-
-
-def _fill(template: str, *values: str) -> str:
-    """%1, %2... filled in one pass: a name that contains "%2" stays as written."""
-    return _MARKER.sub(
-        lambda m: values[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(values) else m[0],
-        template,
-    )
 
 
 def describe(event: AuditRecord) -> str:

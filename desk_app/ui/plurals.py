@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 _CHOICE = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
+_MARKER = re.compile(r"%(\d)")
 
 
 def english_plural(text: str, n: int) -> str:
@@ -23,3 +24,14 @@ def english_plural(text: str, n: int) -> str:
     one = n == 1
     text = _CHOICE.sub(lambda m: m.group(1) if one else m.group(2), text)
     return text.replace("y(ies)", "y" if one else "ies").replace("(s)", "" if one else "s")
+
+
+def fill(template: str, *values: str) -> str:
+    """A translated string's %1, %2... filled in one pass (QString::arg's job): a value that
+    itself contains "%2", a name say, stays as written."""
+
+    def value(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return values[number - 1] if 0 < number <= len(values) else match.group(0)
+
+    return _MARKER.sub(value, template)
