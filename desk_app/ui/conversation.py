@@ -21,6 +21,7 @@ from desk_app.store.records import AuditRecord, MessageRecord, TicketDetail
 from desk_app.ui.audit_words import TIMELINE_ACTIONS, describe
 from desk_app.ui.formatting import file_size, local_time, split_quoted
 from desk_app.ui.plain import isolate, refused_resource
+from desk_app.ui.plurals import english_plural, fill
 from desk_app.ui.remote_images import FetchedImages, fetch_images, remote_image_urls, resource_key
 from desk_app.ui.styles import (
     DELIVERY_LABELS,
@@ -198,12 +199,15 @@ class ConversationView(QTextBrowser):
         elif state == "done":
             if not failed:
                 return ""
-            text = f"{failed} of {len(urls)} images could not be loaded."
+            words = self.tr("%1 of %n image(s) could not be loaded.", "", len(urls))
+            text = fill(english_plural(words, len(urls)), str(failed))
         else:
-            count = f"{len(urls)} remote image{'s' if len(urls) != 1 else ''}"
+            words = self.tr(
+                "%n remote image(s) not loaded, to protect your privacy.", "", len(urls)
+            )
             text = (
-                f"{count} not loaded, to protect your privacy. "
-                f'<a href="desk://images/{message_id}">Load images</a>'
+                f"{html.escape(english_plural(words, len(urls)))} "
+                f'<a href="desk://images/{message_id}">{html.escape(self.tr("Load images"))}</a>'
             )
         return f'<p style="color:{muted}; margin-bottom:6px;">{text}</p>'
 
