@@ -158,9 +158,15 @@ class HandoffDialog(QDialog):
         self.summary = summary
         self.text.setMarkdown(render_markdown(summary, self.ctx.time_zone))
         self.email_button.setEnabled(True)
+        # Each count its own numerus string: in Russian the word after it agrees with it.
         self.status.setText(
-            f"{summary.arrived} arrived · {summary.answered} answered · "
-            f"{summary.still_open} still open"
+            " · ".join(
+                (
+                    self.tr("%n arrived", "", summary.arrived),
+                    self.tr("%n answered", "", summary.answered),
+                    self.tr("%n still open", "", summary.still_open),
+                )
+            )
         )
 
     # --- sending ----------------------------------------------------------------------------
