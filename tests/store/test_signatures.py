@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from desk_app.core.errors import InvalidInput
+from desk_app.core.errors import InvalidInput, PermissionDenied
 from desk_app.demo.templates import DEMO_COMPANY, install_demo_templates
 from desk_app.store.template_store import TemplateFields, TemplateStore
 from tests.store.helpers import audit_rows
@@ -59,8 +59,6 @@ def test_the_templates_language_picks_the_signature(db, team, clock, store_for):
 
 
 def test_a_language_signature_is_the_agents_own(team, store_for):
-    from desk_app.core.errors import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         store_for(team.anna).set_signature("x", team.boris, language="ja")
     with pytest.raises(InvalidInput, match="not a language code"):
