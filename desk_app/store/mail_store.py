@@ -68,6 +68,7 @@ from desk_app.store.models import (
     Ticket,
 )
 from desk_app.store.oncall_settings import stored_values
+from desk_app.store.previews import preview_after_message
 from desk_app.store.records import AccountRecord
 from desk_app.store.routing_store import route_new_mail
 from desk_app.store.service import NewAttachment, Service
@@ -718,9 +719,9 @@ class MailStore(Service):
         if not new_ticket:
             search.append_message(session, ticket.id, mail.text, mail.search_words)
             ticket.message_count += 1
+            preview_after_message(session, ticket, Direction.INBOUND, at, mail.text)
             if ticket.last_message_at is None or at >= ticket.last_message_at:
                 ticket.last_message_at = at
-                ticket.preview = preview_of(mail.text)
             if ticket.last_customer_message_at is None or at >= ticket.last_customer_message_at:
                 ticket.last_customer_message_at = at
         journal.changed("message", message_id, "insert")

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desk_app.core.enums import DeliveryState, Direction
 from desk_app.store.records import AuditRecord, MessageRecord, TicketDetail
+from desk_app.ui.audit_words import TIMELINE_ACTIONS, describe
 from desk_app.ui.formatting import file_size, local_time, split_quoted
 from desk_app.ui.plain import isolate, refused_resource
+from desk_app.ui.plurals import english_plural, fill
 from desk_app.ui.remote_images import FetchedImages, fetch_images, remote_image_urls, resource_key
 from desk_app.ui.styles import (
     ALERT_AMBER,
@@ -36,12 +38,6 @@ KIND_LABELS = {
     Direction.OUTBOUND: "Reply",
     Direction.NOTE: "Internal note",
 }
-
-
-# Audit actions shown between the messages: field changes by people, the system and routing,
-# and what happened after hours. The latter carry a whole phrase ("paged Kenji (Nights)").
-PHRASE_ACTIONS = frozenset({"auto_reply", "page", "page_escalate", "page_ack"})
-TIMELINE_ACTIONS = frozenset({"update", "route"}) | PHRASE_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -204,12 +200,15 @@ class ConversationView(QTextBrowser):
         elif state == "done":
             if not failed:
                 return ""
-            text = f"{failed} of {len(urls)} images could not be loaded."
+            words = self.tr("%1 of %n image(s) could not be loaded.", "", len(urls))
+            text = fill(english_plural(words, len(urls)), str(failed))
         else:
-            count = f"{len(urls)} remote image{'s' if len(urls) != 1 else ''}"
+            words = self.tr(
+                "%n remote image(s) not loaded, to protect your privacy.", "", len(urls)
+            )
             text = (
-                f"{count} not loaded, to protect your privacy. "
-                f'<a href="desk://images/{message_id}">Load images</a>'
+                f"{html.escape(english_plural(words, len(urls)))} "
+                f'<a href="desk://images/{message_id}">{html.escape(self.tr("Load images"))}</a>'
             )
         return f'<p style="color:{muted}; margin-bottom:6px;">{text}</p>'
 
@@ -269,17 +268,8 @@ class ConversationView(QTextBrowser):
         )
 
     def _audit_html(self, event: AuditRecord) -> str:
-        who = event.actor or "System"
-        field = (event.field or "").replace("_", " ")
         when = local_time(event.at, self._zone, self._now)
-        if event.action in PHRASE_ACTIONS:
-            text = f"{who}: {event.new_value or event.action}"
-        else:
-            text = f"{who} changed {field} to {event.new_value or '—'}"
-        if event.reason:
-            # Why is the part a colleague needs later: "moved: refund question", "SLA breach".
-            text += f" ({event.reason})"
-        return self._muted_line(f"{text} · {when}")
+        return self._muted_line(f"{describe(event)} · {when}")
 
     def _card(
         self,

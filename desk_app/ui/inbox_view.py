@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.enums import Status
 from desk_app.store.records import TicketRow
 from desk_app.ui.inbox_model import ROW_ROLE, Column, InboxModel
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import (
     PRIORITY_BARS,
     accent,
@@ -469,7 +470,7 @@ class InboxView(QTableView):
 
     def _drag_label(self, count: int) -> QPixmap:
         """What follows the pointer: how many tickets are on the move."""
-        text = "1 ticket" if count == 1 else f"{count} tickets"
+        text = english_plural(self.tr("%n ticket(s)", "", count), count)
         metrics = QFontMetrics(self.font())
         ratio = self.devicePixelRatioF()
         size = QSize(metrics.horizontalAdvance(text) + 20, metrics.height() + 10)

@@ -46,6 +46,7 @@ from desk_app.store.night_board import NightItem, night_board
 from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.store.oncall_store import OnCallNow, OncallStore
 from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingStore
+from desk_app.ui.actions import WindowActions
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.plurals import english_plural
@@ -202,7 +203,9 @@ class NightView(QWidget):
         open_button = QPushButton("Open (Enter)")
         open_button.clicked.connect(self._open_current)
         self.handoff_button = QPushButton("Hand-off summary…")
-        self.handoff_button.clicked.connect(lambda: _open_handoff(ctx, self.window()))
+        self.handoff_button.clicked.connect(
+            lambda: _open_handoff(ctx, self.window(), self._open_ticket)
+        )
         self.calendar_button = QPushButton("On-call calendar…")
         self.calendar_button.clicked.connect(lambda: _open_calendar(ctx, self.window()))
         buttons = QHBoxLayout()
@@ -336,11 +339,14 @@ class OnCallPanel(QObject):
         window: QMainWindow,
         open_ticket: Callable[[int], None],
         set_count: Callable[[int | None], None] = lambda _count: None,
+        actions: WindowActions | None = None,
     ) -> None:
         super().__init__(window)
+        self._actions = actions if actions is not None else WindowActions()
         self.ctx = ctx
         self._window = window
         self._set_count = set_count
+        self._open_ticket = open_ticket
         self.view = NightView(ctx, open_ticket)
         self.view.acknowledged.connect(lambda _ticket: self.refresh_indicator())
         self.dock = QDockWidget("On call", window)
@@ -371,12 +377,19 @@ class OnCallPanel(QObject):
             ),
             None,
         )
-        toggle = self.dock.toggleViewAction()
+        # In the window's table of actions: the shortcut sheet lists Ctrl+Shift+O from it.
+        toggle = self._actions.register("oncall", self.dock.toggleViewAction())
         toggle.setText("&On call")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.handoff_action = QAction("&Hand-off summary…", self._window)
-        self.handoff_action.triggered.connect(lambda: _open_handoff(self.ctx, self._window))
-        self.calendar_action = QAction("On-call &calendar…", self._window)
+        self.handoff_action = self._actions.register(
+            "handoff", QAction("&Hand-off summary…", self._window)
+        )
+        self.handoff_action.triggered.connect(
+            lambda: _open_handoff(self.ctx, self._window, self._open_ticket)
+        )
+        self.calendar_action = self._actions.register(
+            "oncall_calendar", QAction("On-call &calendar…", self._window)
+        )
         self.calendar_action.triggered.connect(self.open_calendar)
         self._window.addAction(toggle)
         if isinstance(menu, QMenu):
@@ -458,10 +471,10 @@ class OnCallPanel(QObject):
 
 
 # Both dialogs are imported when first opened, not with the window (start-up time).
-def _open_handoff(ctx: DeskContext, parent: QWidget) -> None:
+def _open_handoff(ctx: DeskContext, parent: QWidget, open_ticket: Callable[[int], None]) -> None:
     from desk_app.ui.handoff_dialog import open_handoff
 
-    open_handoff(ctx, parent)
+    open_handoff(ctx, parent, open_ticket)
 
 
 def _open_calendar(ctx: DeskContext, parent: QWidget) -> None:
