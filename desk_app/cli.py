@@ -21,14 +21,16 @@ from desk_app import __version__, launch
 from desk_app.cli_context import (
     MAX_STORED_INT,
     Context,
+    acting_email,
     count,
     read_document,
     record_id,
+    use_demo_database,
     verb,
     version_number,
     write_document,
 )
-from desk_app.config import configured_agent_email, resolve_database_url
+from desk_app.config import resolve_database_url
 from desk_app.core.enums import Channel, Priority, Role, Status
 from desk_app.core.errors import DeskError, InvalidInput, NotFound, UsageError
 from desk_app.core.permissions import Permission
@@ -563,6 +565,7 @@ def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = 
     launch.started()  # a verb's own work runs with the garbage collector as usual
     ctx = Context(args)
     try:
+        use_demo_database(args)
         result = args.handler(args, ctx)
     except DeskError as exc:
         return _refuse(exc, args.json)
@@ -608,17 +611,16 @@ def _run_gui(
         parser.error(f"--size must look like 1440x900, not {args.size}")
     try:
         url = resolve_database_url(args.database_url, demo=args.demo)
-        agent_email = args.as_agent or configured_agent_email()
+        agent_email = acting_email(args.as_agent, demo=args.demo)
         for attempt in range(3):
             db = Database(url)
             try:
                 # The window's first start creates the embedded database.
                 db.ensure_schema(upgrade=db.is_sqlite, create=True)
                 if args.demo:
-                    from desk_app.demo.seed import demo_agent_email, seed_demo_once
+                    from desk_app.demo.seed import seed_demo_once
 
                     seed_demo_once(db)
-                    agent_email = agent_email or demo_agent_email()
                 break
             except SignInRequired as refused:
                 # The team database wants this agent's own credentials: ask in a window

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.enums import Status
 from desk_app.store.records import TicketRow
 from desk_app.ui.inbox_model import ROW_ROLE, Column, InboxModel
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import (
     PRIORITY_BARS,
     accent,
@@ -50,6 +51,7 @@ from desk_app.ui.styles import (
     item_text_colour,
     mix,
     muted_text,
+    paint_priority_bars,
     priority_ink,
 )
 from desk_app.ui.ticket_mime import tickets_mime
@@ -66,7 +68,6 @@ DEFAULT_WIDTHS: dict[Column, int] = {
     Column.UPDATED: 92,
 }
 
-PRIORITY_GLYPH_WIDTH = 15  # four 3 px bars, 1 px apart
 UNREAD_GUTTER = 16
 ROW_PADDING = 3
 SNIPPET_SCALE = 0.92  # the snippet is quieter than the subject: smaller and muted
@@ -185,15 +186,8 @@ class InboxDelegate(QStyledItemDelegate):
         ink = priority_ink(opt.palette, selected, active)
         empty = mix(opt.palette.color(QPalette.ColorRole.Base), ink, 0.25)
         filled = PRIORITY_BARS.get(row.priority, 0)
-        rect = opt.rect
-        tallest = min(14, rect.height() - 10)
-        left = rect.center().x() - (PRIORITY_GLYPH_WIDTH // 2)
-        bottom = rect.center().y() + tallest // 2
-        painter.setPen(Qt.PenStyle.NoPen)
-        for bar in range(4):
-            height = round(tallest * (bar + 1) / 4)
-            painter.setBrush(ink if bar < filled else empty)
-            painter.drawRect(QRect(left + bar * 4, bottom - height + 1, 3, height))
+        tallest = min(14, opt.rect.height() - 10)
+        paint_priority_bars(painter, opt.rect.center(), tallest, filled, ink, empty)
 
     def _paint_subject(
         self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow, selected: bool
@@ -476,7 +470,7 @@ class InboxView(QTableView):
 
     def _drag_label(self, count: int) -> QPixmap:
         """What follows the pointer: how many tickets are on the move."""
-        text = "1 ticket" if count == 1 else f"{count} tickets"
+        text = english_plural(self.tr("%n ticket(s)", "", count), count)
         metrics = QFontMetrics(self.font())
         ratio = self.devicePixelRatioF()
         size = QSize(metrics.horizontalAdvance(text) + 20, metrics.height() + 10)

@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
             self,
             self.focus_ticket,
             lambda pages: self.navigation.nav.set_key_count(ONCALL_KEY, pages),
+            self.window_actions,
         )
 
         self._open_timer = QTimer(self)
@@ -301,6 +302,8 @@ class MainWindow(QMainWindow):
         self.ctx.departments, self.ctx.agents = departments, agents
         self.ticket_pane.set_people()
         self.navigation.nav.set_views(views, departments)
+        for old in self.views_menu.actions():
+            self.window_actions.forget(old.objectName())
         self.views_menu.clear()
         for number, entry in enumerate(e for e in self.navigation.nav.entries if e.view):
             action = self.views_menu.addAction(entry.label)
@@ -309,6 +312,8 @@ class MainWindow(QMainWindow):
             if number < 9:
                 action.setShortcut(f"Ctrl+{number + 1}")
                 self.addAction(action)
+            label = self.tr("Show the view %1").replace("%1", entry.label)
+            self.window_actions.register(f"view:{key}", action, label)
         key = self._resolve_view_key(wanted, departments)
         self.show_view(key, reload=self.model.view != view_from_key(key))
         if self._pending_ticket is not None:
@@ -620,7 +625,7 @@ class MainWindow(QMainWindow):
         self.busy_label.setText("Working…" if busy else "")
 
     def show_shortcuts(self) -> None:
-        ShortcutSheet(self.window_actions.all, self).open()
+        ShortcutSheet(self.window_actions, self).open()
 
     def show_about(self) -> None:
         QMessageBox.about(

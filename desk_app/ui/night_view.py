@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -46,19 +46,19 @@ from desk_app.store.night_board import NightItem, night_board
 from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.store.oncall_store import OnCallNow, OncallStore
 from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingStore
+from desk_app.ui.actions import WindowActions
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.plurals import english_plural
-from desk_app.ui.styles import PRIORITY_COLOURS
+from desk_app.ui.styles import ALERT_AMBER, ALERT_RED, priority_ink
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Why", "Ticket", "Subject", "Department", "Customer")
 REFRESH_MS = 60_000
 KIND_COLOURS = {
-    "page": PRIORITY_COLOURS["urgent"],
-    "urgent": PRIORITY_COLOURS["urgent"],
-    "breached": PRIORITY_COLOURS["urgent"],
-    "due_soon": PRIORITY_COLOURS["high"],
+    "page": ALERT_RED,
+    "breached": ALERT_RED,
+    "due_soon": ALERT_AMBER,
 }
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -98,6 +98,8 @@ class NightModel(QAbstractTableModel):
         if role == TICKET_ROLE:
             return item.ticket_id
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
+            if item.kind == "urgent":  # a priority, not a clock: the inbox's priority ink
+                return priority_ink(QGuiApplication.palette())
             colour = KIND_COLOURS.get(item.kind)
             return QColor(colour) if colour else None
         if role == Qt.ItemDataRole.FontRole and item.kind == "page":
@@ -201,7 +203,9 @@ class NightView(QWidget):
         open_button = QPushButton("Open (Enter)")
         open_button.clicked.connect(self._open_current)
         self.handoff_button = QPushButton("Hand-off summary…")
-        self.handoff_button.clicked.connect(lambda: _open_handoff(ctx, self.window()))
+        self.handoff_button.clicked.connect(
+            lambda: _open_handoff(ctx, self.window(), self._open_ticket)
+        )
         self.calendar_button = QPushButton("On-call calendar…")
         self.calendar_button.clicked.connect(lambda: _open_calendar(ctx, self.window()))
         buttons = QHBoxLayout()
@@ -319,7 +323,7 @@ def indicator_text(on_call: list[OnCallNow], pages: int) -> str:
         )
     text = f'On call: <a href="calendar">{who}</a>'
     if pages:
-        colour = PRIORITY_COLOURS["urgent"]
+        colour = ALERT_RED
         words = QCoreApplication.translate("OnCallPanel", "%n page(s) not acknowledged", "", pages)
         text += f' · <b style="color:{colour}">{english_plural(words, pages)}</b>'
     return text
@@ -335,11 +339,14 @@ class OnCallPanel(QObject):
         window: QMainWindow,
         open_ticket: Callable[[int], None],
         set_count: Callable[[int | None], None] = lambda _count: None,
+        actions: WindowActions | None = None,
     ) -> None:
         super().__init__(window)
+        self._actions = actions if actions is not None else WindowActions()
         self.ctx = ctx
         self._window = window
         self._set_count = set_count
+        self._open_ticket = open_ticket
         self.view = NightView(ctx, open_ticket)
         self.view.acknowledged.connect(lambda _ticket: self.refresh_indicator())
         self.dock = QDockWidget("On call", window)
@@ -370,12 +377,19 @@ class OnCallPanel(QObject):
             ),
             None,
         )
-        toggle = self.dock.toggleViewAction()
+        # In the window's table of actions: the shortcut sheet lists Ctrl+Shift+O from it.
+        toggle = self._actions.register("oncall", self.dock.toggleViewAction())
         toggle.setText("&On call")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.handoff_action = QAction("&Hand-off summary…", self._window)
-        self.handoff_action.triggered.connect(lambda: _open_handoff(self.ctx, self._window))
-        self.calendar_action = QAction("On-call &calendar…", self._window)
+        self.handoff_action = self._actions.register(
+            "handoff", QAction("&Hand-off summary…", self._window)
+        )
+        self.handoff_action.triggered.connect(
+            lambda: _open_handoff(self.ctx, self._window, self._open_ticket)
+        )
+        self.calendar_action = self._actions.register(
+            "oncall_calendar", QAction("On-call &calendar…", self._window)
+        )
         self.calendar_action.triggered.connect(self.open_calendar)
         self._window.addAction(toggle)
         if isinstance(menu, QMenu):
@@ -457,10 +471,10 @@ class OnCallPanel(QObject):
 
 
 # Both dialogs are imported when first opened, not with the window (start-up time).
-def _open_handoff(ctx: DeskContext, parent: QWidget) -> None:
+def _open_handoff(ctx: DeskContext, parent: QWidget, open_ticket: Callable[[int], None]) -> None:
     from desk_app.ui.handoff_dialog import open_handoff
 
-    open_handoff(ctx, parent)
+    open_handoff(ctx, parent, open_ticket)
 
 
 def _open_calendar(ctx: DeskContext, parent: QWidget) -> None:
