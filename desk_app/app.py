@@ -82,7 +82,7 @@ def run_gui(
         if screenshot is not None:
             return _screenshot(app, window, screenshot, size, view, ticket)
         crash.install_excepthook()
-        window.show()
+        window.show_on_screen()
         window.start(view=view, ticket=ticket)
         launch.started()  # imports and the window are done: collect garbage from here on
         mail = DeferredMailSync(window, database_url, enabled_by_default=db.is_sqlite)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -50,6 +50,7 @@ from desk_app.ui.sla_alerts import SlaAlerts
 from desk_app.ui.sync_status import SyncStatusLabels
 from desk_app.ui.ticket_pane import TicketPane
 from desk_app.ui.window_menus import build_menus
+from desk_app.ui.window_sizing import default_placement
 
 # The change feed (live_sync) refreshes what colleagues change as it happens. This slow poll
 # stays as a fallback for what the feed cannot see: views whose membership depends on the clock
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         self.work_splitter.addWidget(inbox_column)
         self.work_splitter.addWidget(self.ticket_pane)
         self._default_split = True  # until a saved layout or the agent says otherwise
+        self._opens_maximised = False  # set by _place_on_screen on a first start
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.setChildrenCollapsible(False)
@@ -633,8 +635,12 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         settings = ui_settings()
+        geometry = settings.value("window/geometry")
+        # Qt's restoreGeometry moves a window saved on a screen that is gone (or saved larger
+        # than today's screen) back onto a current one; with nothing saved, use the screen.
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self._place_on_screen()
         for key, restore in (
-            ("window/geometry", self.restoreGeometry),
             ("window/state", self.restoreState),
             ("window/mainSplitter", self.main_splitter.restoreState),
             ("window/workSplitter", self._restore_work_splitter),
@@ -649,6 +655,23 @@ class MainWindow(QMainWindow):
             self._last_view_key = last
         if self.work_splitter.orientation() == Qt.Orientation.Horizontal:
             self.window_actions["layout"].setText("Ticket pane &below the list")
+
+    def _place_on_screen(self) -> None:
+        """The first start: most of the screen, or all of a small one (window_sizing)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        placement = default_placement(screen.availableGeometry(), self.minimumSize())
+        self.setGeometry(placement.geometry)
+        self._opens_maximised = placement.maximised
+
+    def show_on_screen(self) -> None:
+        """Show as placed: maximised on a small screen the first time, else as remembered
+        (restoreGeometry brings back a maximised window maximised by itself)."""
+        if self._opens_maximised:
+            self.showMaximized()
+        else:
+            self.show()
 
     def _restore_work_splitter(self, state: QByteArray) -> bool:
         restored = self.work_splitter.restoreState(state)
