@@ -73,6 +73,7 @@ DEFAULT_VIEW = "mine"
 # The banner's level while it says the inbox shows a narrowed view (a workload board drill-down).
 NARROWED = "narrowed"
 INBOX_SHARE = 0.5
+CONVERSATION_ROOM = 80  # px over the ticket pane's minimum: four more lines of conversation
 MINIMUM_SIZE = QSize(960, 600)
 
 
@@ -128,7 +129,7 @@ class MainWindow(QMainWindow):
         self.sidebar.ticket_chosen.connect(self.open_ticket)
         self.sidebar.customer_changed.connect(self._customer_changed)
 
-        inbox_column = QWidget()
+        self.inbox_column = inbox_column = QWidget()
         column = QVBoxLayout(inbox_column)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
@@ -150,6 +151,8 @@ class MainWindow(QMainWindow):
         self.work_splitter.addWidget(self.ticket_pane)
         self._default_split = True  # until a saved layout or the agent says otherwise
         self._opens_maximised = False  # set by _place_on_screen on a first start
+        # A screenshot at 1024x700 must not become the agent's layout for the next start.
+        self.saves_layout = True
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.setChildrenCollapsible(False)
@@ -690,7 +693,16 @@ class MainWindow(QMainWindow):
         vertical = self.work_splitter.orientation() == Qt.Orientation.Vertical
         total = self.work_splitter.height() if vertical else self.work_splitter.width()
         share = INBOX_SHARE if vertical else 0.55
-        self.work_splitter.setSizes([round(total * share), total - round(total * share)])
+        inbox = round(total * share)
+        if vertical:
+            # On a short window half leaves the conversation two lines: it gets some room
+            # over its minimum first, as long as the list keeps its own minimum of rows.
+            list_least = self.inbox_column.minimumSizeHint().height()
+            pane_least = self.ticket_pane.minimumSizeHint().height() + CONVERSATION_ROOM
+            inbox = max(
+                list_least, min(inbox, total - self.work_splitter.handleWidth() - pane_least)
+            )
+        self.work_splitter.setSizes([inbox, total - inbox])
 
     def save_layout(self) -> None:
         settings = ui_settings()
@@ -712,7 +724,8 @@ class MainWindow(QMainWindow):
             self.oncall.stop()
             # Joined here: the listener's thread must not outlive the window it reports to.
             self.live.stop()
-            self.save_layout()
+            if self.saves_layout:
+                self.save_layout()
             # Queue the last draft, then let the worker finish everything already queued.
             self.ticket_pane.flush_draft_now()
             self.presence.stop()

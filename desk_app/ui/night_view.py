@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -61,6 +61,16 @@ KIND_COLOURS = {
     "due_soon": PRIORITY_COLOURS["high"],
 }
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 1
+SUBJECT_COLUMN = 2
+STARTING_WIDTHS = (150, 64, 320, 100, 140)
+# The most of the list's width each column may take when fitted to its text; the subject
+# stretches over the rest.
+FITTED_SHARES = {0: 0.4, 1: 0.1, 3: 0.16, 4: 0.2}
+
+
+def header_width(table: QTableView, column: int) -> int:
+    """What the header's own word needs in `column`."""
+    return table.horizontalHeader().sectionSizeHint(column)
 
 
 class NightModel(QAbstractTableModel):
@@ -95,6 +105,10 @@ class NightModel(QAbstractTableModel):
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # The whole text, however narrow the column: subjects and names are customers'
+            # words, shown as plain text.
+            return tooltip(self._text(item, index.column()))
         if role == TICKET_ROLE:
             return item.ticket_id
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
@@ -138,15 +152,44 @@ class NightTable(QTableView):
         self.verticalHeader().setVisible(False)
         self.setWordWrap(False)
         self.doubleClicked.connect(lambda index: self._emit(self.open_requested, index.row()))
+        self._fitting = False
+        self._sized_by_agent: set[int] = set()
 
     def setModel(self, model: Any) -> None:
         super().setModel(model)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((310, 70, 320, 110, 160)):
+        for column, width in enumerate(STARTING_WIDTHS):
             self.setColumnWidth(column, width)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(SUBJECT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # Connected after the starting widths: only a resize by the agent marks a column.
+        header.sectionResized.connect(self._section_resized)
+        if model is not None:
+            model.modelReset.connect(self.fit_columns)
+
+    def fit_columns(self) -> None:
+        """Size the columns to what they now hold ("Page not acknowledged: Anna Ivanova
+        (e-mailed 2×)"), each up to a share of the width so the subject keeps room, leaving
+        alone those the agent sized. What still does not fit is in the cell's tooltip."""
+        room = self.viewport().width()
+        self._fitting = True
+        try:
+            for column, share in FITTED_SHARES.items():
+                if column in self._sized_by_agent:
+                    continue
+                needed = max(self.sizeHintForColumn(column), header_width(self, column))
+                self.setColumnWidth(column, min(needed, round(room * share)))
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and column in FITTED_SHARES:
+            self._sized_by_agent.add(column)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def event(self, event: QEvent) -> bool:
         # Claim A and Enter before the window's shortcuts see them (see the module docstring).
