@@ -167,6 +167,18 @@ def version_number(text: str) -> int:
     return value
 
 
+def within(low: int, high: int, what: str) -> Callable[[str], int]:
+    """The type of a bounded number, e.g. a port (1 to 65535); `what` names it in the error."""
+
+    def parse(text: str) -> int:
+        value = _whole_number(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}, not {value}")
+        return value
+
+    return parse
+
+
 def count(text: str) -> int:
     """--limit, --offset and other counts: zero or more."""
     value = _whole_number(text)

@@ -76,6 +76,7 @@ from desk_app.store.types import UTCDateTime
 log = logging.getLogger(__name__)
 
 SECURITY = ("ssl", "starttls", "none")
+MAX_PORT = 65535
 # A solved ticket takes a customer's reply (and reopens) for this long; after that, or once
 # closed, a reply starts a follow-up ticket.
 REOPEN_WINDOW = timedelta(days=14)
@@ -429,6 +430,9 @@ class MailStore(Service):
     ) -> int:
         if security not in SECURITY:
             raise InvalidInput(f"security must be one of {', '.join(SECURITY)}, not '{security}'")
+        for port in (imap_port, smtp_port):
+            if port is not None and not 1 <= port <= MAX_PORT:
+                raise InvalidInput(f"a port must be from 1 to {MAX_PORT}, not {port}")
         if after_import not in ("keep", "seen") and not (
             after_import.startswith("move:") and len(after_import) > 5
         ):

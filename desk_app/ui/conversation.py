@@ -22,8 +22,9 @@ from desk_app.ui.formatting import file_size, local_time, split_quoted
 from desk_app.ui.plain import isolate, refused_resource
 from desk_app.ui.remote_images import FetchedImages, fetch_images, remote_image_urls, resource_key
 from desk_app.ui.styles import (
+    ALERT_AMBER,
+    ALERT_RED,
     DELIVERY_LABELS,
-    PRIORITY_COLOURS,
     icon,
     message_colours,
     muted_text,
@@ -326,7 +327,7 @@ class ConversationView(QTextBrowser):
         if message.warnings:
             # Parser warnings (e.g. an unreadable sender's From header): mail text, escaped.
             warned = "<br>".join("⚠ " + html.escape(line) for line in message.warnings)
-            body = f'<p style="color:{PRIORITY_COLOURS["high"]};">{warned}</p>{body}'
+            body = f'<p style="color:{ALERT_AMBER};">{warned}</p>{body}'
         if message.attachments:
             links = "<br>".join(
                 f'<img src="desk-icon:attachment" width="16" height="16"> <a href="desk://attachment/{a.id}/{html.escape(a.filename)}">'
@@ -351,7 +352,7 @@ class ConversationView(QTextBrowser):
             reason = html.escape(message.delivery_error or "no reason given")
             retry = html.escape(self.tr("Retry"))
             return (
-                f'<span style="color:{PRIORITY_COLOURS["urgent"]};">{label}: {reason}</span>'
+                f'<span style="color:{ALERT_RED};">{label}: {reason}</span>'
                 f' <a href="desk://retry/{message.id}">{retry}</a>'
             )
         return html.escape(label)

@@ -52,6 +52,7 @@ from desk_app.ui.styles import (
     item_text_colour,
     mix,
     muted_text,
+    paint_priority_bars,
     priority_ink,
 )
 from desk_app.ui.ticket_mime import tickets_mime
@@ -73,7 +74,6 @@ DEFAULT_WIDTHS: dict[Column, int] = {
 # However short the window (the On call panel open at 1024x700), the list keeps this many rows
 # in view: the window's splitters and docks give up room before the inbox does.
 MINIMUM_VISIBLE_ROWS = 3
-PRIORITY_GLYPH_WIDTH = 15  # four 3 px bars, 1 px apart
 UNREAD_GUTTER = 16
 ROW_PADDING = 3
 SNIPPET_SCALE = 0.92  # the snippet is quieter than the subject: smaller and muted
@@ -192,15 +192,8 @@ class InboxDelegate(QStyledItemDelegate):
         ink = priority_ink(opt.palette, selected, active)
         empty = mix(opt.palette.color(QPalette.ColorRole.Base), ink, 0.25)
         filled = PRIORITY_BARS.get(row.priority, 0)
-        rect = opt.rect
-        tallest = min(14, rect.height() - 10)
-        left = rect.center().x() - (PRIORITY_GLYPH_WIDTH // 2)
-        bottom = rect.center().y() + tallest // 2
-        painter.setPen(Qt.PenStyle.NoPen)
-        for bar in range(4):
-            height = round(tallest * (bar + 1) / 4)
-            painter.setBrush(ink if bar < filled else empty)
-            painter.drawRect(QRect(left + bar * 4, bottom - height + 1, 3, height))
+        tallest = min(14, opt.rect.height() - 10)
+        paint_priority_bars(painter, opt.rect.center(), tallest, filled, ink, empty)
 
     def _paint_subject(
         self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow, selected: bool

@@ -28,7 +28,15 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -50,16 +58,15 @@ from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingSto
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.plurals import english_plural
-from desk_app.ui.styles import PRIORITY_COLOURS
+from desk_app.ui.styles import ALERT_AMBER, ALERT_RED, priority_ink
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Why", "Ticket", "Subject", "Department", "Customer")
 REFRESH_MS = 60_000
 KIND_COLOURS = {
-    "page": PRIORITY_COLOURS["urgent"],
-    "urgent": PRIORITY_COLOURS["urgent"],
-    "breached": PRIORITY_COLOURS["urgent"],
-    "due_soon": PRIORITY_COLOURS["high"],
+    "page": ALERT_RED,
+    "breached": ALERT_RED,
+    "due_soon": ALERT_AMBER,
 }
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 1
 SUBJECT_COLUMN = 2
@@ -114,6 +121,8 @@ class NightModel(QAbstractTableModel):
         if role == TICKET_ROLE:
             return item.ticket_id
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
+            if item.kind == "urgent":  # a priority, not a clock: the inbox's priority ink
+                return priority_ink(QGuiApplication.palette())
             colour = KIND_COLOURS.get(item.kind)
             return QColor(colour) if colour else None
         if role == Qt.ItemDataRole.FontRole and item.kind == "page":
@@ -370,7 +379,7 @@ def indicator_text(on_call: list[OnCallNow], pages: int) -> str:
         )
     text = f'On call: <a href="calendar">{who}</a>'
     if pages:
-        colour = PRIORITY_COLOURS["urgent"]
+        colour = ALERT_RED
         words = QCoreApplication.translate("OnCallPanel", "%n page(s) not acknowledged", "", pages)
         text += f' · <b style="color:{colour}">{english_plural(words, pages)}</b>'
     return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -24,7 +24,7 @@ from desk_app.core.enums import Priority, Status
 from desk_app.store.records import AgentRecord, DepartmentRecord, TicketDetail
 from desk_app.ui.formatting import TARGET_LABELS, countdown, local_time
 from desk_app.ui.plain import isolate, plain_label, rich_label, tooltip
-from desk_app.ui.styles import LIGHT_COLOURS, PRIORITY_COLOURS, STATUS_LABELS
+from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS, priority_icon
 
 UNASSIGNED = -1
 # A field box is as wide as its longest entry ("No department", "Emma Clarke (night shift)"),
@@ -57,12 +57,9 @@ class TicketHeader(QFrame):
             self.status.addItem(STATUS_LABELS[status], status.value)
         self.priority = QComboBox()
         for priority in Priority:
-            self.priority.addItem(priority.value.capitalize(), priority.value)
-            self.priority.setItemData(
-                self.priority.count() - 1,
-                QColor(PRIORITY_COLOURS[priority]),
-                Qt.ItemDataRole.DecorationRole,
-            )
+            # The inbox's bars, not a coloured dot: red, amber and green mean time only.
+            icon = priority_icon(priority, self.palette())
+            self.priority.addItem(icon, priority.value.capitalize(), priority.value)
         self.department = QComboBox()
         self.assignee = QComboBox()
         self._labels: list[QLabel] = []
