@@ -227,7 +227,10 @@ def _screenshot(
         wait_until_settled(app, window)
         shown = board
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not shown.grab().save(str(target)):
+    saved = shown.grab().save(str(target))
+    if shown is not window:
+        shown.close()  # a top-level of its own: closing the window would leave it open
+    if not saved:
         print(f"desk: could not write {target}", file=sys.stderr)
         return 1
     return 0

@@ -40,3 +40,5 @@ def test_a_screenshot_can_show_a_panel_and_leaves_the_layout_alone(db, team, tmp
     assert QImage(str(oncall)).width() == 1024
     # Rendering at 1024x700 must not become the agent's window on the next start.
     assert ui_settings().value("window/geometry") is None
+    # Nothing stays open (an open board would sit over the next window under the pointer).
+    assert [w for w in qapp.topLevelWidgets() if w.isVisible()] == []
