@@ -333,6 +333,7 @@ def cmd_agents_edit(args: argparse.Namespace, ctx: Context) -> Any:
 # --- parser ------------------------------------------------------------------------------------
 
 TICKET = record_id("ticket #{}")  # the type of every ticket-number argument
+PANELS = ("oncall", "workload", "workload-agents")  # what --panel opens for a screenshot
 
 
 def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
@@ -350,6 +351,11 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="open the app on demo data")
     parser.add_argument("--screenshot", type=Path, help="render the window to a PNG and exit")
     parser.add_argument("--size", default="1440x900", help="window size for --screenshot")
+    parser.add_argument(
+        "--panel",
+        choices=PANELS,
+        help="with --screenshot: open the On call panel, or render the workload board",
+    )
     parser.add_argument("--view", help="view to show first (GUI)")
     parser.add_argument("--ticket", type=int, help="ticket to open first (GUI)")
     if gui_only:
@@ -641,5 +647,6 @@ def _run_gui(
         size=(width, height),
         view=args.view,
         ticket=args.ticket,
+        panel=args.panel,
         session=session,
     )

@@ -28,10 +28,19 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QMainWindow,
@@ -61,6 +70,17 @@ KIND_COLOURS = {
     "due_soon": ALERT_AMBER,
 }
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 1
+SUBJECT_COLUMN = 2
+STARTING_WIDTHS = (150, 64, 320, 100, 140)
+# The most of the list's width each column may take when fitted to its text; the subject
+# stretches over the rest. "Why" may take half: it is long only for an unacknowledged page
+# ("Page not acknowledged: Anna Ivanova (e-mailed 2×)"), the row the person on call needs first.
+FITTED_SHARES = {0: 0.5, 1: 0.1, 3: 0.14, 4: 0.18}
+
+
+def header_width(table: QTableView, column: int) -> int:
+    """What the header's own word needs in `column`."""
+    return table.horizontalHeader().sectionSizeHint(column)
 
 
 class NightModel(QAbstractTableModel):
@@ -95,6 +115,10 @@ class NightModel(QAbstractTableModel):
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # The whole text, however narrow the column: subjects and names are customers'
+            # words, shown as plain text.
+            return tooltip(self._text(item, index.column()))
         if role == TICKET_ROLE:
             return item.ticket_id
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
@@ -140,15 +164,44 @@ class NightTable(QTableView):
         self.verticalHeader().setVisible(False)
         self.setWordWrap(False)
         self.doubleClicked.connect(lambda index: self._emit(self.open_requested, index.row()))
+        self._fitting = False
+        self._sized_by_agent: set[int] = set()
 
     def setModel(self, model: Any) -> None:
         super().setModel(model)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((310, 70, 320, 110, 160)):
+        for column, width in enumerate(STARTING_WIDTHS):
             self.setColumnWidth(column, width)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(SUBJECT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # Connected after the starting widths: only a resize by the agent marks a column.
+        header.sectionResized.connect(self._section_resized)
+        if model is not None:
+            model.modelReset.connect(self.fit_columns)
+
+    def fit_columns(self) -> None:
+        """Size the columns to what they now hold ("Page not acknowledged: Anna Ivanova
+        (e-mailed 2×)"), each up to a share of the width so the subject keeps room, leaving
+        alone those the agent sized. What still does not fit is in the cell's tooltip."""
+        room = self.viewport().width()
+        self._fitting = True
+        try:
+            for column, share in FITTED_SHARES.items():
+                if column in self._sized_by_agent:
+                    continue
+                needed = max(self.sizeHintForColumn(column), header_width(self, column))
+                self.setColumnWidth(column, min(needed, round(room * share)))
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and column in FITTED_SHARES:
+            self._sized_by_agent.add(column)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def event(self, event: QEvent) -> bool:
         # Claim A and Enter before the window's shortcuts see them (see the module docstring).
@@ -208,17 +261,23 @@ class NightView(QWidget):
         )
         self.calendar_button = QPushButton("On-call calendar…")
         self.calendar_button.clicked.connect(lambda: _open_calendar(ctx, self.window()))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.ack_button)
-        buttons.addWidget(open_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.status)
-        buttons.addWidget(self.handoff_button)
-        buttons.addWidget(self.calendar_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        # The buttons sit beside the list, two by two, not in a row under it: in a 700 px
+        # window every pixel of the panel's height is a row of the list or of the inbox.
+        buttons = QGridLayout()
+        buttons.setSpacing(4)
+        buttons.addWidget(self.ack_button, 0, 0)
+        buttons.addWidget(open_button, 0, 1)
+        buttons.addWidget(self.handoff_button, 1, 0)
+        buttons.addWidget(self.calendar_button, 1, 1)
+        side = QVBoxLayout()
+        side.setSpacing(4)
+        side.addWidget(self.status)
+        side.addLayout(buttons)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 4)
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(side)
         self._loading = False
         self._refresh_again = False
         self._acknowledged_row: int | None = None
