@@ -1,9 +1,18 @@
-"""One background executor for all database work, with results handed back on the GUI thread.
+"""Background executors for database work, with results handed back on the GUI thread.
 
-A single worker thread keeps the order of commands the agent gave (a reply is stored before the
-status change typed after it) and means SQLite never sees two writers from one desktop. Each task
-is a plain callable that opens its own session through Queries or Service, so nothing ORM-shaped
-crosses threads.
+Two lanes. The ordered lane (`run`) is one worker thread for commands and for the reads the
+agent asked for (open a ticket, search, a page of the inbox): it keeps the order of commands the
+agent gave (a reply is stored before the status change typed after it) and means SQLite never
+sees two writers from one desktop. The refresh lane (`refresh`) is a second thread for re-reading
+what the window already shows because something changed elsewhere (the change feed, a recount):
+a burst of changes from a busy worker queues there, never in front of what the agent is waiting
+for. Refreshes only read, so running them beside the ordered lane is safe: SQLite in WAL mode and
+PostgreSQL both let readers run beside a writer, and a refresh submitted after a command finished
+sees it. Their consumers keep at most one refresh in flight each (ui/coalesce.py), so the lane
+stays short however many changes arrive.
+
+Each task is a plain callable that opens its own session through Queries or Service, so nothing
+ORM-shaped crosses threads.
 """
 
 from __future__ import annotations
@@ -27,7 +36,8 @@ Failed = Callable[[BaseException], None]
 
 
 class TaskRunner(QObject):
-    """Runs callables on one worker thread; `done`/`failed` callbacks run on the GUI thread."""
+    """Runs callables on the ordered lane (or the refresh lane); `done`/`failed` callbacks run
+    on the GUI thread."""
 
     # Emitted from the worker thread; Qt queues it onto the GUI thread because this object
     # lives there. Payload: task id, result or None, exception or None.
@@ -42,6 +52,8 @@ class TaskRunner(QObject):
     ) -> None:
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        # Made lazily by the executor: a runner that never refreshes never starts the thread.
+        self._refreshes = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-refresh")
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
         self._lock = threading.Lock()
@@ -58,8 +70,28 @@ class TaskRunner(QObject):
         done: Callable[[T], None] | None = None,
         failed: Failed | None = None,
     ) -> int:
-        """Queue work; `failed` may handle an error itself, otherwise the default policy applies
-        (known errors become a message, anything else a crash report)."""
+        """Queue work on the ordered lane: commands, and reads the agent is waiting for.
+        `failed` may handle an error itself, otherwise the default policy applies (known errors
+        become a message, anything else a crash report)."""
+        return self._submit(self._executor, work, done, failed)
+
+    def refresh(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None] | None = None,
+        failed: Failed | None = None,
+    ) -> int:
+        """Queue a read that refreshes what is already on screen on the refresh lane, where it
+        never delays the ordered lane. Only for reads: writes keep their order on `run`."""
+        return self._submit(self._refreshes, work, done, failed)
+
+    def _submit(
+        self,
+        lane: ThreadPoolExecutor,
+        work: Callable[[], T],
+        done: Callable[[T], None] | None,
+        failed: Failed | None,
+    ) -> int:
         if self._closed:
             log.warning("task submitted after shutdown was ignored")
             return 0
@@ -67,7 +99,7 @@ class TaskRunner(QObject):
         if not self._callbacks:
             self.busy_changed.emit(True)
         self._callbacks[task_id] = (done, failed)
-        self._executor.submit(self._call, task_id, work)
+        lane.submit(self._call, task_id, work)
         return task_id
 
     def _call(self, task_id: int, work: Callable[[], object]) -> None:
@@ -112,9 +144,11 @@ class TaskRunner(QObject):
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Finish queued work (drafts and commands must not be lost), then drop late results.
-        With wait=False (network fetches nobody will see) queued work is cancelled instead."""
+        With wait=False (network fetches nobody will see) queued work is cancelled instead.
+        Queued refreshes are always cancelled: nobody will see them."""
         if self._closed:
             return
+        self._refreshes.shutdown(wait=wait, cancel_futures=True)
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
         with self._lock:
             self._closed = True

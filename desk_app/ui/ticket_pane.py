@@ -1,8 +1,11 @@
 """The ticket pane: header, conversation and composer for the ticket under the cursor.
 
 Loads run on the task runner; a generation number drops answers for a ticket the agent has
-already moved away from. Commands carry the version that was loaded, so a stale write becomes a
-banner naming what changed instead of silently overwriting a colleague's work.
+already moved away from (or closed). A change made elsewhere re-reads the open ticket on the
+runner's refresh lane, at most one read at a time: a busy worker changing the ticket many times a
+second costs one read after another, never a queue of them. Commands carry the version that was
+loaded, so a stale write becomes a banner naming what changed instead of silently overwriting a
+colleague's work.
 
 No double answers: the reply draft remembers the newest message on screen when the agent began
 it (kept in the local drafts file until it is sent or discarded). A customer message or reply
@@ -71,6 +74,8 @@ class TicketPane(QWidget):
         # it from the team's rules; by default the header moves at once.
         self.asks_before_moving: Callable[[int, int], bool] = lambda _from, _to: False
         self._generation = 0
+        self._loading = False  # the newest load is still out
+        self._refresh_again = False  # a change arrived while it was: read once more after it
         self._ticket_id: int | None = None
         self._detail: TicketDetail | None = None
         self._busy = False
@@ -163,6 +168,8 @@ class TicketPane(QWidget):
         self._ticket_id = ticket_id
         self.activity_changed.emit()
         if ticket_id is None:
+            self._generation += 1  # a load still out for the previous ticket is dropped
+            self._loading = self._refresh_again = False
             self._detail = None
             self.stack.setCurrentIndex(0)
             self.customer_shown.emit(None)
@@ -184,18 +191,31 @@ class TicketPane(QWidget):
         if self._ticket_id is not None:
             self._load(self._ticket_id, restore_drafts=False)
 
-    def _load(self, ticket_id: int, *, restore_drafts: bool) -> None:
+    def refresh(self) -> None:
+        """The open ticket changed elsewhere: read it again on the refresh lane, or once the
+        load still out is in (it may predate the change)."""
+        if self._ticket_id is None:
+            return
+        if self._loading:
+            self._refresh_again = True
+            return
+        self._load(self._ticket_id, restore_drafts=False, refresh=True)
+
+    def _load(self, ticket_id: int, *, restore_drafts: bool, refresh: bool = False) -> None:
         # A reload (a live change) that overtakes the opening load drops the latter's answer:
         # it must then restore the drafts itself, or the composer keeps the previous ticket's.
         restore_drafts = restore_drafts or self._restore_pending == ticket_id
         self._restore_pending = ticket_id if restore_drafts else None
         self._generation += 1
+        # Read after whatever asked for a refresh so far: it covers those asks.
+        self._loading, self._refresh_again = True, False
         generation, queries = self._generation, self._ctx.queries
 
         def work() -> tuple[TicketDetail, list[DraftRecord]]:
             return queries.ticket(ticket_id), queries.drafts(ticket_id) if restore_drafts else []
 
-        self._ctx.runner.run(
+        submit = self._ctx.runner.refresh if refresh else self._ctx.runner.run
+        submit(
             work,
             lambda result: self._arrived(generation, restore_drafts, *result),
             lambda error: self._load_failed(generation, error),
@@ -206,6 +226,7 @@ class TicketPane(QWidget):
     ) -> None:
         if generation != self._generation:
             return
+        self._loading = False
         if restore:
             self._restore_pending = None
         self._detail = detail
@@ -224,10 +245,13 @@ class TicketPane(QWidget):
         self.stack.setCurrentIndex(1)
         self.customer_shown.emit(detail.customer)
         self.loaded.emit(detail.id)
+        if self._refresh_again:
+            self.refresh()
 
     def _load_failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
             return
+        self._loading = self._refresh_again = False
         if isinstance(error, DeskError):
             self.banner.show_message("error", str(error), ("Retry", self.reload))
             return
