@@ -555,7 +555,7 @@ def _sizes(db: Any) -> dict[str, int]:
     with db.read() as session:
         return {
             table: int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
-            for table in ("messages", "escalations", "change_log")
+            for table in ("messages", "sla_escalations", "change_log")
         }
 
 

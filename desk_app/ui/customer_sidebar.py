@@ -125,7 +125,7 @@ class CustomerSidebar(QWidget):
     # --- loading ----------------------------------------------------------------------------
 
     def show_customer(self, customer: CustomerRecord | None, current_ticket: int | None) -> None:
-        self._current_ticket = current_ticket
+        previous_ticket, self._current_ticket = self._current_ticket, current_ticket
         if customer is None:
             self._generation += 1  # a load still out for the previous customer is dropped
             self._loading = self._refresh_again = False
@@ -138,7 +138,10 @@ class CustomerSidebar(QWidget):
             self._set_enabled(False)
             return
         if self._customer is not None and self._customer.id == customer.id:
-            self.refresh()  # the same customer's ticket (re)loaded: their history may have moved
+            # Another of their tickets: read again to mark it. The same ticket read again (a
+            # change): the window refreshes the history itself when one of its tickets changed.
+            if current_ticket != previous_ticket:
+                self.refresh()
             return
         # Another customer: shown at once from the ticket's record, so the previous one's name
         # never stands beside this ticket; their history follows.
