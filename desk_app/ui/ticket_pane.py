@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.attachment_safety import Risk, Verdict, judge
 from desk_app.core.draft_watch import ShownMessage, arrived_since, newest, safe_seen
-from desk_app.core.enums import DraftKind
+from desk_app.core.enums import Direction, DraftKind
 from desk_app.core.errors import CollisionError, ConflictError, DeskError, Unavailable
 from desk_app.core.reply_route import NoRoute
 from desk_app.store.records import DraftRecord, OpResult, TicketDetail
@@ -89,6 +89,7 @@ class TicketPane(QWidget):
         self._sent_despite: tuple[int, ...] = ()
         self._own_ids: set[int] = set()  # what this window added to the open ticket
         self._restore_pending: int | None = None  # the ticket whose drafts a load must restore
+        self._mark_pending: int | None = None  # the ticket to mark as read once it is shown
         self._files = Path(tempfile.mkdtemp(prefix="desk-attachments-"))
         # The last attachment warning and Save as… dialog (non-modal), for the agent and tests.
         self.run_warning: QMessageBox | None = None
@@ -170,21 +171,29 @@ class TicketPane(QWidget):
         if ticket_id is None:
             self._generation += 1  # a load still out for the previous ticket is dropped
             self._loading = self._refresh_again = False
+            self._mark_pending = None
             self._detail = None
             self.stack.setCurrentIndex(0)
             self.customer_shown.emit(None)
             return
-        self._mark_read(ticket_id)
+        self._mark_pending = ticket_id
         self._load(ticket_id, restore_drafts=True)
 
-    def _mark_read(self, ticket_id: int) -> None:
-        # Queued before the load on the same worker, so whatever the load shows is what was
-        # marked as seen; a customer message that lands later makes the ticket unread again.
+    def _mark_read(self, detail: TicketDetail) -> None:
+        # Marked once shown, up to the newest customer message shown: a customer message that
+        # the load did not show (or that lands later) keeps the ticket unread. Not before the
+        # load: a write waits for the database's writer lock, which a busy worker holds often,
+        # and the agent would wait for it too.
         if self._ctx.agent is None:
             return
-        service = self._ctx.service
+        ticket_id, service = detail.id, self._ctx.service
+        seen = max(
+            (m.created_at for m in detail.messages if m.direction == Direction.INBOUND),
+            default=detail.created_at,
+        )
         self._ctx.runner.run(
-            lambda: service.mark_read(ticket_id), lambda _none: self.read_marked.emit(ticket_id)
+            lambda: service.mark_read(ticket_id, seen_until=seen),
+            lambda _none: self.read_marked.emit(ticket_id),
         )
 
     def reload(self) -> None:
@@ -245,6 +254,9 @@ class TicketPane(QWidget):
         self.stack.setCurrentIndex(1)
         self.customer_shown.emit(detail.customer)
         self.loaded.emit(detail.id)
+        if self._mark_pending == detail.id:
+            self._mark_pending = None
+            self._mark_read(detail)
         if self._refresh_again:
             self.refresh()
 

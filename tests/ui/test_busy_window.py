@@ -4,6 +4,7 @@ customer sidebar never shows another ticket's customer."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -253,3 +254,31 @@ def test_the_sidebar_always_shows_the_open_tickets_customer(
     assert pane.detail is not None and pane.detail.id == last
     assert sidebar.customer is not None and sidebar.customer.id == pane.detail.customer.id
     assert last in sidebar.ticket_ids()
+
+
+def test_a_ticket_opens_while_another_writer_holds_the_database(qtbot, db, clock, ctx, open_window):
+    """Opening marks the ticket read, a write: it must not hold up the load while a busy
+    worker has the writer's lock."""
+    system = Service(db, None, clock)
+    tickets = [new_ticket(system, f"Parcel {n}", f"p{n}@example.com") for n in range(2)]
+    window = open_window(ctx, view="all_open")
+    other = next(t for t in tickets if t != window.ticket_pane.ticket_id)
+    row = window.model.row_of(other)
+    assert row is not None and window.model.ticket_row(row).unread
+    assert db.file is not None
+    writer = sqlite3.connect(db.file)
+    writer.execute("BEGIN IMMEDIATE")  # the worker's write transaction
+    try:
+        window.focus_ticket(other)
+        qtbot.waitUntil(
+            lambda: window.ticket_pane.detail is not None and window.ticket_pane.detail.id == other,
+            timeout=3000,
+        )
+        assert window.sidebar.customer is not None
+        assert window.sidebar.customer.id == window.ticket_pane.detail.customer.id
+    finally:
+        writer.rollback()
+        writer.close()
+    settle(qtbot, window)
+    row = window.model.row_of(other)
+    assert row is not None and not window.model.ticket_row(row).unread  # marked once free
