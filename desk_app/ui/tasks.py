@@ -1,15 +1,20 @@
 """Background executors for database work, with results handed back on the GUI thread.
 
-Two lanes. The ordered lane (`run`) is one worker thread for commands and for the reads the
-agent asked for (open a ticket, search, a page of the inbox): it keeps the order of commands the
-agent gave (a reply is stored before the status change typed after it) and means SQLite never
-sees two writers from one desktop. The refresh lane (`refresh`) is a second thread for re-reading
-what the window already shows because something changed elsewhere (the change feed, a recount):
-a burst of changes from a busy worker queues there, never in front of what the agent is waiting
-for. Refreshes only read, so running them beside the ordered lane is safe: SQLite in WAL mode and
-PostgreSQL both let readers run beside a writer, and a refresh submitted after a command finished
-sees it. Their consumers keep at most one refresh in flight each (ui/coalesce.py), so the lane
-stays short however many changes arrive.
+Three lanes, one thread each:
+- the ordered lane (`run`) for commands and for the reads the agent asked for (open a ticket,
+  search, a page of the inbox): it keeps the order of commands the agent gave (a reply is stored
+  before the status change typed after it).
+- the refresh lane (`refresh`) for re-reading what the window already shows because something
+  changed elsewhere (the change feed, a recount): a burst of changes from a busy worker queues
+  there, never in front of what the agent is waiting for. Refreshes only read, so running them
+  beside the other lanes is safe: SQLite in WAL mode and PostgreSQL both let readers run beside a
+  writer, and a refresh submitted after a command finished sees it. Their consumers keep at most
+  one refresh in flight each (ui/coalesce.py), so the lane stays short however many changes come.
+- the side lane (`side_write`) for writes that record what the agent does (presence, read marks)
+  and need no order with their commands. A write waits for the database's writer lock, which a
+  busy worker holds much of the time; on the ordered lane every read behind it would wait too.
+  Both writing lanes take the lock up front (BEGIN IMMEDIATE), so they simply take turns, as
+  they do with the worker's process.
 
 Each task is a plain callable that opens its own session through Queries or Service, so nothing
 ORM-shaped crosses threads.
@@ -52,8 +57,9 @@ class TaskRunner(QObject):
     ) -> None:
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
-        # Made lazily by the executor: a runner that never refreshes never starts the thread.
+        # Threads are made lazily: a runner that never refreshes never starts that thread.
         self._refreshes = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-refresh")
+        self._side = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-side")
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
         self._lock = threading.Lock()
@@ -84,6 +90,17 @@ class TaskRunner(QObject):
         """Queue a read that refreshes what is already on screen on the refresh lane, where it
         never delays the ordered lane. Only for reads: writes keep their order on `run`."""
         return self._submit(self._refreshes, work, done, failed)
+
+    def side_write(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None] | None = None,
+        failed: Failed | None = None,
+    ) -> int:
+        """Queue a write that needs no order with the agent's commands (presence, read marks)
+        on the side lane, where waiting for the writer lock delays nothing the agent asked
+        for. Side writes keep their order among themselves."""
+        return self._submit(self._side, work, done, failed)
 
     def _submit(
         self,
@@ -149,6 +166,7 @@ class TaskRunner(QObject):
         if self._closed:
             return
         self._refreshes.shutdown(wait=wait, cancel_futures=True)
+        self._side.shutdown(wait=wait, cancel_futures=not wait)
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
         with self._lock:
             self._closed = True

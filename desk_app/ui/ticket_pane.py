@@ -182,8 +182,8 @@ class TicketPane(QWidget):
     def _mark_read(self, detail: TicketDetail) -> None:
         # Marked once shown, up to the newest customer message shown: a customer message that
         # the load did not show (or that lands later) keeps the ticket unread. Not before the
-        # load: a write waits for the database's writer lock, which a busy worker holds often,
-        # and the agent would wait for it too.
+        # load, and on the side lane: a write waits for the database's writer lock, which a
+        # busy worker holds often, and the agent's next open would wait for it too.
         if self._ctx.agent is None:
             return
         ticket_id, service = detail.id, self._ctx.service
@@ -191,7 +191,7 @@ class TicketPane(QWidget):
             (m.created_at for m in detail.messages if m.direction == Direction.INBOUND),
             default=detail.created_at,
         )
-        self._ctx.runner.run(
+        self._ctx.runner.side_write(
             lambda: service.mark_read(ticket_id, seen_until=seen),
             lambda _none: self.read_marked.emit(ticket_id),
         )

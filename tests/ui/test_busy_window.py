@@ -14,6 +14,7 @@ import pytest
 
 from desk_app.store import Database, Service
 from desk_app.sync.summary import ChangeSummary
+from desk_app.ui.presence import PUBLISH_DELAY_MS
 from desk_app.ui.tasks import TaskRunner
 from tests.ui.conftest import new_ticket, settle
 
@@ -256,29 +257,35 @@ def test_the_sidebar_always_shows_the_open_tickets_customer(
     assert last in sidebar.ticket_ids()
 
 
-def test_a_ticket_opens_while_another_writer_holds_the_database(qtbot, db, clock, ctx, open_window):
-    """Opening marks the ticket read, a write: it must not hold up the load while a busy
-    worker has the writer's lock."""
+def test_tickets_open_one_after_another_while_another_writer_holds_the_database(
+    qtbot, db, clock, ctx, open_window
+):
+    """Opening marks the ticket read and tells colleagues who is on it: writes, which wait for
+    the writer's lock while a busy worker holds it. The next ticket must not wait for them."""
     system = Service(db, None, clock)
-    tickets = [new_ticket(system, f"Parcel {n}", f"p{n}@example.com") for n in range(2)]
+    tickets = [new_ticket(system, f"Parcel {n}", f"p{n}@example.com") for n in range(3)]
     window = open_window(ctx, view="all_open")
-    other = next(t for t in tickets if t != window.ticket_pane.ticket_id)
-    row = window.model.row_of(other)
-    assert row is not None and window.model.ticket_row(row).unread
+    pane = window.ticket_pane
+    others = [t for t in tickets if t != pane.ticket_id]
+    for ticket in others:
+        row = window.model.row_of(ticket)
+        assert row is not None and window.model.ticket_row(row).unread
     assert db.file is not None
     writer = sqlite3.connect(db.file)
     writer.execute("BEGIN IMMEDIATE")  # the worker's write transaction
     try:
-        window.focus_ticket(other)
-        qtbot.waitUntil(
-            lambda: window.ticket_pane.detail is not None and window.ticket_pane.detail.id == other,
-            timeout=3000,
-        )
-        assert window.sidebar.customer is not None
-        assert window.sidebar.customer.id == window.ticket_pane.detail.customer.id
+        for ticket in others:
+            window.focus_ticket(ticket)
+            qtbot.waitUntil(
+                lambda t=ticket: pane.detail is not None and pane.detail.id == t, timeout=3000
+            )
+            assert window.sidebar.customer is not None
+            assert window.sidebar.customer.id == pane.detail.customer.id
+            qtbot.wait(PUBLISH_DELAY_MS + 100)  # the presence write is queued meanwhile
     finally:
         writer.rollback()
         writer.close()
     settle(qtbot, window)
-    row = window.model.row_of(other)
-    assert row is not None and not window.model.ticket_row(row).unread  # marked once free
+    for ticket in others:
+        row = window.model.row_of(ticket)
+        assert row is not None and not window.model.ticket_row(row).unread  # marked once free
