@@ -54,6 +54,24 @@ def test_a_read_the_agent_asked_for_runs_before_queued_refreshes(qtbot):
     runner.shutdown()
 
 
+def test_a_refresh_waits_while_a_read_the_agent_asked_for_runs(qtbot):
+    runner = TaskRunner(refresh_yield_s=GATE_S)
+    gate = threading.Event()
+    events: list[str] = []
+
+    def read() -> None:
+        gate.wait(GATE_S)
+        events.append("read done")
+
+    runner.run(read)
+    runner.refresh(lambda: events.append("refresh started"))
+    qtbot.wait(100)  # the refresh lane had every chance to start
+    gate.set()
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=3000)
+    assert events == ["read done", "refresh started"]
+    runner.shutdown()
+
+
 def test_commands_keep_their_order_beside_refreshes(qtbot):
     runner = TaskRunner()
     gate = threading.Event()
