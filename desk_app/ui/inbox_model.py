@@ -379,29 +379,29 @@ class InboxModel(QAbstractTableModel):
     def _read_changes(self) -> None:
         """One read of every ticket changed since the last one (OneInFlight starts it)."""
         changed, self._changed = list(self._changed), {}
-        generation, queries, view = self._generation, self._ctx.queries, self.view
-        work: Callable[[], ViewChanges] | None = None
-        if self._loader is None:
-            pass
-        elif view is None or not self._paged:
-            # Search results are a fixed list: refresh the rows shown, nothing joins or leaves.
-            shown = [i for i in changed if i in self._cache]
-            if shown:
-                work = lambda: ViewChanges(queries.rows(shown), set(), [])  # noqa: E731
-        elif changed:
-            loaded, page, complete = list(self._ids), self._page(), self._exhausted
-            work = lambda: view_changes(  # noqa: E731
-                queries, view, page, loaded, changed, complete=complete
-            )
+        work = self._changes_reader(changed)
         if work is None:
             self._refresh.finished()
             return
+        generation = self._generation
 
         def failed(error: BaseException) -> None:
             self._refresh.finished()
             self._ctx.runner.report(error)
 
         self._ctx.runner.refresh(work, lambda changes: self._read(generation, changes), failed)
+
+    def _changes_reader(self, changed: list[int]) -> Callable[[], ViewChanges] | None:
+        """The read that says what `changed` means for the rows shown; None: nothing to read."""
+        queries, view = self._ctx.queries, self.view
+        if self._loader is None or not changed:
+            return None
+        if view is None or not self._paged:
+            # Search results are a fixed list: refresh the rows shown, nothing joins or leaves.
+            shown = [i for i in changed if i in self._cache]
+            return (lambda: ViewChanges(queries.rows(shown), set(), [])) if shown else None
+        loaded, page, complete = list(self._ids), self._page(), self._exhausted
+        return lambda: view_changes(queries, view, page, loaded, changed, complete=complete)
 
     def _read(self, generation: int, changes: ViewChanges) -> None:
         self._apply(generation, changes)
