@@ -475,9 +475,12 @@ class Service(AgentCommands, CustomerCommands):
 
     # --- personal state ---------------------------------------------------------------------
 
-    def mark_read(self, ticket_id: int) -> None:
-        """The acting agent has seen the ticket as it is now. Personal: no audit, no version."""
+    def mark_read(self, ticket_id: int, *, seen_until: datetime | None = None) -> None:
+        """The acting agent has seen the ticket as it is now, or (seen_until) up to the newest
+        customer message their window showed: one that came after it keeps the ticket unread.
+        Personal: no audit, no version."""
         agent_id = self._require_actor()
+        read_at = self.clock() if seen_until is None else seen_until
         with self.db.write() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -485,11 +488,9 @@ class Service(AgentCommands, CustomerCommands):
             self._require(session, Permission.READ_TICKET, ticket.department_id)
             read = session.get(TicketRead, (agent_id, ticket_id))
             if read is None:
-                session.add(
-                    TicketRead(agent_id=agent_id, ticket_id=ticket_id, read_at=self.clock())
-                )
+                session.add(TicketRead(agent_id=agent_id, ticket_id=ticket_id, read_at=read_at))
             else:
-                read.read_at = self.clock()
+                read.read_at = read_at
 
     # --- drafts -----------------------------------------------------------------------------
 

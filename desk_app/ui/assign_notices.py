@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QWidget
 from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.sync.local_drafts import database_key
 from desk_app.ui.banner import Banner
+from desk_app.ui.coalesce import OneInFlight
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import tooltip
 from desk_app.ui.settings import ui_settings
@@ -49,8 +50,8 @@ class AssignNotices(QObject):
         self._handled: set[int] = set()  # opened or dismissed here (the read mark may lag)
         self._seen_shared: list[datetime] = []  # when the department notices handled were made
         self._since: datetime | None = None
-        self._checking = False
-        self._again = False
+        # One read at a time; notices reported meanwhile collapse into one more read.
+        self._reads = OneInFlight(self._read)
         agent = ctx.agent
         self._key = (
             f"assignNotices/{database_key(ctx.queries.db.url)}/{agent.id}/departmentsSince"
@@ -74,30 +75,24 @@ class AssignNotices(QObject):
 
     def check(self) -> None:
         """Read the unread notices (the change feed reported one, or at start)."""
+        if self.ctx.agent is not None:
+            self._reads.ask()
+
+    def _read(self) -> None:
         agent = self.ctx.agent
-        if agent is None:
-            return
-        if self._checking:
-            self._again = True  # the running read may predate the notice that asked for this
-            return
-        self._checking = True
+        assert agent is not None  # check asks only for a signed-in agent
         store, since = NotificationStore(self.ctx.queries.db, self.ctx.clock), self._since
 
-        def finished() -> None:
-            self._checking = False
-            if self._again:
-                self._again = False
-                self.check()
-
         def done(unread: list[NotificationRecord]) -> None:
-            finished()
+            self._reads.finished()
             self._show([n for n in unread if self._wanted(n)])
 
         def failed(error: BaseException) -> None:
-            finished()
+            self._reads.finished()
             self.ctx.runner.report(error)
 
-        self.ctx.runner.run(lambda: store.unread(agent.id, since=since), done, failed)
+        # A re-read on the refresh lane: a worker's burst of notices never delays the agent.
+        self.ctx.runner.refresh(lambda: store.unread(agent.id, since=since), done, failed)
 
     def _wanted(self, notice: NotificationRecord) -> bool:
         if notice.kind != KIND or notice.id in self._handled:

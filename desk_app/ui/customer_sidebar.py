@@ -1,5 +1,10 @@
 """The customer history sidebar: who this is, how to reach them, notes, and every ticket they
-ever opened across channels, newest first."""
+ever opened across channels, newest first.
+
+It never shows another ticket's customer: a new customer is shown at once from the record the
+ticket pane already has (their history follows), a load for an earlier customer is dropped by its
+generation, and changes made elsewhere re-read the customer shown, not one asked for earlier, at
+most one read at a time."""
 
 from __future__ import annotations
 
@@ -48,6 +53,8 @@ class CustomerSidebar(QWidget):
         self._tickets: list[TicketRow] = []
         self._current_ticket: int | None = None
         self._generation = 0
+        self._loading = False  # the newest load is still out
+        self._refresh_again = False  # a change arrived while it was: read once more after it
 
         self.name = _label("customerName")
         self.organisation = _label("muted")
@@ -118,9 +125,11 @@ class CustomerSidebar(QWidget):
     # --- loading ----------------------------------------------------------------------------
 
     def show_customer(self, customer: CustomerRecord | None, current_ticket: int | None) -> None:
-        self._current_ticket = current_ticket
+        previous_ticket, self._current_ticket = self._current_ticket, current_ticket
         if customer is None:
-            self._customer = None
+            self._generation += 1  # a load still out for the previous customer is dropped
+            self._loading = self._refresh_again = False
+            self._customer, self._tickets = None, []
             self.name.setText("No ticket open")
             for label in (self.organisation, self.contacts, self.tags, self.message):
                 label.clear()
@@ -128,34 +137,61 @@ class CustomerSidebar(QWidget):
             self.tickets.clear()
             self._set_enabled(False)
             return
+        if self._customer is not None and self._customer.id == customer.id:
+            # Another of their tickets: read again to mark it. The same ticket read again (a
+            # change): the window refreshes the history itself when one of its tickets changed.
+            if current_ticket != previous_ticket:
+                self.refresh()
+            return
+        # Another customer: shown at once from the ticket's record, so the previous one's name
+        # never stands beside this ticket; their history follows.
+        self._show_record(customer)
+        self._tickets = []
+        self.tickets.clear()
+        self.tickets_title.setText(self.tr("Tickets (…)"))
         self.load(customer.id)
 
     def load(self, customer_id: int) -> None:
+        """Read this customer and their tickets now (the agent is waiting for them)."""
+        self._load(customer_id, refresh=False)
+
+    def refresh(self) -> None:
+        """The customer shown changed elsewhere: read them again on the refresh lane, or once
+        the load still out is in (it may predate the change)."""
+        if self._customer is None:
+            return
+        if self._loading:
+            self._refresh_again = True
+            return
+        self._load(self._customer.id, refresh=True)
+
+    def _load(self, customer_id: int, *, refresh: bool) -> None:
         self._generation += 1
+        # Read after whatever asked for a refresh so far: it covers those asks.
+        self._loading, self._refresh_again = True, False
         generation, queries = self._generation, self._ctx.queries
 
         def work() -> tuple[CustomerRecord, list[TicketRow]]:
             return queries.customer(customer_id), queries.customer_tickets(customer_id)
 
-        self._ctx.runner.run(work, lambda result: self._arrived(generation, *result))
+        submit = self._ctx.runner.refresh if refresh else self._ctx.runner.run
+        submit(
+            work,
+            lambda result: self._arrived(generation, *result),
+            lambda error: self._load_failed(generation, error),
+        )
+
+    def _load_failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self._loading = self._refresh_again = False
+        self._ctx.runner.report(error)
 
     def _arrived(self, generation: int, customer: CustomerRecord, rows: list[TicketRow]) -> None:
         if generation != self._generation:
             return
-        self._customer, self._tickets = customer, rows
-        self.name.setText(customer.name or (customer.emails or customer.phones or ["—"])[0])
-        self.organisation.setText(customer.organisation)
-        self.organisation.setVisible(bool(customer.organisation))
-        self.contacts.setText(
-            "\n".join([f"✉ {e}" for e in customer.emails] + [f"☎ {p}" for p in customer.phones])
-        )
-        facts = [" ".join(f"#{tag}" for tag in customer.tags)] if customer.tags else []
-        if customer.language:
-            facts.append(f"writes in {LANGUAGE_NAMES.get(customer.language, customer.language)}")
-        self.tags.setText(" · ".join(facts))
-        self.tags.setVisible(bool(facts))
-        if not self.save_notes.isEnabled():
-            self._set_notes(customer.notes)
+        self._loading = False
+        self._show_record(customer)
+        self._tickets = rows
         self.tickets_title.setText(f"Tickets ({len(rows)})")
         self.tickets.clear()
         now = self._ctx.now()
@@ -175,6 +211,24 @@ class CustomerSidebar(QWidget):
                 item.setFont(font)
         self._set_enabled(True)
         self.loaded.emit(customer.id)
+        if self._refresh_again:
+            self.refresh()
+
+    def _show_record(self, customer: CustomerRecord) -> None:
+        self._customer = customer
+        self.name.setText(customer.name or (customer.emails or customer.phones or ["—"])[0])
+        self.organisation.setText(customer.organisation)
+        self.organisation.setVisible(bool(customer.organisation))
+        self.contacts.setText(
+            "\n".join([f"✉ {e}" for e in customer.emails] + [f"☎ {p}" for p in customer.phones])
+        )
+        facts = [" ".join(f"#{tag}" for tag in customer.tags)] if customer.tags else []
+        if customer.language:
+            facts.append(f"writes in {LANGUAGE_NAMES.get(customer.language, customer.language)}")
+        self.tags.setText(" · ".join(facts))
+        self.tags.setVisible(bool(facts))
+        if not self.save_notes.isEnabled():
+            self._set_notes(customer.notes)
 
     def _ticket_clicked(self, item: QListWidgetItem) -> None:
         ticket_id = item.data(Qt.ItemDataRole.UserRole)

@@ -11,7 +11,10 @@ paints blank for a moment while its page of PAGE_SIZE rows is read again, by id,
 Changes made elsewhere (live sync, the ticket pane) go through refresh_tickets: rows still in
 the view repaint in place; tickets that joined the view are inserted at their sorted place if
 that place is within the rows loaded so far; rows that left the view are removed, except those
-the agent has selected (a line vanishing under the cursor is worse than a stale one).
+the agent has selected (a line vanishing under the cursor is worse than a stale one). Those reads
+run on the task runner's refresh lane, one at a time: tickets that change while one runs are
+gathered and read together after it, so a burst of changes costs a few reads, and pages and
+searches the agent asks for never wait behind them.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from PySide6.QtGui import QColor, QFont
 from desk_app.core.views import Page, SortKey, View
 from desk_app.store.queries import Queries
 from desk_app.store.records import TicketRow
+from desk_app.ui.coalesce import OneInFlight
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import Countdown, countdown, relative_time
 from desk_app.ui.plain import tooltip
@@ -174,6 +178,9 @@ class InboxModel(QAbstractTableModel):
         self._refetch.timeout.connect(self._fetch_wanted)
         # Rows that left the view but stay because the agent has them selected.
         self._stale: set[int] = set()
+        # Changed tickets not yet read, and the one read of changed tickets in flight.
+        self._changed: dict[int, None] = {}
+        self._refresh = OneInFlight(self._read_changes)
         # The selected tickets, which refresh_tickets keeps even when they left the view (the
         # inbox view provides it; a bare model has no selection).
         self.pinned: Callable[[], Iterable[int]] = lambda: ()
@@ -221,6 +228,7 @@ class InboxModel(QAbstractTableModel):
         self._wanted.clear()
         self._in_flight.clear()
         self._stale.clear()
+        self._changed.clear()  # the new first page is read after those changes
         self._loader, self._paged = loader, paged
         self._exhausted, self._loading = False, False
         self.endResetModel()
@@ -363,24 +371,41 @@ class InboxModel(QAbstractTableModel):
         """These tickets changed (here or on another desktop): repaint those still in the view
         where they are, insert those that joined it, remove those that left it. Selection and
         scroll position survive (QItemSelectionModel follows inserted and removed rows)."""
-        changed = list(dict.fromkeys(ticket_ids))
-        if not changed or self._loader is None:
+        if not ticket_ids or self._loader is None:
             return
-        generation, queries, view = self._generation, self._ctx.queries, self.view
+        self._changed.update(dict.fromkeys(ticket_ids))
+        self._refresh.ask()
+
+    def _read_changes(self) -> None:
+        """One read of every ticket changed since the last one (OneInFlight starts it)."""
+        changed, self._changed = list(self._changed), {}
+        work = self._changes_reader(changed)
+        if work is None:
+            self._refresh.finished()
+            return
+        generation = self._generation
+
+        def failed(error: BaseException) -> None:
+            self._refresh.finished()
+            self._ctx.runner.report(error)
+
+        self._ctx.runner.refresh(work, lambda changes: self._read(generation, changes), failed)
+
+    def _changes_reader(self, changed: list[int]) -> Callable[[], ViewChanges] | None:
+        """The read that says what `changed` means for the rows shown; None: nothing to read."""
+        queries, view = self._ctx.queries, self.view
+        if self._loader is None or not changed:
+            return None
         if view is None or not self._paged:
             # Search results are a fixed list: refresh the rows shown, nothing joins or leaves.
             shown = [i for i in changed if i in self._cache]
-            if shown:
-                self._ctx.runner.run(
-                    lambda: queries.rows(shown),
-                    lambda rows: self._apply(generation, ViewChanges(rows, set(), [])),
-                )
-            return
+            return (lambda: ViewChanges(queries.rows(shown), set(), [])) if shown else None
         loaded, page, complete = list(self._ids), self._page(), self._exhausted
-        self._ctx.runner.run(
-            lambda: view_changes(queries, view, page, loaded, changed, complete=complete),
-            lambda changes: self._apply(generation, changes),
-        )
+        return lambda: view_changes(queries, view, page, loaded, changed, complete=complete)
+
+    def _read(self, generation: int, changes: ViewChanges) -> None:
+        self._apply(generation, changes)
+        self._refresh.finished()
 
     def _apply(self, generation: int, changes: ViewChanges) -> None:
         if generation != self._generation:

@@ -29,6 +29,7 @@ from desk_app.sync.summary import ChangeSummary
 from desk_app.ui.actions import WindowActions
 from desk_app.ui.assign_notices import AssignNotices
 from desk_app.ui.banner import Banner
+from desk_app.ui.coalesce import OneInFlight
 from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
 from desk_app.ui.customer_sidebar import CustomerSidebar
@@ -87,8 +88,8 @@ class MainWindow(QMainWindow):
         self.crash = crash or CrashReporter(self)
         self._current_key = ""
         self._last_view_key = DEFAULT_VIEW
-        self._counting = False
-        self._recount = False  # a recount was asked for while one was running
+        # One recount at a time; asks meanwhile collapse into one more (ui/coalesce.py).
+        self._counts = OneInFlight(self._count)
         self._keep_scroll: tuple[int, int] | None = None  # (ticket id, position) across a reload
         self._pending_ticket: int | None = None
         self._pending_open: int | None = None
@@ -405,45 +406,38 @@ class MainWindow(QMainWindow):
             self.inbox.select_row(0)
 
     def refresh_counts(self) -> None:
-        views = self.navigation.nav.views()
-        if not views:
-            return
-        if self._counting:
-            # The running count may predate the change that asked for this one.
-            self._recount = True
-            return
-        self._counting = True
-        queries = self.ctx.queries
+        if self.navigation.nav.views() and not self._closed:
+            self._counts.ask()
 
-        def finished() -> None:
-            self._counting = False
-            if self._recount and not self._closed:
-                self._recount = False
-                self.refresh_counts()
+    def _count(self) -> None:
+        """One recount on the refresh lane: the counts beside the views follow the data, the
+        agent does not wait for them."""
+        views, queries = self.navigation.nav.views(), self.ctx.queries
 
         def done(counts: dict[View, int]) -> None:
             self.navigation.nav.set_counts(counts)
-            finished()
+            self._counts.finished()
 
         def failed(error: BaseException) -> None:
             self.ctx.runner.report(error)
-            finished()
+            self._counts.finished()
 
-        self.ctx.runner.run(lambda: queries.view_counts(views), done, failed)
+        self.ctx.runner.refresh(lambda: queries.view_counts(views), done, failed)
 
     def tickets_changed(self, *ticket_ids: int) -> None:
         """Something changed these tickets (us, or the change feed): repaint them in place."""
         self.model.refresh_tickets(list(ticket_ids))
         self.refresh_counts()
-        customer = self.sidebar.customer
-        if customer is not None and set(ticket_ids) & set(self.sidebar.ticket_ids()):
-            self.sidebar.load(customer.id)
+        if set(ticket_ids) & set(self.sidebar.ticket_ids()):
+            self.sidebar.refresh()
 
     # --- live sync --------------------------------------------------------------------------
 
     def apply_changes(self, summary: ChangeSummary) -> None:
         """What colleagues (or the worker) committed: refresh only what it touched. Counts come
-        separately, throttled (LiveSync.counts_due)."""
+        separately, throttled (LiveSync.counts_due). Every refresh here is a read on the
+        runner's refresh lane, at most one in flight per view or panel, so a busy worker's
+        burst of changes never queues in front of what the agent opens or searches."""
         ids = summary.ticket_ids
         if ids:
             self.model.refresh_tickets(sorted(ids))
@@ -454,11 +448,13 @@ class MainWindow(QMainWindow):
         open_id = self.ticket_pane.ticket_id
         if open_id is not None and open_id in ids and self.ticket_pane.detail is not None:
             self._reload_open_ticket(open_id)
+        # The customer shown now, not one a load still out was for: refreshing an earlier
+        # one would put another ticket's customer beside the open ticket.
         customer = self.sidebar.customer
         if customer is not None and (
             customer.id in summary.customer_ids or ids & set(self.sidebar.ticket_ids())
         ):
-            self.sidebar.load(customer.id)
+            self.sidebar.refresh()
         if summary.people:
             self._reload_people()
         if summary.presence_ticket_ids:
@@ -472,7 +468,7 @@ class MainWindow(QMainWindow):
         bar = self.ticket_pane.conversation.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4
         self._keep_scroll = None if at_end else (ticket_id, bar.value())
-        self.ticket_pane.reload()
+        self.ticket_pane.refresh()
 
     def _ticket_loaded(self, ticket_id: int) -> None:
         keep, self._keep_scroll = self._keep_scroll, None

@@ -56,6 +56,7 @@ from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.store.oncall_store import OnCallNow, OncallStore
 from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingStore
 from desk_app.ui.actions import WindowActions
+from desk_app.ui.coalesce import OneInFlight
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.plurals import english_plural
@@ -302,7 +303,7 @@ class NightView(QWidget):
             self._loading = False
             self.ctx.runner.report(error)
 
-        self.ctx.runner.run(lambda: night_board(db, now), done, failed)
+        self.ctx.runner.refresh(lambda: night_board(db, now), done, failed)
 
     def _show(self, items: list[NightItem], now: datetime) -> None:
         current = self.model.ticket_id(self.table.currentIndex().row())
@@ -424,6 +425,10 @@ class OnCallPanel(QObject):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.tick)
         self._alerted: set[int] = set()  # notification ids already shown
+        # The change feed calls `changed` for every batch of ticket changes: one read of each
+        # kind at a time, asks meanwhile collapsing into one more (ui/coalesce.py).
+        self._indicator_reads = OneInFlight(self._read_indicator)
+        self._page_reads = OneInFlight(self._read_pages)
         self.on_call: list[OnCallNow] = []
         self.pages = 0
 
@@ -491,12 +496,23 @@ class OnCallPanel(QObject):
             self.view.refresh()
 
     def refresh_indicator(self) -> None:
+        self._indicator_reads.ask()
+
+    def _read_indicator(self) -> None:
         db, clock = self.ctx.queries.db, self.ctx.clock
 
         def work() -> tuple[list[OnCallNow], int]:
             return OncallStore(db, None, clock).now(), len(PagingStore(db, clock).pages())
 
-        self.ctx.runner.run(work, lambda result: self._show_indicator(*result))
+        def done(result: tuple[list[OnCallNow], int]) -> None:
+            self._show_indicator(*result)
+            self._indicator_reads.finished()
+
+        def failed(error: BaseException) -> None:
+            self._indicator_reads.finished()
+            self.ctx.runner.report(error)
+
+        self.ctx.runner.refresh(work, done, failed)
 
     def _show_indicator(self, on_call: list[OnCallNow], pages: int) -> None:
         self.on_call, self.pages = on_call, pages
@@ -516,11 +532,23 @@ class OnCallPanel(QObject):
 
     def check_pages(self) -> None:
         """New page notices for the signed-in agent become a message strip, once each."""
+        if self.ctx.agent is not None:
+            self._page_reads.ask()
+
+    def _read_pages(self) -> None:
         agent = self.ctx.agent
-        if agent is None:
-            return
+        assert agent is not None  # check_pages asks only for a signed-in agent
         notices = NotificationStore(self.ctx.queries.db, self.ctx.clock)
-        self.ctx.runner.run(lambda: notices.unread(agent.id), self._alert)
+
+        def done(unread: list[NotificationRecord]) -> None:
+            self._alert(unread)
+            self._page_reads.finished()
+
+        def failed(error: BaseException) -> None:
+            self._page_reads.finished()
+            self.ctx.runner.report(error)
+
+        self.ctx.runner.refresh(lambda: notices.unread(agent.id), done, failed)
 
     def _alert(self, unread: list[NotificationRecord]) -> None:
         fresh = [n for n in unread if n.kind == NOTIFICATION_KIND and n.id not in self._alerted]

@@ -1,9 +1,10 @@
 """Presence in the window: tell colleagues what this agent is doing, show what they are doing.
 
-Publishing goes through the task runner (one database writer at a time, never the GUI thread):
-at once when the agent opens a ticket or starts or stops writing a reply, and every REFRESH
-seconds to stay alive. Reading who else is on the open ticket happens when the change feed says
-presence changed there, and on the same refresh (rows expire without a change being logged).
+Publishing goes through the task runner's side lane (never the GUI thread, never in front of
+what the agent opens): at once when the agent opens a ticket or starts or stops writing a reply,
+and every REFRESH seconds to stay alive. Reading who else is on the open ticket (on the refresh
+lane) happens when the change feed says presence changed there, when a ticket is shown, and on
+the same refresh (rows expire without a change being logged).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class PresenceController(QObject):
         self._soon.stop()
         if self._ctx.agent is not None:
             store = self.store
-            self._ctx.runner.run(store.withdraw, failed=lambda _error: None)
+            self._ctx.runner.side_write(store.withdraw, failed=lambda _error: None)
 
     def _heartbeat(self) -> None:
         self.publish(force=True)
@@ -74,7 +75,9 @@ class PresenceController(QObject):
             return
         self._published = state
         store, (ticket_id, activity) = self.store, state
-        self._ctx.runner.run(
+        # On the side lane, after earlier publishes: waiting for the writer lock there delays
+        # nothing the agent opens.
+        self._ctx.runner.side_write(
             lambda: store.publish(agent.id, ticket_id, activity),
             failed=self._ignore_unavailable,
         )
@@ -95,7 +98,7 @@ class PresenceController(QObject):
         if open_id is not None:
             wanted.add(open_id)
         store = self.store
-        self._ctx.runner.run(
+        self._ctx.runner.refresh(
             lambda: store.on_tickets(wanted),
             lambda found: self._arrived(open_id, found),
             failed=self._ignore_unavailable,

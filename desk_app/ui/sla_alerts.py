@@ -199,7 +199,8 @@ class SlaAlerts(QObject):
             self._refreshing = False
             self._ctx.runner.report(error)
 
-        self._ctx.runner.run(work, done, failed)
+        # A periodic re-read: on the refresh lane, never in front of what the agent opens.
+        self._ctx.runner.refresh(work, done, failed)
 
     # --- the exact moment -----------------------------------------------------------------
 

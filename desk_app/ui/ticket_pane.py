@@ -1,8 +1,11 @@
 """The ticket pane: header, conversation and composer for the ticket under the cursor.
 
 Loads run on the task runner; a generation number drops answers for a ticket the agent has
-already moved away from. Commands carry the version that was loaded, so a stale write becomes a
-banner naming what changed instead of silently overwriting a colleague's work.
+already moved away from (or closed). A change made elsewhere re-reads the open ticket on the
+runner's refresh lane, at most one read at a time: a busy worker changing the ticket many times a
+second costs one read after another, never a queue of them. Commands carry the version that was
+loaded, so a stale write becomes a banner naming what changed instead of silently overwriting a
+colleague's work.
 
 No double answers: the reply draft remembers the newest message on screen when the agent began
 it (kept in the local drafts file until it is sent or discarded). A customer message or reply
@@ -32,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.attachment_safety import Risk, Verdict, judge
 from desk_app.core.draft_watch import ShownMessage, arrived_since, newest, safe_seen
-from desk_app.core.enums import DraftKind
+from desk_app.core.enums import Direction, DraftKind
 from desk_app.core.errors import CollisionError, ConflictError, DeskError, Unavailable
 from desk_app.core.reply_route import NoRoute
 from desk_app.store.records import DraftRecord, OpResult, TicketDetail
@@ -71,6 +74,8 @@ class TicketPane(QWidget):
         # it from the team's rules; by default the header moves at once.
         self.asks_before_moving: Callable[[int, int], bool] = lambda _from, _to: False
         self._generation = 0
+        self._loading = False  # the newest load is still out
+        self._refresh_again = False  # a change arrived while it was: read once more after it
         self._ticket_id: int | None = None
         self._detail: TicketDetail | None = None
         self._busy = False
@@ -84,6 +89,7 @@ class TicketPane(QWidget):
         self._sent_despite: tuple[int, ...] = ()
         self._own_ids: set[int] = set()  # what this window added to the open ticket
         self._restore_pending: int | None = None  # the ticket whose drafts a load must restore
+        self._mark_pending: int | None = None  # the ticket to mark as read once it is shown
         self._files = Path(tempfile.mkdtemp(prefix="desk-attachments-"))
         # The last attachment warning and Save as… dialog (non-modal), for the agent and tests.
         self.run_warning: QMessageBox | None = None
@@ -163,39 +169,62 @@ class TicketPane(QWidget):
         self._ticket_id = ticket_id
         self.activity_changed.emit()
         if ticket_id is None:
+            self._generation += 1  # a load still out for the previous ticket is dropped
+            self._loading = self._refresh_again = False
+            self._mark_pending = None
             self._detail = None
             self.stack.setCurrentIndex(0)
             self.customer_shown.emit(None)
             return
-        self._mark_read(ticket_id)
+        self._mark_pending = ticket_id
         self._load(ticket_id, restore_drafts=True)
 
-    def _mark_read(self, ticket_id: int) -> None:
-        # Queued before the load on the same worker, so whatever the load shows is what was
-        # marked as seen; a customer message that lands later makes the ticket unread again.
+    def _mark_read(self, detail: TicketDetail) -> None:
+        # Marked once shown, up to the newest customer message shown: a customer message that
+        # the load did not show (or that lands later) keeps the ticket unread. Not before the
+        # load, and on the side lane: a write waits for the database's writer lock, which a
+        # busy worker holds often, and the agent's next open would wait for it too.
         if self._ctx.agent is None:
             return
-        service = self._ctx.service
-        self._ctx.runner.run(
-            lambda: service.mark_read(ticket_id), lambda _none: self.read_marked.emit(ticket_id)
+        ticket_id, service = detail.id, self._ctx.service
+        seen = max(
+            (m.created_at for m in detail.messages if m.direction == Direction.INBOUND),
+            default=detail.created_at,
+        )
+        self._ctx.runner.side_write(
+            lambda: service.mark_read(ticket_id, seen_until=seen),
+            lambda _none: self.read_marked.emit(ticket_id),
         )
 
     def reload(self) -> None:
         if self._ticket_id is not None:
             self._load(self._ticket_id, restore_drafts=False)
 
-    def _load(self, ticket_id: int, *, restore_drafts: bool) -> None:
+    def refresh(self) -> None:
+        """The open ticket changed elsewhere: read it again on the refresh lane, or once the
+        load still out is in (it may predate the change)."""
+        if self._ticket_id is None:
+            return
+        if self._loading:
+            self._refresh_again = True
+            return
+        self._load(self._ticket_id, restore_drafts=False, refresh=True)
+
+    def _load(self, ticket_id: int, *, restore_drafts: bool, refresh: bool = False) -> None:
         # A reload (a live change) that overtakes the opening load drops the latter's answer:
         # it must then restore the drafts itself, or the composer keeps the previous ticket's.
         restore_drafts = restore_drafts or self._restore_pending == ticket_id
         self._restore_pending = ticket_id if restore_drafts else None
         self._generation += 1
+        # Read after whatever asked for a refresh so far: it covers those asks.
+        self._loading, self._refresh_again = True, False
         generation, queries = self._generation, self._ctx.queries
 
         def work() -> tuple[TicketDetail, list[DraftRecord]]:
             return queries.ticket(ticket_id), queries.drafts(ticket_id) if restore_drafts else []
 
-        self._ctx.runner.run(
+        submit = self._ctx.runner.refresh if refresh else self._ctx.runner.run
+        submit(
             work,
             lambda result: self._arrived(generation, restore_drafts, *result),
             lambda error: self._load_failed(generation, error),
@@ -206,6 +235,7 @@ class TicketPane(QWidget):
     ) -> None:
         if generation != self._generation:
             return
+        self._loading = False
         if restore:
             self._restore_pending = None
         self._detail = detail
@@ -224,10 +254,16 @@ class TicketPane(QWidget):
         self.stack.setCurrentIndex(1)
         self.customer_shown.emit(detail.customer)
         self.loaded.emit(detail.id)
+        if self._mark_pending == detail.id:
+            self._mark_pending = None
+            self._mark_read(detail)
+        if self._refresh_again:
+            self.refresh()
 
     def _load_failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
             return
+        self._loading = self._refresh_again = False
         if isinstance(error, DeskError):
             self.banner.show_message("error", str(error), ("Retry", self.reload))
             return

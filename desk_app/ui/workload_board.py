@@ -294,7 +294,9 @@ class WorkloadBoard(QDialog):
             self.ctx.queries.db, self.ctx.clock, self.ctx.agent.id if self.ctx.agent else None
         )
         zone = self.ctx.time_zone
-        self.ctx.runner.run(lambda: workload.board(zone), self.show_board, self._failed)
+        # A re-read (live, at most once a second): on the refresh lane, never in front of what
+        # the agent opens in the main window.
+        self.ctx.runner.refresh(lambda: workload.board(zone), self.show_board, self._failed)
 
     def show_board(self, board: Board) -> None:
         self.board = board

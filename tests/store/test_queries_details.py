@@ -218,3 +218,26 @@ def test_unread_follows_customer_messages_and_the_viewers_reads(db, team, clock)
     clock.advance(minutes=1)
     system.add_inbound_message(created.ticket_id, "Thanks, and one more thing...")
     assert as_anna.rows([created.ticket_id])[0].unread
+
+
+def test_marked_read_up_to_what_was_shown_a_later_customer_message_stays_unread(db, team, clock):
+    from desk_app.core.enums import Direction
+    from desk_app.store import Queries, Service
+
+    system = Service(db, None, clock)
+    anna = Service(db, team.anna, clock)
+    created = system.create_ticket(
+        subject="Where is my parcel?", customer_email="p@example.com", body="Still waiting."
+    )
+    as_anna = Queries(db, team.anna, clock)
+    shown = as_anna.ticket(created.ticket_id)  # what Anna's window showed
+    clock.advance(minutes=1)
+    system.add_inbound_message(created.ticket_id, "Hello? Anyone?")  # after that load
+    clock.advance(minutes=1)
+    seen = max(m.created_at for m in shown.messages if m.direction == Direction.INBOUND)
+    anna.mark_read(created.ticket_id, seen_until=seen)
+    assert as_anna.rows([created.ticket_id])[0].unread  # she has not seen the second message
+    anna.mark_read(
+        created.ticket_id, seen_until=as_anna.ticket(created.ticket_id).messages[-1].created_at
+    )
+    assert not as_anna.rows([created.ticket_id])[0].unread
