@@ -28,7 +28,7 @@ class InboxOverlay(QWidget):
         self.column = column
         self.inbox = inbox
         self.strips = list(strips)
-        layout = QVBoxLayout(self)
+        self._strips_layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(GAP, GAP, GAP, GAP)
         layout.setSpacing(GAP)
         for strip in self.strips:
@@ -73,7 +73,7 @@ class InboxOverlay(QWidget):
         else:
             area = self.column.rect()
             width = area.width()
-        layout = self.layout()
+        layout = self._strips_layout
         height = layout.heightForWidth(width) if layout.hasHeightForWidth() else -1
         if height < 0:
             height = layout.sizeHint().height()
