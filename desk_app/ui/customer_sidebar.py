@@ -29,6 +29,7 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.customer_dialogs import EditCustomerDialog, MergeCustomerDialog
 from desk_app.ui.formatting import relative_time
 from desk_app.ui.plain import isolate, plain_label, tooltip
+from desk_app.ui.plurals import fill
 from desk_app.ui.styles import LANGUAGE_NAMES, STATUS_LABELS
 
 
@@ -39,6 +40,11 @@ def _label(object_name: str = "") -> QLabel:
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+def _who(customer: CustomerRecord) -> str:
+    """A customer as the sidebar names them: their name, else how to reach them."""
+    return customer.name or (customer.emails or customer.phones or ["—"])[0]
 
 
 class CustomerSidebar(QWidget):
@@ -55,6 +61,9 @@ class CustomerSidebar(QWidget):
         self._generation = 0
         self._loading = False  # the newest load is still out
         self._refresh_again = False  # a change arrived while it was: read once more after it
+        # Notes typed for a customer whose save on leaving them was refused (changed meanwhile):
+        # they come back, unsaved, when that customer is shown again.
+        self._kept_notes: dict[int, str] = {}
 
         self.name = _label("customerName")
         self.organisation = _label("muted")
@@ -126,6 +135,8 @@ class CustomerSidebar(QWidget):
 
     def show_customer(self, customer: CustomerRecord | None, current_ticket: int | None) -> None:
         previous_ticket, self._current_ticket = self._current_ticket, current_ticket
+        if customer is None or self._customer is None or self._customer.id != customer.id:
+            self._save_notes_on_leaving()
         if customer is None:
             self._generation += 1  # a load still out for the previous customer is dropped
             self._loading = self._refresh_again = False
@@ -216,7 +227,7 @@ class CustomerSidebar(QWidget):
 
     def _show_record(self, customer: CustomerRecord) -> None:
         self._customer = customer
-        self.name.setText(customer.name or (customer.emails or customer.phones or ["—"])[0])
+        self.name.setText(_who(customer))
         self.organisation.setText(customer.organisation)
         self.organisation.setVisible(bool(customer.organisation))
         self.contacts.setText(
@@ -228,7 +239,13 @@ class CustomerSidebar(QWidget):
         self.tags.setText(" · ".join(facts))
         self.tags.setVisible(bool(facts))
         if not self.save_notes.isEnabled():
-            self._set_notes(customer.notes)
+            kept = self._kept_notes.pop(customer.id, None)
+            self._set_notes(customer.notes if kept is None else kept)
+            if kept is not None:
+                self.save_notes.setEnabled(True)
+                self.message.setText(
+                    self.tr("Your notes were not saved: they changed meanwhile. Save them again?")
+                )
 
     def _ticket_clicked(self, item: QListWidgetItem) -> None:
         ticket_id = item.data(Qt.ItemDataRole.UserRole)
@@ -291,6 +308,43 @@ class CustomerSidebar(QWidget):
         dialog = MergeCustomerDialog(self._ctx, customer, self)
         dialog.merge_confirmed.connect(self.merge_into_current)
         dialog.open()
+
+    def _save_notes_on_leaving(self) -> None:
+        """The agent moves to another customer with notes typed but not saved: save them for
+        the customer they were written for, as a draft is saved on the way out, and never for
+        the customer shown next. Refused (someone changed them meanwhile), they are kept and
+        offered again with that customer."""
+        customer = self._customer
+        if customer is None or not self.save_notes.isEnabled():
+            return
+        notes, service = self.notes.toPlainText(), self._ctx.service
+        name = isolate(_who(customer))  # a name of any script, in a sentence of ours
+        self._set_notes("")  # the box is the next customer's from here on
+
+        def done(_result: OpResult) -> None:
+            self.message.setText(fill(self.tr("Notes for %1 saved"), name))
+            self.customer_changed.emit(customer.id)
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, DeskError):
+                self._ctx.runner.report(error)
+                return
+            self._kept_notes[customer.id] = notes
+            self.message.setText(
+                fill(
+                    self.tr("Notes for %1 not saved: %2. They are kept for when you return."),
+                    name,
+                    str(error),
+                )
+            )
+
+        self._ctx.runner.run(
+            lambda: service.edit_customer(
+                customer.id, notes=notes, expected_version=customer.version
+            ),
+            done,
+            failed,
+        )
 
     def merge_into_current(self, source_id: int) -> None:
         customer = self._customer

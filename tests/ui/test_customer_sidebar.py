@@ -126,3 +126,46 @@ def test_tags_and_language_are_shown_and_edited_in_the_dialog(qtbot, db, clock, 
     customer = ctx.queries.customer(result.customer_id)
     assert (customer.tags, customer.language) == (("partner", "vip"), "ru")
     qtbot.waitUntil(lambda: window.sidebar.tags.text() == "#partner #vip · writes in Русский")
+
+
+def _two_customers(db, clock) -> tuple[object, object]:
+    system = Service(db, None, clock)
+    olga = system.create_ticket(subject="Zipper", customer_email="olga@example.com", body="hi")
+    ivan = system.create_ticket(subject="Refund", customer_email="ivan@example.com", body="hi")
+    return olga, ivan
+
+
+def test_notes_typed_for_one_customer_are_saved_for_them_on_leaving_never_for_the_next(
+    qtbot, db, clock, ctx, open_window
+):
+    olga, ivan = _two_customers(db, clock)
+    window = open_window(ctx, view="all_open")
+    _open(qtbot, window, olga.ticket_id)
+    sidebar = window.sidebar
+    sidebar.notes.setPlainText("Prefers phone calls")
+    _open(qtbot, window, ivan.ticket_id)
+    qtbot.waitUntil(lambda: "saved" in sidebar.message.text(), timeout=5000)
+    assert ctx.queries.customer(olga.customer_id).notes == "Prefers phone calls"
+    assert sidebar.customer.id == ivan.customer_id
+    assert sidebar.notes.toPlainText() == "" and not sidebar.save_notes.isEnabled()
+    # Nothing the agent can press now writes Olga's notes onto Ivan.
+    sidebar.save_notes.click()
+    settle(qtbot, window)
+    assert ctx.queries.customer(ivan.customer_id).notes == ""
+
+
+def test_notes_refused_on_leaving_come_back_with_their_customer(qtbot, db, clock, ctx, open_window):
+    olga, ivan = _two_customers(db, clock)
+    window = open_window(ctx, view="all_open")
+    _open(qtbot, window, olga.ticket_id)
+    sidebar = window.sidebar
+    sidebar.notes.setPlainText("Prefers phone calls")
+    # A colleague saves other notes for Olga meanwhile: leaving must not overwrite them.
+    Service(db, None, clock).edit_customer(olga.customer_id, notes="VIP: call back within 1h")
+    _open(qtbot, window, ivan.ticket_id)
+    qtbot.waitUntil(lambda: "not saved" in sidebar.message.text(), timeout=5000)
+    assert ctx.queries.customer(olga.customer_id).notes == "VIP: call back within 1h"
+    assert sidebar.notes.toPlainText() == ""
+    _open(qtbot, window, olga.ticket_id)
+    qtbot.waitUntil(lambda: sidebar.notes.toPlainText() == "Prefers phone calls", timeout=5000)
+    assert sidebar.save_notes.isEnabled()
