@@ -3,6 +3,10 @@
 The change log is how other desktops learn about a change; the audit trail is how people do.
 On PostgreSQL the transaction also sends NOTIFY, which the server delivers only at commit, so a
 listener is never woken for a change it cannot yet read.
+
+On PostgreSQL a command's change-log rows wait until finish(), which writes them all, takes
+the transaction id and sends the NOTIFY in ONE statement: nothing in a command reads them back,
+and each separate INSERT, SELECT pg_current_xact_id() and pg_notify was a round trip of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session
 
 from desk_app.store.fast_rows import Prepared
@@ -33,6 +37,24 @@ _AUDIT_COLUMNS = (
 _INSERT_AUDIT = Prepared(insert(AuditEvent), _AUDIT_COLUMNS)
 _CHANGE_COLUMNS = ("entity", "entity_id", "op", "actor_agent_id", "at", "txid")
 _INSERT_CHANGE = Prepared(insert(ChangeLogEntry).returning(ChangeLogEntry.seq), _CHANGE_COLUMNS)
+# The transaction id is taken first (a MATERIALIZED CTE runs before the rows it feeds), so it
+# is assigned before any row takes its sequence number, as _txid() guarantees for the others.
+# Rows are numbered in the order the command logged them. NOTIFY is delivered at commit,
+# wherever in the transaction it is sent; its payload is the newest sequence number.
+_POSTGRES_CHANGES_SQL = """
+    WITH tx AS MATERIALIZED (SELECT pg_current_xact_id()::text::bigint AS txid),
+    written AS (
+        INSERT INTO change_log (entity, entity_id, op, actor_agent_id, at, txid)
+        SELECT c.entity, c.entity_id, c.op, %(actor)s::integer, %(at)s::timestamptz, tx.txid
+        FROM tx, unnest(%(entities)s::varchar[], %(ids)s::bigint[], %(ops)s::varchar[])
+            WITH ORDINALITY AS c(entity, entity_id, op, n)
+        ORDER BY c.n
+        RETURNING seq
+    )
+    SELECT newest.seq, CASE WHEN %(notify)s THEN pg_notify(%(channel)s, newest.seq::text) END
+    FROM (SELECT max(seq) AS seq FROM written) AS newest
+"""
+_JOURNALS = "desk_journals"
 
 
 class Journal:
@@ -58,6 +80,9 @@ class Journal:
         self._core_rows = core_rows
         self._pending_audit: list[dict[str, Any]] = []
         self._pending_changes: list[dict[str, Any]] = []
+        # PostgreSQL, ORM mode: (entity, entity_id, op) of the change-log rows finish() writes.
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+        self._staged: list[tuple[str, int, str]] = []
 
     def audit(
         self,
@@ -91,6 +116,12 @@ class Journal:
             self.session.add(AuditEvent(**values))
 
     def changed(self, entity: str, entity_id: int, op: str) -> None:
+        if self._postgres and not self._core_rows:
+            if not self._staged:
+                # A command that never calls finish() still writes its rows, at commit.
+                self.session.info.setdefault(_JOURNALS, []).append(self)
+            self._staged.append((entity, entity_id, op))
+            return
         values = {
             "entity": entity,
             "entity_id": entity_id,
@@ -121,6 +152,25 @@ class Journal:
             self._last_seq = max(seq, self._last_seq or 0)
         self._pending_changes = []
 
+    def _write_staged(self, *, notify: bool) -> None:
+        """The staged change-log rows, the transaction id and (notify) the NOTIFY: one
+        statement, one round trip."""
+        if not self._staged:
+            return
+        entities, ids, ops = zip(*self._staged, strict=True)
+        self._staged = []
+        parameters = {
+            "actor": self.actor_id,
+            "at": self.at,
+            "entities": list(entities),
+            "ids": list(ids),
+            "ops": list(ops),
+            "notify": notify,
+            "channel": NOTIFY_CHANNEL,
+        }
+        seq = self.session.connection().exec_driver_sql(_POSTGRES_CHANGES_SQL, parameters).scalar()
+        self._last_seq = max(int(seq), self._last_seq or 0)
+
     def _txid(self) -> int | None:
         # Asking for the id also assigns one, before the change row takes its sequence number,
         # so a reader's snapshot can never show the number taken by a transaction it cannot see.
@@ -132,6 +182,9 @@ class Journal:
         """Wake other desktops (PostgreSQL); returns the newest change sequence number."""
         self.write_pending()
         self.session.flush()
+        if self._staged:
+            self._write_staged(notify=True)
+            return self._last_seq
         if self._entries:
             self._last_seq = max(entry.seq for entry in self._entries)
         if self._last_seq is not None and self.session.get_bind().dialect.name == "postgresql":
@@ -147,3 +200,11 @@ def current_txid(session: Session) -> int:
     # On the connection: a session query would first flush the command's pending changes, an
     # UPDATE that the command's own flush at the end would then follow with another.
     return int(session.connection().scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_unfinished(session: Session) -> None:
+    """Write the change-log rows of a command that logged changes but did not call finish()
+    (as the ORM would have flushed them): rows without a NOTIFY, as before."""
+    for journal in session.info.pop(_JOURNALS, ()):
+        journal._write_staged(notify=False)
