@@ -168,7 +168,11 @@ class Journal:
             "notify": notify,
             "channel": NOTIFY_CHANNEL,
         }
-        seq = self.session.connection().exec_driver_sql(_POSTGRES_CHANGES_SQL, parameters).scalar()
+        seq = (
+            self.session.connection()
+            .exec_driver_sql(_POSTGRES_CHANGES_SQL, parameters)
+            .scalar_one()
+        )
         self._last_seq = max(int(seq), self._last_seq or 0)
 
     def _txid(self) -> int | None:

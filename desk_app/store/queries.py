@@ -7,12 +7,12 @@ partial index (models.UNSOLVED_SQL) so both databases can answer a page or a cou
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     and_,
     bindparam,
@@ -258,9 +258,7 @@ class Queries:
         if keyset:
             # (sort value, id) strictly after the last ticket shown, in the view's order.
             last = (
-                select(order_column, Ticket.id)
-                .where(Ticket.id == page.after_id)
-                .scalar_subquery()
+                select(order_column, Ticket.id).where(Ticket.id == page.after_id).scalar_subquery()
             )
             here = tuple_(order_column, Ticket.id)
             ids = ids.where(here < last if descending else here > last)
@@ -572,7 +570,7 @@ class Queries:
         return {"viewer_id": self.viewer_id or -1}
 
     @staticmethod
-    def _row(row: Row[Any]) -> TicketRow:
+    def _row(row: Sequence[Any]) -> TicketRow:
         return TicketRow(
             id=row[0],
             subject=row[1],
