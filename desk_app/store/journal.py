@@ -39,15 +39,31 @@ _CHANGE_COLUMNS = ("entity", "entity_id", "op", "actor_agent_id", "at", "txid")
 _INSERT_CHANGE = Prepared(insert(ChangeLogEntry).returning(ChangeLogEntry.seq), _CHANGE_COLUMNS)
 # The transaction id is taken first (a MATERIALIZED CTE runs before the rows it feeds), so it
 # is assigned before any row takes its sequence number, as _txid() guarantees for the others.
-# Rows are numbered in the order the command logged them. NOTIFY is delivered at commit,
+# Rows are numbered in the order the command logged them. A notification staged with its
+# change-log row (notice()) is inserted here too: notices get their ids in the order they were
+# staged, so the n-th smallest new id is the n-th notice. NOTIFY is delivered at commit,
 # wherever in the transaction it is sent; its payload is the newest sequence number.
 _POSTGRES_CHANGES_SQL = """
     WITH tx AS MATERIALIZED (SELECT pg_current_xact_id()::text::bigint AS txid),
+    notice AS (
+        INSERT INTO notifications (agent_id, department_id, ticket_id, kind, text, created_at)
+        SELECT v.agent_id, v.department_id, v.ticket_id, v.kind, v.text, %(at)s::timestamptz
+        FROM unnest(
+            %(notice_agents)s::integer[], %(notice_departments)s::integer[],
+            %(notice_tickets)s::bigint[], %(notice_kinds)s::varchar[], %(notice_texts)s::text[]
+        ) WITH ORDINALITY AS v(agent_id, department_id, ticket_id, kind, text, n)
+        ORDER BY v.n
+        RETURNING id
+    ),
+    numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM notice),
     written AS (
         INSERT INTO change_log (entity, entity_id, op, actor_agent_id, at, txid)
-        SELECT c.entity, c.entity_id, c.op, %(actor)s::integer, %(at)s::timestamptz, tx.txid
-        FROM tx, unnest(%(entities)s::varchar[], %(ids)s::bigint[], %(ops)s::varchar[])
-            WITH ORDINALITY AS c(entity, entity_id, op, n)
+        SELECT c.entity, coalesce(c.entity_id, numbered.id), c.op,
+            %(actor)s::integer, %(at)s::timestamptz, tx.txid
+        FROM tx, unnest(
+            %(entities)s::varchar[], %(ids)s::bigint[], %(ops)s::varchar[], %(notices)s::bigint[]
+        ) WITH ORDINALITY AS c(entity, entity_id, op, notice, n)
+        LEFT JOIN numbered ON numbered.n = c.notice
         ORDER BY c.n
         RETURNING seq
     )
@@ -80,9 +96,11 @@ class Journal:
         self._core_rows = core_rows
         self._pending_audit: list[dict[str, Any]] = []
         self._pending_changes: list[dict[str, Any]] = []
-        # PostgreSQL, ORM mode: (entity, entity_id, op) of the change-log rows finish() writes.
+        # PostgreSQL, ORM mode: what finish() writes. Change-log rows as (entity, entity_id,
+        # op, notice): entity_id None for a staged notice's row, notice being its number.
         self._postgres = session.get_bind().dialect.name == "postgresql"
-        self._staged: list[tuple[str, int, str]] = []
+        self._staged: list[tuple[str, int | None, str, int | None]] = []
+        self._notices: list[tuple[int | None, int | None, int | None, str, str]] = []
 
     def audit(
         self,
@@ -116,11 +134,8 @@ class Journal:
             self.session.add(AuditEvent(**values))
 
     def changed(self, entity: str, entity_id: int, op: str) -> None:
-        if self._postgres and not self._core_rows:
-            if not self._staged:
-                # A command that never calls finish() still writes its rows, at commit.
-                self.session.info.setdefault(_JOURNALS, []).append(self)
-            self._staged.append((entity, entity_id, op))
+        if self._stages:
+            self._stage((entity, entity_id, op, None))
             return
         values = {
             "entity": entity,
@@ -136,6 +151,35 @@ class Journal:
         entry = ChangeLogEntry(**values)
         self.session.add(entry)
         self._entries.append(entry)
+
+    @property
+    def _stages(self) -> bool:
+        return self._postgres and not self._core_rows
+
+    def _stage(self, row: tuple[str, int | None, str, int | None]) -> None:
+        if not self._staged:
+            # A command that never calls finish() still writes its rows, at commit.
+            self.session.info.setdefault(_JOURNALS, []).append(self)
+        self._staged.append(row)
+
+    def notice(
+        self,
+        entity: str,
+        *,
+        agent_id: int | None,
+        department_id: int | None,
+        ticket_id: int | None,
+        kind: str,
+        text: str,
+    ) -> bool:
+        """Stage a notification (created now) and its change-log row (entity, "insert"), for
+        finish() to write with the others: True. False: write it now (SQLite, core_rows), as
+        nothing in a command reads a notice back."""
+        if not self._stages:
+            return False
+        self._notices.append((agent_id, department_id, ticket_id, kind, text))
+        self._stage((entity, None, "insert", len(self._notices)))
+        return True
 
     def write_pending(self) -> None:
         """Write the rows collected in core_rows mode so far (nothing otherwise)."""
@@ -157,14 +201,26 @@ class Journal:
         statement, one round trip."""
         if not self._staged:
             return
-        entities, ids, ops = zip(*self._staged, strict=True)
-        self._staged = []
+        entities, ids, ops, notices = zip(*self._staged, strict=True)
+        notice_columns: list[list[Any]] = (
+            [list(column) for column in zip(*self._notices, strict=True)]
+            if self._notices
+            else [[], [], [], [], []]
+        )
+        agents, departments, tickets, kinds, texts = notice_columns
+        self._staged, self._notices = [], []
         parameters = {
             "actor": self.actor_id,
             "at": self.at,
             "entities": list(entities),
             "ids": list(ids),
             "ops": list(ops),
+            "notices": list(notices),
+            "notice_agents": agents,
+            "notice_departments": departments,
+            "notice_tickets": tickets,
+            "notice_kinds": kinds,
+            "notice_texts": texts,
             "notify": notify,
             "channel": NOTIFY_CHANNEL,
         }

@@ -17,16 +17,17 @@ from desk_app.core.views import Page, View, ViewKind
 from desk_app.demo.sla_rules import DEMO_SLA
 from desk_app.store import Database, Queries, Service
 from desk_app.store.journal import NOTIFY_CHANNEL
+from desk_app.store.models import Notification
 from desk_app.store.sla_store import import_rules
 from tests.store.helpers import audit_rows, change_rows
 from tests.store.round_trips import RoundTripTrace
 
 # BEGIN; the ticket locked; the actor, the department, the memberships and the team's rules
-# (one statement); the notice; the audit rows; the ticket's UPDATE; the SLA history read; the
-# targets written; the change-log rows with the transaction id and the NOTIFY; COMMIT.
-# (Before issue 15: 17, with a pre-ping, four lookups, two change-log INSERTs, a SELECT of
-# the transaction id and one of pg_notify.)
-ASSIGN_ROUND_TRIPS = 10
+# (one statement); the audit rows; the ticket's UPDATE; the SLA history read; the targets
+# written; the notice, the change-log rows, the transaction id and the NOTIFY (one statement);
+# COMMIT. (Before issue 15: 17, with a pre-ping, four lookups, the notice's INSERT, two
+# change-log INSERTs, a SELECT of the transaction id and one of pg_notify.)
+ASSIGN_ROUND_TRIPS = 9
 # The page's ids and rows in one statement, in autocommit: no BEGIN, no ROLLBACK, no ping.
 # (Before: 5, the pre-ping, BEGIN, the ids, the rows and ROLLBACK.)
 VIEW_PAGE_ROUND_TRIPS = 1
@@ -106,6 +107,19 @@ def test_an_assign_between_departments_costs_its_round_trips_and_no_more(
     logged = [c for c in change_rows(db) if c.seq > seq_before]
     assert [(c.entity, c.op) for c in logged] == [("notification", "insert"), ("ticket", "update")]
     assert logged[1].entity_id == ticket and len({c.txid for c in logged}) == 1
+    with db.read() as session:
+        notice = session.scalars(sa.select(Notification).where(Notification.ticket_id == ticket))
+        told = [(n.id, n.agent_id, n.department_id, n.kind, n.text) for n in notice]
+    assert told[1:] == [  # the first told Anna of the set-up's assignment
+        (
+            logged[0].entity_id,
+            None,
+            team.billing,
+            "assigned",
+            f"#{ticket} Invoice question 1 was assigned to your department by Lena Lead: "
+            "billing question",
+        )
+    ]
     assert logged[0].txid is not None and all(c.actor_agent_id == team.lead for c in logged)
     assert notices() == [str(logged[-1].seq)]
 
