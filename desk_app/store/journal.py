@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, insert, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from desk_app.store.fast_rows import Prepared
 from desk_app.store.models import AuditEvent, ChangeLogEntry
@@ -268,3 +268,12 @@ def _write_unfinished(session: Session) -> None:
     (as the ORM would have flushed them): rows without a NOTIFY, as before."""
     for journal in session.info.pop(_JOURNALS, ()):
         journal._write_staged(notify=False)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_unwritten(session: Session, transaction: SessionTransaction) -> None:
+    """Rows still staged when the transaction ends (it rolled back) were never written and
+    never will be. A savepoint's end is not the transaction's: its rows stay staged."""
+    if transaction.parent is None:
+        for journal in session.info.pop(_JOURNALS, ()):
+            journal._staged, journal._notices = [], []
