@@ -226,8 +226,12 @@ def _replace_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: An
     that restarts or terminates a backend tells the client so and closes the socket, so an
     idle connection it has dropped has something to read; a healthy idle one has nothing
     (Desk's pooled connections do not LISTEN). Raising DisconnectionError makes the pool
-    replace the connection with a fresh one (tests/store/test_database.py)."""
-    if dbapi_connection.closed or _has_input(dbapi_connection.pgconn.socket):
+    replace the connection with a fresh one (tests/store/test_pool_checkout.py)."""
+    if (
+        dbapi_connection.closed
+        or dbapi_connection.broken
+        or _has_input(dbapi_connection.pgconn.socket)
+    ):
         raise sa.exc.DisconnectionError("the server closed this pooled connection")
 
 

@@ -4,9 +4,10 @@ The change log is how other desktops learn about a change; the audit trail is ho
 On PostgreSQL the transaction also sends NOTIFY, which the server delivers only at commit, so a
 listener is never woken for a change it cannot yet read.
 
-On PostgreSQL a command's change-log rows wait until finish(), which writes them all, takes
-the transaction id and sends the NOTIFY in ONE statement: nothing in a command reads them back,
-and each separate INSERT, SELECT pg_current_xact_id() and pg_notify was a round trip of its own.
+On PostgreSQL a command's change-log rows and notices wait until finish(), which writes them
+all, takes the transaction id and sends the NOTIFY in ONE statement: nothing in a command reads
+them back, and each separate INSERT, SELECT pg_current_xact_id() and pg_notify was a round trip
+of its own.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ class Journal:
             self.session.add(AuditEvent(**values))
 
     def changed(self, entity: str, entity_id: int, op: str) -> None:
-        if self._stages:
+        if self._staging:
             self._stage((entity, entity_id, op, None))
             return
         values = {
@@ -153,7 +154,7 @@ class Journal:
         self._entries.append(entry)
 
     @property
-    def _stages(self) -> bool:
+    def _staging(self) -> bool:
         return self._postgres and not self._core_rows
 
     def _stage(self, row: tuple[str, int | None, str, int | None]) -> None:
@@ -175,7 +176,7 @@ class Journal:
         """Stage a notification (created now) and its change-log row (entity, "insert"), for
         finish() to write with the others: True. False: write it now (SQLite, core_rows), as
         nothing in a command reads a notice back."""
-        if not self._stages:
+        if not self._staging:
             return False
         self._notices.append((agent_id, department_id, ticket_id, kind, text))
         self._stage((entity, None, "insert", len(self._notices)))
