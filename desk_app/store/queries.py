@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Select,
     and_,
     bindparam,
@@ -276,9 +277,9 @@ class Queries:
         if not ticket_ids:
             return set()
         condition = self.view_condition(view, self.clock())
-        with self.db.read() as session:
+        with self.db.read_statement() as connection:
             query = select(Ticket.id).where(condition, Ticket.id.in_(ticket_ids))
-            return set(session.scalars(query))
+            return set(connection.scalars(query))
 
     def view_order(self, view: View, page: Page, ticket_ids: list[int]) -> list[int]:
         """These tickets in the order a page of the view lists them, whether or not they
@@ -286,16 +287,18 @@ class Queries:
         if not ticket_ids:
             return []
         ordering = self._ordering(view, page)[3]
-        with self.db.read() as session:
+        with self.db.read_statement() as connection:
             query = select(Ticket.id).where(Ticket.id.in_(ticket_ids)).order_by(*ordering)
-            return list(session.scalars(query))
+            return list(connection.scalars(query))
 
     def view_count(self, view: View) -> int:
-        with self.db.read() as session:
-            return self._count(session, view, self.clock())
+        # One statement: outside a transaction on PostgreSQL, like view_page.
+        with self.db.read_statement() as connection:
+            return self._count(connection, view, self.clock())
 
     def view_counts(self, views: list[View]) -> dict[View, int]:
-        """Counts for the navigation pane, in one read transaction."""
+        """Counts for the navigation pane, in one read transaction (one snapshot: the counts
+        agree with each other)."""
         now = self.clock()
         with self.db.read() as session:
             return {view: self._count(session, view, now) for view in views}
@@ -555,7 +558,7 @@ class Queries:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _count(self, session: Session, view: View, now: datetime) -> int:
+    def _count(self, session: Session | Connection, view: View, now: datetime) -> int:
         query: Select[int] = select(func.count()).select_from(Ticket)
         return int(session.scalar(query.where(self.view_condition(view, now))) or 0)
 

@@ -124,7 +124,7 @@ def test_an_assign_between_departments_costs_its_round_trips_and_no_more(
     assert notices() == [str(logged[-1].seq)]
 
 
-def test_a_view_page_is_one_statement_outside_a_transaction(
+def test_a_view_page_and_its_count_are_one_statement_outside_a_transaction(
     db: Database, trace: RoundTripTrace, system: Service, lena: Service, team
 ) -> None:
     for n in range(3):
@@ -139,3 +139,8 @@ def test_a_view_page_is_one_statement_outside_a_transaction(
     assert len(trips) == VIEW_PAGE_ROUND_TRIPS, f"{len(trips)} round trips:\n{trips}"
     assert not any(s.startswith(("BEGIN", "COMMIT", "ROLLBACK")) for s in trips.statements)
     assert [row.subject for row in rows] == ["Invoice question 2", "Invoice question 1"]
+
+    # A view's count likewise (the navigation pane's counts share one transaction instead).
+    with trace.counting() as trips:
+        assert queries.view_count(view) == 3
+    assert len(trips) == 1, f"{len(trips)} round trips:\n{trips}"
