@@ -29,6 +29,11 @@ from desk_app.store.models import Agent, AgentDepartment, Department, TeamSettin
 # Team settings the permission rules read (JSON booleans in team_settings).
 READ_OTHER_DEPARTMENTS = "agents_read_other_departments"
 REASON_BETWEEN_DEPARTMENTS = "reason_required_between_departments"
+RULE_KEYS = (READ_OTHER_DEPARTMENTS, REASON_BETWEEN_DEPARTMENTS)
+# Where a transaction keeps what it read of these (session.info): a bulk command asks once
+# per ticket, and store.move_context reads both with the rest of what a move needs.
+ACTOR_CACHE = "desk_actor"
+TEAM_RULES_CACHE = "desk_team_rules"
 
 
 def team_setting(session: Session, key: str) -> Any:
@@ -42,10 +47,10 @@ def team_settings(session: Session, *keys: str) -> dict[str, Any]:
         select(TeamSetting.key, TeamSetting.value).where(TeamSetting.key.in_(keys))
     )
     stored = {key: value for key, value in rows}
-    return {key: _json_or_none(stored.get(key)) for key in keys}
+    return {key: json_or_none(stored.get(key)) for key in keys}
 
 
-def _json_or_none(value: str | None) -> Any:
+def json_or_none(value: str | None) -> Any:
     if value is None:
         return None
     try:
@@ -76,10 +81,9 @@ def load_actor(session: Session, agent_id: int | None) -> Actor:
 
 
 def load_team_rules(session: Session) -> TeamRules:
-    # Kept for the transaction: a bulk command asks once per ticket.
-    cached = session.info.get("desk_team_rules")
+    cached = session.info.get(TEAM_RULES_CACHE)
     if cached is None:
-        cached = session.info["desk_team_rules"] = _read_team_rules(session)
+        cached = session.info[TEAM_RULES_CACHE] = _read_team_rules(session)
     return cached
 
 
@@ -91,8 +95,12 @@ def read_team_rules(db: Database) -> TeamRules:
 
 
 def _read_team_rules(session: Session) -> TeamRules:
+    return team_rules_from(team_settings(session, *RULE_KEYS))
+
+
+def team_rules_from(settings: dict[str, Any]) -> TeamRules:
+    """The rules from the settings' JSON values (None: unset or unreadable)."""
     defaults = TeamRules()
-    settings = team_settings(session, READ_OTHER_DEPARTMENTS, REASON_BETWEEN_DEPARTMENTS)
     read_others, reason = settings[READ_OTHER_DEPARTMENTS], settings[REASON_BETWEEN_DEPARTMENTS]
     return TeamRules(
         agents_read_other_departments=(

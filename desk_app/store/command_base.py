@@ -14,7 +14,7 @@ from desk_app.core.enums import Channel, Direction, DraftKind, Priority, Role, S
 from desk_app.core.errors import CollisionError, ConflictError, InvalidInput, NotFound
 from desk_app.core.identities import normalise_email
 from desk_app.core.permissions import Actor, Permission
-from desk_app.store.authorisation import load_actor, load_team_rules, require_on
+from desk_app.store.authorisation import ACTOR_CACHE, load_actor, load_team_rules, require_on
 from desk_app.store.database import Database
 from desk_app.store.journal import Journal
 from desk_app.store.models import Agent, AuditEvent, Department, Message, Ticket
@@ -81,9 +81,9 @@ class CommandBase:
     def _acting(self, session: Session) -> Actor:
         """Who is acting, as the permission rules see them (read in this transaction)."""
         # Kept for the transaction: a bulk command asks once per ticket.
-        cached = session.info.get("desk_actor")
+        cached = session.info.get(ACTOR_CACHE)
         if cached is None or cached.agent_id != self.actor_id:
-            cached = session.info["desk_actor"] = load_actor(session, self.actor_id)
+            cached = session.info[ACTOR_CACHE] = load_actor(session, self.actor_id)
         return cached
 
     def _require(
@@ -124,6 +124,12 @@ class CommandBase:
     def _ticket_for_update(
         self, session: Session, ticket_id: int, expected_version: int | None
     ) -> Ticket:
+        ticket = self._lock_ticket(session, ticket_id)
+        self._check_ticket(session, ticket, expected_version)
+        return ticket
+
+    def _lock_ticket(self, session: Session, ticket_id: int) -> Ticket:
+        """The ticket, locked for this transaction (NotFound when there is none)."""
         ticket = session.scalars(
             select(Ticket)
             .where(Ticket.id == ticket_id)
@@ -137,12 +143,15 @@ class CommandBase:
         ).first()
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} does not exist")
+        return ticket
+
+    def _check_ticket(self, session: Session, ticket: Ticket, expected_version: int | None) -> None:
+        """Refuse to change a locked ticket: not allowed, or changed since the caller's version."""
         # Every command that locks a ticket changes it: that is working on the ticket, which
         # its department's members (and leads, admins and the system) may do.
         self._require(session, Permission.WORK_TICKET, ticket.department_id)
         if expected_version is not None and ticket.version != expected_version:
             raise ConflictError(conflict_message(session, ticket, expected_version))
-        return ticket
 
 
 def describe_event(

@@ -5,13 +5,16 @@ transactions opened with BEGIN IMMEDIATE so two writers queue instead of failing
 Read sessions are query-only, so a write slipped into one fails at once in tests instead of
 now and then in use (a read transaction that turns into a write gets "database is locked" from
 SQLite without waiting). Only `upgrade()` creates a database file (and its folders).
-PostgreSQL: psycopg 3, pool pre-ping so a restarted server costs one retry, not an error.
+PostgreSQL: psycopg 3; a pooled connection the server has closed while it sat in the pool (a
+restart, a terminated backend) is replaced on checkout, so a restarted server costs one
+reconnect, not an error.
 """
 
 from __future__ import annotations
 
 import random
 import re
+import select
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -204,16 +207,38 @@ def create_engine(
         return engine
     engine = sa.create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
         connect_args={"connect_timeout": 5, "application_name": "desk"},
     )
+    event.listen(engine, "checkout", _replace_if_closed_by_server)
     # Each agent signs in with their own role; the password comes from the keyring.
     from desk_app.store import credentials
 
     credentials.attach(engine)
     return engine
+
+
+def _replace_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Checkout: hand out a pooled connection only if the server has not closed it meanwhile.
+
+    Instead of SQLAlchemy's pre-ping, which costs every transaction a round trip. A server
+    that restarts or terminates a backend tells the client so and closes the socket, so an
+    idle connection it has dropped has something to read; a healthy idle one has nothing
+    (Desk's pooled connections do not LISTEN). Raising DisconnectionError makes the pool
+    replace the connection with a fresh one (tests/store/test_pool_checkout.py)."""
+    if (
+        dbapi_connection.closed
+        or dbapi_connection.broken
+        or _has_input(dbapi_connection.pgconn.socket)
+    ):
+        raise sa.exc.DisconnectionError("the server closed this pooled connection")
+
+
+def _has_input(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 class Database:
@@ -263,6 +288,20 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def read_statement(self) -> Iterator[Session | sa.Connection]:
+        """Where to run a read that is ONE statement (whose own snapshot is all it needs).
+
+        PostgreSQL: a connection in autocommit, so the statement is the only round trip (no
+        BEGIN before it, no ROLLBACK after). SQLite: an ordinary read session, query-only as
+        every read (it costs no round trips there)."""
+        if self.is_sqlite:
+            with self.read() as session:
+                yield session
+            return
+        with self.autocommit() as connection:
+            yield connection
 
     @contextmanager
     def autocommit(self) -> Iterator[sa.Connection]:

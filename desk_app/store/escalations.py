@@ -256,7 +256,8 @@ class EscalationCommands(Service):
         if before == department:
             return
         try:
-            self._assign(session, journal, ticket, department, None, False, reason)
+            move = self._move_context(session, ticket, department, None)
+            self._assign(session, journal, ticket, move, department, None, False, reason)
         except (NotFound, InvalidInput) as exc:
             # The rules were saved before the department was deleted or renamed: the breach
             # is still escalated by the other actions, and the trail says what could not be done.

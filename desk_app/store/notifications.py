@@ -51,12 +51,22 @@ def notify(
     """Record a notice for one agent, or for a department when agent_id is None."""
     if agent_id is not None and agent_id == journal.actor_id:
         return  # nobody needs telling about what they just did themselves
+    department_id = None if agent_id is not None else department_id
+    if journal.notice(
+        ENTITY,
+        agent_id=agent_id,
+        department_id=department_id,
+        ticket_id=ticket_id,
+        kind=kind,
+        text=text,
+    ):
+        return  # PostgreSQL: written with the command's change-log rows, in one statement
     # A Core INSERT on the session's connection, not an ORM add and flush (nor session.execute,
     # which autoflushes): flushing here would write the command's pending ticket changes in an
     # UPDATE of their own, and the command's finish another one for its version.
     values = {
         "agent_id": agent_id,
-        "department_id": None if agent_id is not None else department_id,
+        "department_id": department_id,
         "ticket_id": ticket_id,
         "kind": kind,
         "text": text,

@@ -7,12 +7,16 @@ partial index (models.UNSOLVED_SQL) so both databases can answer a page or a cou
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal_column,
@@ -97,6 +101,46 @@ _SORT_COLUMNS: dict[SortKey, ColumnElement[object]] = {
 
 # Sort orders whose column is never NULL, so (value, id) pairs order tickets totally.
 _KEYSET_SORTS = (SortKey.UPDATED, SortKey.CREATED, SortKey.SUBJECT, SortKey.STATUS)
+
+
+def _rows_select() -> Select[Any]:
+    """An inbox row per ticket, for the viewer bound as :viewer_id (their read marks)."""
+    assignee = aliased(Agent)
+    email = first_email(Ticket.customer_id).scalar_subquery()
+    return (
+        select(
+            Ticket.id,
+            Ticket.subject,
+            Ticket.preview,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.channel,
+            Department.name,
+            assignee.display_name,
+            Customer.name,
+            email,
+            Ticket.created_at,
+            Ticket.updated_at,
+            Ticket.sla_due_at,
+            Ticket.message_count,
+            Ticket.version,
+            Ticket.last_customer_message_at,
+            TicketRead.read_at,
+            Ticket.sla_started_at,
+            Ticket.sla_paused_remaining_s,
+        )
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .outerjoin(Department, Department.id == Ticket.department_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+        .outerjoin(
+            TicketRead,
+            and_(TicketRead.ticket_id == Ticket.id, TicketRead.agent_id == bindparam("viewer_id")),
+        )
+    )
+
+
+# Built once: the statement is the same for every page and viewer (the viewer is a parameter).
+_ROWS = _rows_select()
 
 
 class Queries:
@@ -201,6 +245,9 @@ class Queries:
         return key, descending, order_column, ordering  # type: ignore[return-value]
 
     def view_page(self, view: View, page: Page | None = None) -> list[TicketRow]:
+        """One page of a view: ONE statement (the page's ids in a subquery, their rows around
+        it), outside any transaction, which a single statement's one snapshot does not need.
+        On PostgreSQL that is one round trip instead of BEGIN, two SELECTs and ROLLBACK."""
         page = page or Page()
         key, descending, order_column, ordering = self._ordering(view, page)
         keyset = (
@@ -208,30 +255,31 @@ class Queries:
             and key in _KEYSET_SORTS
             and (view.kind is not ViewKind.SOLVED_RECENTLY or key is not SortKey.UPDATED)
         )
-        with self.db.read() as session:
-            ids = select(Ticket.id).where(self.view_condition(view, self.clock()))
-            if keyset:
-                # (sort value, id) strictly after the last ticket shown, in the view's order.
-                last = (
-                    select(order_column, Ticket.id)
-                    .where(Ticket.id == page.after_id)
-                    .scalar_subquery()
-                )
-                here = tuple_(order_column, Ticket.id)
-                ids = ids.where(here < last if descending else here > last)
-            ids = ids.order_by(*ordering).limit(min(page.limit, MAX_PAGE))
-            if not keyset:
-                ids = ids.offset(page.offset)
-            return self._rows(session, list(session.scalars(ids)))
+        ids = select(Ticket.id).where(self.view_condition(view, self.clock()))
+        if keyset:
+            # (sort value, id) strictly after the last ticket shown, in the view's order.
+            last = (
+                select(order_column, Ticket.id).where(Ticket.id == page.after_id).scalar_subquery()
+            )
+            here = tuple_(order_column, Ticket.id)
+            ids = ids.where(here < last if descending else here > last)
+        ids = ids.order_by(*ordering).limit(min(page.limit, MAX_PAGE))
+        if not keyset:
+            ids = ids.offset(page.offset)
+        on_page = ids.subquery("page")
+        # The same ORDER BY again: the join does not keep the subquery's order.
+        query = _ROWS.join(on_page, on_page.c.id == Ticket.id).order_by(*ordering)
+        with self.db.read_statement() as connection:
+            return [self._row(row) for row in connection.execute(query, self._row_params())]
 
     def in_view(self, view: View, ticket_ids: list[int]) -> set[int]:
         """Which of these tickets belong to the view now (live updates of an open list)."""
         if not ticket_ids:
             return set()
         condition = self.view_condition(view, self.clock())
-        with self.db.read() as session:
+        with self.db.read_statement() as connection:
             query = select(Ticket.id).where(condition, Ticket.id.in_(ticket_ids))
-            return set(session.scalars(query))
+            return set(connection.scalars(query))
 
     def view_order(self, view: View, page: Page, ticket_ids: list[int]) -> list[int]:
         """These tickets in the order a page of the view lists them, whether or not they
@@ -239,16 +287,18 @@ class Queries:
         if not ticket_ids:
             return []
         ordering = self._ordering(view, page)[3]
-        with self.db.read() as session:
+        with self.db.read_statement() as connection:
             query = select(Ticket.id).where(Ticket.id.in_(ticket_ids)).order_by(*ordering)
-            return list(session.scalars(query))
+            return list(connection.scalars(query))
 
     def view_count(self, view: View) -> int:
-        with self.db.read() as session:
-            return self._count(session, view, self.clock())
+        # One statement: outside a transaction on PostgreSQL, like view_page.
+        with self.db.read_statement() as connection:
+            return self._count(connection, view, self.clock())
 
     def view_counts(self, views: list[View]) -> dict[View, int]:
-        """Counts for the navigation pane, in one read transaction."""
+        """Counts for the navigation pane, in one read transaction (one snapshot: the counts
+        agree with each other)."""
         now = self.clock()
         with self.db.read() as session:
             return {view: self._count(session, view, now) for view in views}
@@ -508,72 +558,42 @@ class Queries:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _count(self, session: Session, view: View, now: datetime) -> int:
+    def _count(self, session: Session | Connection, view: View, now: datetime) -> int:
         query: Select[int] = select(func.count()).select_from(Ticket)
         return int(session.scalar(query.where(self.view_condition(view, now))) or 0)
 
     def _rows(self, session: Session, ticket_ids: list[int]) -> list[TicketRow]:
         if not ticket_ids:
             return []
-        assignee = aliased(Agent)
-        email = first_email(Ticket.customer_id).scalar_subquery()
-        query = (
-            select(
-                Ticket.id,
-                Ticket.subject,
-                Ticket.preview,
-                Ticket.status,
-                Ticket.priority,
-                Ticket.channel,
-                Department.name,
-                assignee.display_name,
-                Customer.name,
-                email,
-                Ticket.created_at,
-                Ticket.updated_at,
-                Ticket.sla_due_at,
-                Ticket.message_count,
-                Ticket.version,
-                Ticket.last_customer_message_at,
-                TicketRead.read_at,
-                Ticket.sla_started_at,
-                Ticket.sla_paused_remaining_s,
-            )
-            .join(Customer, Customer.id == Ticket.customer_id)
-            .outerjoin(Department, Department.id == Ticket.department_id)
-            .outerjoin(assignee, assignee.id == Ticket.assignee_id)
-            .outerjoin(
-                TicketRead,
-                and_(
-                    TicketRead.ticket_id == Ticket.id,
-                    TicketRead.agent_id == (self.viewer_id or -1),
-                ),
-            )
-            .where(Ticket.id.in_(ticket_ids))
-        )
-        by_id = {}
-        for row in session.execute(query):
-            by_id[row[0]] = TicketRow(
-                id=row[0],
-                subject=row[1],
-                preview=row[2],
-                status=row[3],
-                priority=row[4],
-                channel=row[5],
-                department=row[6],
-                assignee=row[7],
-                customer=row[8] or row[9] or "",
-                customer_email=row[9],
-                created_at=row[10],
-                updated_at=row[11],
-                sla_due_at=row[12],
-                message_count=row[13],
-                version=row[14],
-                unread=row[15] is not None and (row[16] is None or row[15] > row[16]),
-                sla_started_at=row[17],
-                sla_paused_remaining_s=row[18],
-            )
+        query = _ROWS.where(Ticket.id.in_(ticket_ids))
+        by_id = {row[0]: self._row(row) for row in session.execute(query, self._row_params())}
         return [by_id[i] for i in ticket_ids if i in by_id]
+
+    def _row_params(self) -> dict[str, int]:
+        return {"viewer_id": self.viewer_id or -1}
+
+    @staticmethod
+    def _row(row: Sequence[Any]) -> TicketRow:
+        return TicketRow(
+            id=row[0],
+            subject=row[1],
+            preview=row[2],
+            status=row[3],
+            priority=row[4],
+            channel=row[5],
+            department=row[6],
+            assignee=row[7],
+            customer=row[8] or row[9] or "",
+            customer_email=row[9],
+            created_at=row[10],
+            updated_at=row[11],
+            sla_due_at=row[12],
+            message_count=row[13],
+            version=row[14],
+            unread=row[15] is not None and (row[16] is None or row[15] > row[16]),
+            sla_started_at=row[17],
+            sla_paused_remaining_s=row[18],
+        )
 
     def _agent_names(self, session: Session) -> dict[int, str]:
         return dict(session.execute(select(Agent.id, Agent.display_name)).all())

@@ -44,16 +44,15 @@ from desk_app.store.customer_commands import CustomerCommands
 from desk_app.store.journal import Journal
 from desk_app.store.models import (
     Agent,
-    AgentDepartment,
     Attachment,
     Customer,
-    Department,
     Draft,
     Message,
     OutboxItem,
     Ticket,
     TicketRead,
 )
+from desk_app.store.move_context import MoveContext, Named, load_move_context
 from desk_app.store.notifications import notify
 from desk_app.store.previews import preview_after_message
 from desk_app.store.records import OpResult
@@ -371,9 +370,11 @@ class Service(AgentCommands, CustomerCommands):
             raise InvalidInput("say which department or agent to assign the ticket to")
         with self.db.write() as session:
             journal = self._journal(session)
-            ticket = self._ticket_for_update(session, ticket_id, expected_version)
+            ticket = self._lock_ticket(session, ticket_id)
+            move = self._move_context(session, ticket, department, agent)
+            self._check_ticket(session, ticket, expected_version)
             before = (ticket.department_id, ticket.status)
-            self._assign(session, journal, ticket, department, agent, unassign, reason)
+            self._assign(session, journal, ticket, move, department, agent, unassign, reason)
             message = None
             if note and note.strip():
                 message = self._add_message(
@@ -411,11 +412,14 @@ class Service(AgentCommands, CustomerCommands):
             changed: list[int] = []
             last: Ticket | None = None
             for ticket_id in ids:
-                ticket = self._ticket_for_update(session, ticket_id, None)
+                ticket = self._lock_ticket(session, ticket_id)
+                move = self._move_context(session, ticket, department, agent)
+                self._check_ticket(session, ticket, None)
                 before = (ticket.department_id, ticket.status, ticket.assignee_id)
                 self._assign(
-                    session, journal, ticket, department, agent, unassign, reason, quiet=True
-                )
+                    session, journal, ticket, move, department, agent, unassign, reason,
+                    quiet=True,
+                )  # fmt: skip
                 after = (ticket.department_id, ticket.status, ticket.assignee_id)
                 if after == before and note_body is None:
                     continue
@@ -676,11 +680,28 @@ class Service(AgentCommands, CustomerCommands):
         elif status in UNSOLVED_STATUSES:
             ticket.solved_at = None
 
+    def _move_context(
+        self,
+        session: Session,
+        ticket: Ticket,
+        department_ref: str | int | None,
+        agent_ref: str | int | None,
+    ) -> MoveContext:
+        """What a move of this (locked) ticket looks up, in one round trip."""
+        return load_move_context(
+            session,
+            actor_id=self.actor_id,
+            department_ref=department_ref,
+            agent_ref=agent_ref,
+            member_id=ticket.assignee_id,
+        )
+
     def _assign(
         self,
         session: Session,
         journal: Journal,
         ticket: Ticket,
+        move: MoveContext,
         department_ref: str | int | None,
         agent_ref: str | int | None,
         unassign: bool,
@@ -688,37 +709,30 @@ class Service(AgentCommands, CustomerCommands):
         *,
         quiet: bool = False,
     ) -> None:
-        """quiet: leave telling people to the caller (a bulk move sends one notice, not 500)."""
+        """quiet: leave telling people to the caller (a bulk move sends one notice, not 500).
+        move: what _move_context read for this ticket and these references."""
         department_id = ticket.department_id
-        # Held here: the session keeps loaded rows only while something refers to them, and
-        # looking the department up again below would cost the command another round trip.
         named_department = None
         if department_ref is not None:
-            named_department = self._department(session, department_ref)
+            if move.department is None:
+                raise NotFound(f"department '{department_ref}' does not exist")
+            named_department = move.department
             department_id = named_department.id
-        agent = self._agent(session, agent_ref) if agent_ref is not None else None
+        agent = move.agent
+        if agent_ref is not None and agent is None:
+            raise NotFound(f"agent '{agent_ref}' does not exist")
         if agent is not None and not agent.is_active:
-            raise InvalidInput(f"{agent.display_name} is no longer active")
-        memberships = (
-            set(
-                session.scalars(
-                    select(AgentDepartment.department_id).where(
-                        AgentDepartment.agent_id == (agent.id if agent else ticket.assignee_id)
-                    )
-                )
-            )
-            if (agent or ticket.assignee_id)
-            else set()
-        )
+            raise InvalidInput(f"{agent.name} is no longer active")
+        memberships = move.memberships if (agent or ticket.assignee_id) else {}
         if agent is not None and department_id is not None and department_id not in memberships:
             if department_ref is not None:
-                raise InvalidInput(f"{agent.display_name} is not a member of that department")
+                raise InvalidInput(f"{agent.name} is not a member of that department")
             # Only an agent was given: the ticket follows the agent into their department.
             if len(memberships) == 1:
                 department_id = next(iter(memberships))
             else:
                 raise InvalidInput(
-                    f"{agent.display_name} is not in this ticket's department; choose a department"
+                    f"{agent.name} is not in this ticket's department; choose a department"
                 )
         assignee_id = ticket.assignee_id
         if agent is not None:
@@ -729,8 +743,9 @@ class Service(AgentCommands, CustomerCommands):
         if department_moved:
             new_department = named_department
             if new_department is None or new_department.id != department_id:
+                # Followed the agent: their one department, read with their memberships.
                 new_department = (
-                    session.get_one(Department, department_id) if department_id else None
+                    Named(department_id, memberships[department_id]) if department_id else None
                 )
             if self.actor_id is not None:
                 # Between departments is a lead's call, with a reason when the team asks for
@@ -751,7 +766,7 @@ class Service(AgentCommands, CustomerCommands):
         if assignee_id != ticket.assignee_id:
             shown = (
                 ticket.assignee.display_name if ticket.assignee else None,
-                agent.display_name if agent else None,
+                agent.name if agent else None,
             )
             self._set_field(journal, ticket, "assignee_id", assignee_id, reason, shown)
             if assignee_id is not None and not quiet:

@@ -7,6 +7,7 @@ import pytest
 
 from desk_app.core.errors import DeskError
 from desk_app.store import Queries
+from desk_app.store.journal import Journal
 from tests.store.helpers import audit_rows, change_rows, max_seq, row_snapshot
 
 COMMANDS = {
@@ -135,3 +136,27 @@ def _check_failure(db, lena, system, name, number):
         assert connection.exec_driver_sql("SELECT count(*) FROM agents").scalar_one() == (
             agents_before
         )
+
+
+def test_change_rows_of_a_command_without_finish_are_written_at_commit(db, team, clock):
+    """On PostgreSQL the change-log rows wait for finish(); a command that never calls it
+    still writes them when it commits (as the ORM did), and one that rolls back writes none,
+    not even in the next transaction of the same session."""
+    seq_before = max_seq(db)
+    with db.write() as session:
+        journal = Journal(session, team.lead, clock())
+        journal.changed("department", team.support, "update")
+    assert [(c.entity, c.entity_id, c.op) for c in change_rows(db) if c.seq > seq_before] == [
+        ("department", team.support, "update")
+    ]
+
+    seq_before = max_seq(db)
+    with db._sessions() as session:  # one session, two transactions
+        session.connection()
+        Journal(session, team.lead, clock()).changed("department", team.billing, "update")
+        session.rollback()
+        Journal(session, team.lead, clock()).changed("department", team.support, "delete")
+        session.commit()
+    assert [(c.entity, c.entity_id, c.op) for c in change_rows(db) if c.seq > seq_before] == [
+        ("department", team.support, "delete")
+    ]
