@@ -39,6 +39,7 @@ from desk_app.store.records import TicketRow
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import Countdown, countdown, relative_time
 from desk_app.ui.plain import tooltip
+from desk_app.ui.row_order import RowOrder
 from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS
 
 PAGE_SIZE = 100
@@ -161,9 +162,8 @@ class InboxModel(QAbstractTableModel):
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__()
         self._ctx = ctx
-        self._ids: list[int] = []
-        # id -> position, rebuilt lazily after a row was inserted or removed in the middle.
-        self._positions: dict[int, int] | None = {}
+        # The loaded rows' ids in order, looked up by position and by id (see row_order).
+        self._ids = RowOrder()
         self._cache: OrderedDict[int, TicketRow] = OrderedDict()
         # Evicted rows scrolled back into view, waiting for (or in) one query by id.
         self._wanted: set[int] = set()
@@ -215,7 +215,7 @@ class InboxModel(QAbstractTableModel):
     def _start(self, loader: Loader, *, paged: bool) -> None:
         self.beginResetModel()
         self._generation += 1
-        self._ids, self._positions = [], {}
+        self._ids.clear()
         self._cache.clear()
         self._countdowns.clear()
         self._wanted.clear()
@@ -257,11 +257,7 @@ class InboxModel(QAbstractTableModel):
         if fresh:
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            positions = self._positions
-            for offset, row in enumerate(fresh):
-                self._ids.append(row.id)
-                if positions is not None:
-                    positions[row.id] = first + offset
+            self._ids.extend(row.id for row in fresh)
             self._store(fresh)
             self.endInsertRows()
         self.loaded.emit()
@@ -297,7 +293,7 @@ class InboxModel(QAbstractTableModel):
             return row
         if ticket_id not in self._in_flight and ticket_id not in self._wanted:
             start = position - position % PAGE_SIZE
-            for block_id in self._ids[start : start + PAGE_SIZE]:
+            for block_id in self._ids.slice(start, start + PAGE_SIZE):
                 if block_id in self._cache:
                     # Its neighbours are coming back: keep the page whole in the cache.
                     self._cache.move_to_end(block_id)
@@ -376,7 +372,7 @@ class InboxModel(QAbstractTableModel):
                     lambda rows: self._apply(generation, ViewChanges(rows, set(), [])),
                 )
             return
-        loaded, page, complete = list(self._ids), self._page(), self._exhausted
+        loaded, page, complete = self._ids.ids(), self._page(), self._exhausted
         self._ctx.runner.run(
             lambda: view_changes(queries, view, page, loaded, changed, complete=complete),
             lambda changes: self._apply(generation, changes),
@@ -401,7 +397,6 @@ class InboxModel(QAbstractTableModel):
                 continue  # its neighbour left the list meanwhile: the next reload places it
             self.beginInsertRows(QModelIndex(), position, position)
             self._ids.insert(position, ticket_id)
-            self._positions = None
             self._store([row])
             self.endInsertRows()
         refreshed = [row for row in changes.rows if self.row_of(row.id) is not None]
@@ -419,8 +414,7 @@ class InboxModel(QAbstractTableModel):
         for position in positions:
             ticket_id = self._ids[position]
             self.beginRemoveRows(QModelIndex(), position, position)
-            del self._ids[position]
-            self._positions = None
+            self._ids.remove_at(position)
             self._cache.pop(ticket_id, None)
             self._countdowns.pop(ticket_id, None)
             self._stale.discard(ticket_id)
@@ -491,9 +485,7 @@ class InboxModel(QAbstractTableModel):
             self._repaint(changed)
 
     def row_of(self, ticket_id: int) -> int | None:
-        if self._positions is None:
-            self._positions = {ticket_id: position for position, ticket_id in enumerate(self._ids)}
-        return self._positions.get(ticket_id)
+        return self._ids.position(ticket_id)
 
     def ticket_row(self, row: int) -> TicketRow | None:
         """The row's data if it is cached (rows far from the screen may not be)."""
