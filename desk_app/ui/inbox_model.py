@@ -43,7 +43,6 @@ from desk_app.ui.row_order import RowOrder
 from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS
 
 PAGE_SIZE = 100
-SEARCH_LIMIT = 200
 # Rows whose data is kept: many screens' worth, a few MB, however far the agent scrolled.
 ROW_CACHE = 20 * PAGE_SIZE
 # Finding where a new ticket goes among the loaded rows: the database orders this many loaded
@@ -158,6 +157,9 @@ def _place(queries: Queries, view: View, page: Page, loaded: list[int], ticket_i
 
 class InboxModel(QAbstractTableModel):
     loaded = Signal()  # a page arrived (tests and the screenshot wait for it)
+    # How many tickets the search matches: None when a search starts (being counted), then
+    # the count, which a query of its own finds after the first page is on screen.
+    search_total = Signal(object)
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__()
@@ -204,12 +206,43 @@ class InboxModel(QAbstractTableModel):
         self._start(lambda page: queries.view_page(view, page), paged=True)
 
     def show_search(self, text: str) -> None:
+        """Search results page by page, newest matches first; the total comes separately, so
+        the first page never waits for every match to be counted."""
         self.view, self.search_text = None, text
         queries = self._ctx.queries
-        self._start(lambda _page: queries.search(text, SEARCH_LIMIT), paged=False)
+        # Where the next page starts: only the worker reads and writes it, one page at a time.
+        next_before: list[int | None] = [None]
+
+        def load(page: Page) -> list[TicketRow]:
+            before = None if page.offset == 0 else next_before[0]
+            rows: list[TicketRow] = []
+            # Fill the page even when some matches are in departments the agent cannot read:
+            # a short page is how the model knows the results ended.
+            while len(rows) < PAGE_SIZE:
+                found = queries.search_page(text, PAGE_SIZE - len(rows), before)
+                rows.extend(found.rows)
+                before = next_before[0] = found.next_before
+                if before is None:
+                    break
+            return rows
+
+        self._start(load, paged=True)
+        self.search_total.emit(None)
+        generation = self._generation
+        # Queued after the first page on the same worker: counting never delays the rows.
+        self._ctx.runner.run(
+            lambda: queries.search_count(text) if generation == self._generation else 0,
+            lambda total: self._counted(generation, total),
+        )
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self.search_total.emit(total)
 
     def reload(self) -> None:
-        if self._loader is not None:
+        if self.search_text is not None:
+            self.show_search(self.search_text)  # counted again too
+        elif self._loader is not None:
             self._start(self._loader, paged=self._paged)
 
     def _start(self, loader: Loader, *, paged: bool) -> None:
@@ -242,7 +275,8 @@ class InboxModel(QAbstractTableModel):
         self._loading = True
         generation, loader, page = self._generation, self._loader, self._page()
         self._ctx.runner.run(
-            lambda: loader(page),
+            # A page for a view or search already left (typed past) is not read at all.
+            lambda: loader(page) if generation == self._generation else [],
             lambda rows: self._page_arrived(generation, rows),
             lambda error: self._page_failed(generation, error),
         )

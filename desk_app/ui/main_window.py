@@ -105,6 +105,8 @@ class MainWindow(QMainWindow):
         self.navigation.view_chosen.connect(self.show_view)
         self.model = InboxModel(ctx)
         self.model.loaded.connect(self._page_loaded)
+        # Search results show as soon as their first page is read; the total follows.
+        self.model.search_total.connect(self.navigation.nav.set_search_count)
         self.inbox = InboxView()
         self.inbox.setModel(self.model)
         self.inbox.current_ticket_changed.connect(self._cursor_moved)
@@ -369,8 +371,6 @@ class MainWindow(QMainWindow):
 
     def _page_loaded(self) -> None:
         rows = self.model.rowCount()
-        if self.model.search_text is not None:
-            self.navigation.nav.set_search_count(rows)
         self.empty_label.setText(
             f"Nothing matches “{self.model.search_text}”."
             if self.model.search_text is not None
