@@ -43,6 +43,8 @@ from desk_app.ui.row_order import RowOrder
 from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS
 
 PAGE_SIZE = 100
+# How long a search's text must stay before its matches are counted (the rows do not wait).
+COUNT_DELAY_MS = 300
 # Rows whose data is kept: many screens' worth, a few MB, however far the agent scrolled.
 ROW_CACHE = 20 * PAGE_SIZE
 # Finding where a new ticket goes among the loaded rows: the database orders this many loaded
@@ -174,6 +176,10 @@ class InboxModel(QAbstractTableModel):
         self._refetch.setSingleShot(True)
         self._refetch.setInterval(0)
         self._refetch.timeout.connect(self._fetch_wanted)
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(COUNT_DELAY_MS)
+        self._count_timer.timeout.connect(self._count_search)
         # Rows that left the view but stay because the agent has them selected.
         self._stale: set[int] = set()
         # The selected tickets, which refresh_tickets keeps even when they left the view (the
@@ -201,6 +207,7 @@ class InboxModel(QAbstractTableModel):
     # --- what to show -----------------------------------------------------------------------
 
     def show_view(self, view: View) -> None:
+        self._count_timer.stop()
         self.view, self.search_text = view, None
         queries = self._ctx.queries
         self._start(lambda page: queries.view_page(view, page), paged=True)
@@ -228,8 +235,17 @@ class InboxModel(QAbstractTableModel):
 
         self._start(load, paged=True)
         self.search_total.emit(None)
-        generation = self._generation
-        # Queued after the first page on the same worker: counting never delays the rows.
+        # Counted once the first page is on screen and the text has stayed: counting every
+        # match of a word half typed ("re", "in") would hold the worker while the agent types.
+        self._count_timer.start()
+
+    def _count_search(self) -> None:
+        text, generation, queries = self.search_text, self._generation, self._ctx.queries
+        if text is None:
+            return
+        if self._loading:
+            self._count_timer.start()  # after the first page, never ahead of it
+            return
         self._ctx.runner.run(
             lambda: queries.search_count(text) if generation == self._generation else 0,
             lambda total: self._counted(generation, total),
@@ -305,6 +321,11 @@ class InboxModel(QAbstractTableModel):
     @property
     def is_loading(self) -> bool:
         return self._loading
+
+    @property
+    def count_due(self) -> bool:
+        """A search's total is about to be counted (its text has not stayed long enough)."""
+        return self._count_timer.isActive()
 
     # --- the row cache ----------------------------------------------------------------------
 

@@ -703,7 +703,11 @@ class MainWindow(QMainWindow):
 
     def is_settled(self) -> bool:
         """No database work queued or about to be: for screenshots and tests."""
-        return self.ctx.runner.pending == 0 and not self._open_timer.isActive()
+        return (
+            self.ctx.runner.pending == 0
+            and not self._open_timer.isActive()
+            and not self.model.count_due
+        )
 
 
 def view_from_key(key: str) -> View | None:
