@@ -182,6 +182,10 @@ class InboxModel(QAbstractTableModel):
         self._count_timer.timeout.connect(self._count_search)
         # Rows that left the view but stay because the agent has them selected.
         self._stale: set[int] = set()
+        # Whether the agent still wants results for this search text (the window: it is what
+        # the search box says). A page for text typed past is not shown; the search for the
+        # new text is on its way, and drawing the old one would only hold up the typing.
+        self.search_current: Callable[[str], bool] = lambda _text: True
         # The selected tickets, which refresh_tickets keeps even when they left the view (the
         # inbox view provides it; a bare model has no selection).
         self.pinned: Callable[[], Iterable[int]] = lambda: ()
@@ -301,6 +305,9 @@ class InboxModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._loading = False
+        if self.search_text is not None and not self.search_current(self.search_text):
+            self._exhausted = True
+            return
         # A ticket that joined the view live may come again with its page.
         fresh = [row for row in rows if self.row_of(row.id) is None]
         self._exhausted = not self._paged or len(rows) < PAGE_SIZE

@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.search.search_requested.connect(self.run_search)
         self.search.search_cleared.connect(lambda: self.show_view(self._last_view_key))
         self.search.escape_pressed.connect(self.back_to_list)
+        self.model.search_current = lambda text: not self.search.typed_past(text)
         self._build_search_corner()
         # Before the menus: Ticket → Move to… and the A key call into it.
         self.reassign = Reassigner(self)

@@ -49,6 +49,11 @@ class SearchBox(QLineEdit):
         elif not text:
             self.search_cleared.emit()
 
+    def typed_past(self, text: str) -> bool:
+        """The agent has typed on since searching for `text`: a search for what the box says
+        now is about to start."""
+        return self._timer.isActive() and self.text().strip() != text
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.escape_pressed.emit()

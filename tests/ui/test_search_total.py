@@ -64,3 +64,22 @@ def test_a_new_search_drops_the_count_of_the_one_before(qtbot, db, clock, ctx, o
     assert totals == [None, None, 1]
     assert _search_count(window) == 1
     assert window.model.rowCount() == 1
+
+
+def test_results_for_text_typed_past_are_not_drawn(qtbot, db, clock, ctx, open_window):
+    system = Service(db, None, clock)
+    new_ticket(system, "Invoice copy", "i@example.com")
+    new_ticket(system, "Invitation to the webinar", "w@example.com")
+    window = open_window(ctx, view="all_open")
+    model = window.model
+    drawn: list[tuple[str | None, int]] = []
+    model.loaded.connect(lambda: drawn.append((model.search_text, model.rowCount())))
+    # The box's search for "inv" is under way when the agent types on: "invo" is pending.
+    window.run_search("inv")
+    window.search.setText("invo")
+    assert window.search.typed_past("inv")
+    with qtbot.waitSignal(window.search.search_requested, timeout=3000):
+        pass
+    settle(qtbot, window)
+    assert [text for text, _rows in drawn] == ["invo"]
+    assert model.search_text == "invo" and model.rowCount() == 1
