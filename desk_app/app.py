@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desk_app import launch
 from desk_app.core.errors import DeskError, NotFound, PermissionDenied, UsageError
@@ -56,6 +56,7 @@ def run_gui(
     size: tuple[int, int] = (1440, 900),
     view: str | None = None,
     ticket: int | None = None,
+    panel: str | None = None,
     session: GuiSession | None = None,
 ) -> int:
     """Open the workstation (or render it to `screenshot` and exit); returns the exit code."""
@@ -80,9 +81,9 @@ def run_gui(
     log.info("desk started for %s on %s", agent.email if agent else "-", db.describe())
     try:
         if screenshot is not None:
-            return _screenshot(app, window, screenshot, size, view, ticket)
+            return _screenshot(app, window, screenshot, size, view, ticket, panel)
         crash.install_excepthook()
-        window.show()
+        window.show_on_screen()
         window.start(view=view, ticket=ticket)
         launch.started()  # imports and the window are done: collect garbage from here on
         mail = DeferredMailSync(window, database_url, enabled_by_default=db.is_sqlite)
@@ -204,13 +205,32 @@ def _screenshot(
     size: tuple[int, int],
     view: str | None,
     ticket: int | None,
+    panel: str | None = None,
 ) -> int:
+    """panel: "oncall" opens the On call panel in the window; "workload" renders the workload
+    board (at `size`, its "By agent" tab for "workload-agents") instead of the window."""
+    window.saves_layout = False
     window.resize(*size)
     window.show()
     window.start(view=view, ticket=ticket)
     wait_until_settled(app, window)
+    shown: QWidget = window
+    if panel == "oncall":
+        window.oncall.show_panel()
+        wait_until_settled(app, window)
+    elif panel in ("workload", "workload-agents"):
+        from desk_app.ui.workload_board import open_workload_board
+
+        board = open_workload_board(window.ctx, window, window.live.changed, lambda _t: None)
+        board.resize(*size)
+        board.tabs.setCurrentIndex(1 if panel == "workload-agents" else 0)
+        wait_until_settled(app, window)
+        shown = board
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(target)):
+    saved = shown.grab().save(str(target))
+    if shown is not window:
+        shown.close()  # a top-level of its own: closing the window would leave it open
+    if not saved:
         print(f"desk: could not write {target}", file=sys.stderr)
         return 1
     return 0

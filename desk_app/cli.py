@@ -21,14 +21,16 @@ from desk_app import __version__, launch
 from desk_app.cli_context import (
     MAX_STORED_INT,
     Context,
+    acting_email,
     count,
     read_document,
     record_id,
+    use_demo_database,
     verb,
     version_number,
     write_document,
 )
-from desk_app.config import configured_agent_email, resolve_database_url
+from desk_app.config import resolve_database_url
 from desk_app.core.enums import Channel, Priority, Role, Status
 from desk_app.core.errors import DeskError, InvalidInput, NotFound, UsageError
 from desk_app.core.permissions import Permission
@@ -342,6 +344,7 @@ def cmd_agents_edit(args: argparse.Namespace, ctx: Context) -> Any:
 # --- parser ------------------------------------------------------------------------------------
 
 TICKET = record_id("ticket #{}")  # the type of every ticket-number argument
+PANELS = ("oncall", "workload", "workload-agents")  # what --panel opens for a screenshot
 
 
 def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
@@ -359,6 +362,11 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="open the app on demo data")
     parser.add_argument("--screenshot", type=Path, help="render the window to a PNG and exit")
     parser.add_argument("--size", default="1440x900", help="window size for --screenshot")
+    parser.add_argument(
+        "--panel",
+        choices=PANELS,
+        help="with --screenshot: open the On call panel, or render the workload board",
+    )
     parser.add_argument("--view", help="view to show first (GUI)")
     parser.add_argument("--ticket", type=int, help="ticket to open first (GUI)")
     if gui_only:
@@ -578,6 +586,7 @@ def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = 
     launch.started()  # a verb's own work runs with the garbage collector as usual
     ctx = Context(args)
     try:
+        use_demo_database(args)
         result = args.handler(args, ctx)
     except DeskError as exc:
         return _refuse(exc, args.json)
@@ -626,17 +635,16 @@ def _run_gui(
         parser.error(f"--size must look like 1440x900, not {args.size}")
     try:
         url = resolve_database_url(args.database_url, demo=args.demo)
-        agent_email = args.as_agent or configured_agent_email()
+        agent_email = acting_email(args.as_agent, demo=args.demo)
         for attempt in range(3):
             db = Database(url)
             try:
                 # The window's first start creates the embedded database.
                 db.ensure_schema(upgrade=db.is_sqlite, create=True)
                 if args.demo:
-                    from desk_app.demo.seed import demo_agent_email, seed_demo_once
+                    from desk_app.demo.seed import seed_demo_once
 
                     seed_demo_once(db)
-                    agent_email = agent_email or demo_agent_email()
                 break
             except SignInRequired as refused:
                 # The team database wants this agent's own credentials: ask in a window
@@ -657,5 +665,6 @@ def _run_gui(
         size=(width, height),
         view=args.view,
         ticket=args.ticket,
+        panel=args.panel,
         session=session,
     )

@@ -33,7 +33,13 @@ class Context:
     def db(self) -> Database:
         if self._db is None:
             self._db = Database(resolve_database_url(self.args.database_url))
-            self._db.ensure_schema(upgrade=self._db.is_sqlite, create=self.creates_database)
+            # The demo database is made and seeded on first use, by a verb as by the window.
+            demo = _demo(self.args)
+            self._db.ensure_schema(upgrade=self._db.is_sqlite, create=self.creates_database or demo)
+            if demo and not self.creates_database:  # `desk --demo demo` seeds it itself
+                from desk_app.demo.seed import seed_demo_once
+
+                seed_demo_once(self._db)
         return self._db
 
     def actor_id(self, required: bool = True) -> int | None:
@@ -42,7 +48,7 @@ class Context:
         connection belongs to an agent, --as may name someone else only for an admin."""
         if self._actor is not None:
             return self._actor[0]
-        email = self.args.as_agent or configured_agent_email()
+        email = acting_email(self.args.as_agent, demo=_demo(self.args))
         connected = current_agent_for_connection(self.db)
         actor: int | None
         if email is None:
@@ -81,6 +87,31 @@ class Context:
     def close(self) -> None:
         if self._db is not None:
             self._db.dispose()
+
+
+def _demo(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "demo", False))
+
+
+def use_demo_database(args: argparse.Namespace) -> None:
+    """`desk --demo VERB`: the verb works on the demo database the window shows, not on the
+    normal one (which it used to read silently, listing nobody)."""
+    if not _demo(args):
+        return
+    if args.database_url is not None:
+        raise UsageError("--demo uses the demo database: leave out --database-url")
+    args.database_url = resolve_database_url(demo=True)
+
+
+def acting_email(given: str | None, *, demo: bool) -> str | None:
+    """Who acts: --as, else DESK_AGENT or the settings' agent_email; on the demo database,
+    else the demo's own agent, as the window signs in."""
+    email = given or configured_agent_email()
+    if email is None and demo:
+        from desk_app.demo.seed import demo_agent_email
+
+        return demo_agent_email()
+    return email
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -165,6 +196,18 @@ def version_number(text: str) -> int:
             f"{value} cannot be a version (versions run from 1 to {MAX_VERSION})"
         )
     return value
+
+
+def within(low: int, high: int, what: str) -> Callable[[str], int]:
+    """The type of a bounded number, e.g. a port (1 to 65535); `what` names it in the error."""
+
+    def parse(text: str) -> int:
+        value = _whole_number(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}, not {value}")
+        return value
+
+    return parse
 
 
 def count(text: str) -> int:

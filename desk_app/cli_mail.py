@@ -14,7 +14,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from desk_app.cli_context import Context, verb
+from desk_app.cli_context import Context, verb, within
 from desk_app.core.errors import InvalidInput, Unavailable, UsageError
 from desk_app.core.permissions import Permission
 from desk_app.mail import passwords
@@ -22,7 +22,7 @@ from desk_app.mail.connection import MailServerError, ServerSettings, tls_contex
 from desk_app.mail.imap import ImapMailbox
 from desk_app.mail.smtp import SmtpConnection
 from desk_app.store.authorisation import require_permission
-from desk_app.store.mail_store import MailStore
+from desk_app.store.mail_store import MAX_PORT, MailStore
 from desk_app.store.records import AccountRecord, to_json
 
 
@@ -189,9 +189,9 @@ def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add.add_argument("name")
     add.add_argument("--address", required=True, help="the address customers write to")
     add.add_argument("--imap-host", required=True)
-    add.add_argument("--imap-port", type=int)
+    add.add_argument("--imap-port", type=within(1, MAX_PORT, "a port"))
     add.add_argument("--smtp-host", required=True)
-    add.add_argument("--smtp-port", type=int)
+    add.add_argument("--smtp-port", type=within(1, MAX_PORT, "a port"))
     add.add_argument("--username", required=True)
     add.add_argument("--security", default="ssl", choices=["ssl", "starttls", "none"])
     add.add_argument("--department", help="new tickets from this account go here")

@@ -8,14 +8,14 @@ from datetime import date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from desk_app.cli_context import Context, record_id, verb
+from desk_app.cli_context import Context, record_id, verb, within
 from desk_app.core.errors import InvalidInput
 from desk_app.core.handoff import render_text
 from desk_app.core.oncall import Override, Rotation
 from desk_app.store import Queries
 from desk_app.store.handoff_store import default_since, handoff_summary
 from desk_app.store.oncall_settings import remember_handoff, save_setting, settings_document
-from desk_app.store.oncall_store import OncallStore
+from desk_app.store.oncall_store import MAX_CALENDAR_WEEKS, OncallStore
 from desk_app.store.paging_store import PagingStore
 
 
@@ -177,7 +177,12 @@ def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     calendar = verb(oncall, "calendar", cmd_oncall_calendar, "the next weeks of a rotation")
     calendar.add_argument("rotation")
     calendar.add_argument("--from", dest="start", help="ISO time with zone (default now)")
-    calendar.add_argument("--weeks", type=int, default=4)
+    calendar.add_argument(
+        "--weeks",
+        type=within(1, MAX_CALENDAR_WEEKS, "--weeks"),
+        default=4,
+        help=f"how many weeks to show (1 to {MAX_CALENDAR_WEEKS}, default 4)",
+    )
     pages = verb(oncall, "pages", cmd_oncall_pages, "unacknowledged pages (urgent after hours)")
     pages.add_argument("--all", action="store_true", help="acknowledged ones too")
     ack = verb(oncall, "ack", cmd_oncall_ack, "acknowledge the page of a ticket")

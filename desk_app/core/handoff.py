@@ -12,6 +12,8 @@ DEFAULT_WINDOW = timedelta(hours=14)
 # Each list shows at most this many tickets; the counts are always complete.
 SHOWN_PER_LIST = 15
 NO_DEPARTMENT = "No department"
+# In the app, ticket numbers are links that open the ticket: "desk-ticket:123".
+TICKET_LINK_SCHEME = "desk-ticket"
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,29 @@ def _when(at: datetime, zone: tzinfo) -> str:
     return at.astimezone(zone).strftime("%a %d %b %H:%M")
 
 
+def ticket_link(ticket_id: int) -> str:
+    return f"{TICKET_LINK_SCHEME}:{ticket_id}"
+
+
+def linked_ticket(url: str) -> int | None:
+    """The ticket a link of the summary opens; None for any other link."""
+    scheme, _, rest = url.partition(":")
+    return int(rest) if scheme == TICKET_LINK_SCHEME and rest.isascii() and rest.isdigit() else None
+
+
 def _ticket_line(ticket: HandoffTicket, zone: tzinfo, now: datetime) -> str:
+    return f"#{ticket.id} {_ticket_text(ticket, zone, now)}"
+
+
+def _ticket_text(ticket: HandoffTicket, zone: tzinfo, now: datetime) -> str:
+    """The line after the ticket's number."""
     details = [ticket.priority] if ticket.priority in ("urgent", "high") else []
     details.append(ticket.customer)
     if ticket.assignee:
         details.append(f"with {ticket.assignee}")
     if ticket.waiting_since is not None:
         details.append(f"waiting {_duration(now - ticket.waiting_since)}")
-    return f"#{ticket.id} {ticket.subject} ({', '.join(details)})"
+    return f"{ticket.subject} ({', '.join(details)})"
 
 
 def _duration(span: timedelta) -> str:
@@ -103,13 +120,18 @@ def _duration(span: timedelta) -> str:
 
 
 def _page_line(page: PageLine, zone: tzinfo) -> str:
+    return f"#{page.ticket_id} {_page_text(page, zone)}"
+
+
+def _page_text(page: PageLine, zone: tzinfo) -> str:
+    """The line after the ticket's number."""
     if page.acknowledged_at is not None:
         state = f"acknowledged by {page.acknowledged_by or 'someone'} at "
         state += page.acknowledged_at.astimezone(zone).strftime("%H:%M")
     else:
         state = "NOT acknowledged"
     escalated = f", escalated {page.escalations}×" if page.escalations else ""
-    return f"#{page.ticket_id} {page.subject}: paged {page.paged}{escalated}; {state}"
+    return f"{page.subject}: paged {page.paged}{escalated}; {state}"
 
 
 def _sections(summary: HandoffSummary) -> list[tuple[str, list[tuple[str, list[Any]]]]]:
@@ -155,15 +177,23 @@ def _md(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~&" else ch for ch in text)
 
 
+def _number(ticket_id: int) -> str:
+    """The ticket's number as a link that opens it."""
+    return f"[\\#{ticket_id}]({ticket_link(ticket_id)})"
+
+
 def render_markdown(summary: HandoffSummary, zone: tzinfo) -> str:
-    """Markdown, for the app's dialog (QTextBrowser.setMarkdown)."""
+    """Markdown, for the app's dialog (QTextBrowser.setMarkdown); ticket numbers link to
+    their tickets (see linked_ticket)."""
     out = [
         f"## {_md(summary.subject(zone))}",
         "",
     ]
     if summary.pages:
         out.append("### Pages")
-        out += [f"- {_md(_page_line(page, zone))}" for page in summary.pages]
+        out += [
+            f"- {_number(page.ticket_id)} {_md(_page_text(page, zone))}" for page in summary.pages
+        ]
         out.append("")
     if not summary.departments:
         out.append("Nothing arrived, nothing was answered, nothing is open.")
@@ -173,7 +203,8 @@ def render_markdown(summary: HandoffSummary, zone: tzinfo) -> str:
             out.append(f"**{title}: {len(tickets)}**")
             out.append("")
             out += [
-                f"- {_md(_ticket_line(t, zone, summary.until))}" for t in tickets[:SHOWN_PER_LIST]
+                f"- {_number(t.id)} {_md(_ticket_text(t, zone, summary.until))}"
+                for t in tickets[:SHOWN_PER_LIST]
             ]
             if len(tickets) > SHOWN_PER_LIST:
                 out.append(f"- … and {len(tickets) - SHOWN_PER_LIST} more")

@@ -107,6 +107,9 @@ class ReplyFacts:
     agent_name: str = ""
     agent_email: str = ""
     agent_signature: str = ""
+    # The agent's signatures for particular languages ("ja", "pt-BR"); agent_signature is the
+    # one for every other language.
+    agent_signatures: Mapping[str, str] = field(default_factory=dict)
     # Dates are written in this zone: the team's (the agent's); customers' zones are not known.
     time_zone: str = "UTC"
     first_response_due_at: datetime | None = None
@@ -126,6 +129,17 @@ def writing_language(language: str | None) -> str:
     """The language dates and phrases are written in: the customer's if we have the words."""
     base = (language or "en").split("-")[0].lower()
     return base if base in LANGUAGES else "en"
+
+
+def signature_for(facts: ReplyFacts, language: str | None) -> str:
+    """The agent's signature for text written in `language`: their own for that language
+    (the exact tag, then its base: "pt-BR", then "pt"), else their default one."""
+    wanted = (language or "").strip().lower()
+    signatures = {k.strip().lower(): v for k, v in facts.agent_signatures.items() if v.strip()}
+    for key in (wanted, wanted.split("-")[0]):
+        if key and key in signatures:
+            return signatures[key]
+    return facts.agent_signature
 
 
 def first_name(name: str, language: str | None = None) -> str:
@@ -159,8 +173,12 @@ def _zone(name: str) -> tzinfo:
         return ZoneInfo("UTC")
 
 
-def namespaces(facts: ReplyFacts, now: datetime) -> dict[str, dict[str, str]]:
-    """The values templates see, as text in the customer's language; unknown ones left out."""
+def namespaces(
+    facts: ReplyFacts, now: datetime, *, template_language: str | None = None
+) -> dict[str, dict[str, str]]:
+    """The values templates see, as text in the customer's language; unknown ones left out.
+    The signature follows the template's language (a Japanese answer ends in the Japanese
+    sign-off, whoever reads it), else the customer's."""
     lang = facts.language
     zone = _zone(facts.time_zone)
 
@@ -187,7 +205,9 @@ def namespaces(facts: ReplyFacts, now: datetime) -> dict[str, dict[str, str]]:
             "name": facts.agent_name,
             "first_name": first_name(facts.agent_name),
             "email": facts.agent_email,
-            "signature": facts.agent_signature.strip("\n"),
+            "signature": signature_for(facts, template_language or facts.customer_language).strip(
+                "\n"
+            ),
         },
         "sla": {
             "first_response_due": when(facts.first_response_due_at),

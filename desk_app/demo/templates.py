@@ -269,6 +269,10 @@ def install_demo_templates(db: Database, agents: list[tuple[str, str]]) -> dict[
     store.set_team_setting(HELP_CENTRE_URL, DEMO_HELP_CENTRE)
     for name, email in agents:
         store.set_signature(f"{name}\n{DEMO_COMPANY} support", email)
+        # The Japanese templates name the company themselves (_SIGN_JA); a Russian answer
+        # ends in Russian, not in "Northwind support".
+        store.set_signature(name, email, language="ja")
+        store.set_signature(f"{name}\nСлужба поддержки {DEMO_COMPANY}", email, language="ru")
     return store.import_library({"templates": DEMO_TEMPLATES})
 
 

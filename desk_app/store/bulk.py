@@ -58,6 +58,7 @@ from desk_app.store.models import (
     Ticket,
     TicketSearch,
 )
+from desk_app.store.previews import shows_in_preview
 from desk_app.store.seeds import SeedAgent, SeedCounts, SeedCustomer, SeedTicket
 
 BATCH = 2_000
@@ -300,7 +301,9 @@ class BulkLoader:
                     (audit_id, at, author_agent, "message", message_id, ticket_id, version,
                      message.direction.value, None, None, None, None)
                 )  # fmt: skip
-                last_at, preview = message.at, message.body
+                last_at = message.at
+                if shows_in_preview(message.direction):
+                    preview = message.body
             for event in seed.events:
                 version += 1
                 audit_id += 1

@@ -28,7 +28,7 @@ READ_WRITE = ("SELECT", "INSERT", "UPDATE")
 EVERYTHING = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # What an agent may change on their own agents row; role, is_active, db_user and e-mail are
 # an admin's (and the RLS functions read them, so they must not be self-service).
-AGENT_SELF_COLUMNS = ("available", "signature", "time_zone", "personal_email")
+AGENT_SELF_COLUMNS = ("available", "signature", "signatures", "time_zone", "personal_email")
 # Set when a ticket is opened and never changed by an agent's command afterwards.
 TICKET_FIXED_COLUMNS = ("id", "created_at", "channel", "mail_account_id", "follow_up_of_id")
 TICKET_AGENT_COLUMNS = tuple(

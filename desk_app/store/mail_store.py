@@ -68,6 +68,7 @@ from desk_app.store.models import (
     Ticket,
 )
 from desk_app.store.oncall_settings import stored_values
+from desk_app.store.previews import preview_after_message
 from desk_app.store.records import AccountRecord
 from desk_app.store.routing_store import route_new_mail
 from desk_app.store.service import NewAttachment, Service
@@ -76,6 +77,7 @@ from desk_app.store.types import UTCDateTime
 log = logging.getLogger(__name__)
 
 SECURITY = ("ssl", "starttls", "none")
+MAX_PORT = 65535
 # A solved ticket takes a customer's reply (and reopens) for this long; after that, or once
 # closed, a reply starts a follow-up ticket.
 REOPEN_WINDOW = timedelta(days=14)
@@ -429,6 +431,9 @@ class MailStore(Service):
     ) -> int:
         if security not in SECURITY:
             raise InvalidInput(f"security must be one of {', '.join(SECURITY)}, not '{security}'")
+        for port in (imap_port, smtp_port):
+            if port is not None and not 1 <= port <= MAX_PORT:
+                raise InvalidInput(f"a port must be from 1 to {MAX_PORT}, not {port}")
         if after_import not in ("keep", "seen") and not (
             after_import.startswith("move:") and len(after_import) > 5
         ):
@@ -714,9 +719,9 @@ class MailStore(Service):
         if not new_ticket:
             search.append_message(session, ticket.id, mail.text, mail.search_words)
             ticket.message_count += 1
+            preview_after_message(session, ticket, Direction.INBOUND, at, mail.text)
             if ticket.last_message_at is None or at >= ticket.last_message_at:
                 ticket.last_message_at = at
-                ticket.preview = preview_of(mail.text)
             if ticket.last_customer_message_at is None or at >= ticket.last_customer_message_at:
                 ticket.last_customer_message_at = at
         journal.changed("message", message_id, "insert")

@@ -79,6 +79,9 @@ class Agent(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Appended by templates ({{ agent.signature }}); plain text.
     signature: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The signature for other languages, a JSON object {"ja": "...", "ru": "..."}: a Japanese
+    # template ends in the agent's Japanese sign-off; `signature` serves the rest.
+    signatures: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The agent's own "I am away" switch: routing and the reassignment dialog skip them.
     available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

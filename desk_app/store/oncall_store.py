@@ -20,6 +20,8 @@ from desk_app.store.database import Database
 from desk_app.store.journal import Journal
 from desk_app.store.models import Agent, Department, OncallOverride, OncallRotation
 
+MAX_CALENDAR_WEEKS = 104  # two years ahead: what a rota is planned for, and a page of output
+
 
 @dataclass(frozen=True)
 class OnCallNow:
@@ -153,6 +155,8 @@ class OncallStore:
 
     def calendar(self, rotation_name: str, start: datetime, weeks: int = 4) -> list[Shift]:
         """The next weeks of one rotation, overrides marked (Shift.override)."""
+        if not 1 <= weeks <= MAX_CALENDAR_WEEKS:
+            raise InvalidInput(f"a calendar shows 1 to {MAX_CALENDAR_WEEKS} weeks, not {weeks}")
         end = start + timedelta(weeks=weeks)
         with self.db.read() as session:
             rotation_id = _rotation_id(session, rotation_name)

@@ -28,7 +28,6 @@ from desk_app.core.enums import (
 )
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.permissions import Permission, require_move
-from desk_app.core.text import preview_of
 from desk_app.core.threading_rules import normalise_subject
 from desk_app.store import search, sla_store
 from desk_app.store.agent_commands import AgentCommands
@@ -56,6 +55,7 @@ from desk_app.store.models import (
     TicketRead,
 )
 from desk_app.store.notifications import notify
+from desk_app.store.previews import preview_after_message
 from desk_app.store.records import OpResult
 
 __all__ = ["BulkResult", "NewAttachment", "Service"]
@@ -617,9 +617,9 @@ class Service(AgentCommands, CustomerCommands):
             )
         search.append_message(session, ticket.id, body)
         ticket.message_count += 1
+        preview_after_message(session, ticket, direction, at, body)
         if ticket.last_message_at is None or at >= ticket.last_message_at:
             ticket.last_message_at = at
-            ticket.preview = preview_of(body)
         if direction is Direction.INBOUND and (
             ticket.last_customer_message_at is None or at >= ticket.last_customer_message_at
         ):

@@ -221,6 +221,7 @@ class TemplateStore(CommandBase):
                 agent_name=agent.display_name if agent else "",
                 agent_email=agent.email if agent else "",
                 agent_signature=agent.signature if agent else "",
+                agent_signatures=language_signatures(agent) if agent else {},
                 time_zone=agent.time_zone if agent else "UTC",
                 first_response_due_at=(
                     ticket.first_response_due_at if ticket.first_response_at is None else None
@@ -366,18 +367,45 @@ class TemplateStore(CommandBase):
             journal.changed("team_setting", 0, "update")
             journal.finish()
 
-    def set_signature(self, signature: str, agent: str | int | None = None) -> None:
-        """An agent's own signature ({{ agent.signature }}); the system may set anyone's."""
+    def set_signature(
+        self, signature: str, agent: str | int | None = None, *, language: str | None = None
+    ) -> None:
+        """An agent's own signature ({{ agent.signature }}); the system may set anyone's.
+        With `language`, the one for templates in that language (an empty text removes it,
+        and the default one serves that language again)."""
+        if language is not None and not _LANGUAGE.match(language.strip()):
+            raise InvalidInput(f"'{language}' is not a language code (en, ja, ru, pt-BR...)")
         with self.db.write() as session:
             journal = self._journal(session)
             target = self._agent(session, agent if agent is not None else self._require_actor())
             if self.actor_id is not None and target.id != self.actor_id:
                 raise PermissionDenied("not allowed: agents change their own signature only")
-            if target.signature != signature:
+            if language is None:
+                if target.signature == signature:
+                    return
                 journal.audit("agent", target.id, "update", field="signature", new=signature)
                 target.signature = signature
-                journal.changed("agent", target.id, "update")
-                journal.finish()
+            else:
+                key = language.strip()
+                signatures = language_signatures(target)
+                old = signatures.get(key, "")
+                if old == signature:
+                    return
+                if signature.strip():
+                    signatures[key] = signature
+                else:
+                    signatures.pop(key, None)
+                journal.audit(
+                    "agent",
+                    target.id,
+                    "update",
+                    field=f"signature ({key})",
+                    old=old or None,
+                    new=signature or None,
+                )
+                target.signatures = json.dumps(signatures, ensure_ascii=False, sort_keys=True)
+            journal.changed("agent", target.id, "update")
+            journal.finish()
 
     # --- libraries ----------------------------------------------------------------------------
 
@@ -815,13 +843,24 @@ class _Existing:
         )
 
 
+def language_signatures(agent: Agent) -> dict[str, str]:
+    """An agent's signatures per language (agents.signatures); unreadable JSON counts as none."""
+    try:
+        stored = json.loads(agent.signatures or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(stored, dict):
+        return {}
+    return {str(k): str(v) for k, v in stored.items() if isinstance(v, str)}
+
+
 def fill_template(
     template: TemplateRecord,
     facts: ReplyFacts,
     now: datetime,
     inputs: Mapping[str, str] | None = None,
 ) -> FilledTemplate:
-    values = namespaces(facts, now)
+    values = namespaces(facts, now, template_language=template.language)
     text = render(template.body, values, inputs)
     subject: Rendered | None = (
         render(template.subject, values, inputs, kind="subject") if template.subject else None

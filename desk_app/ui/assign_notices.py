@@ -120,7 +120,7 @@ class AssignNotices(QObject):
         newest = notices[-1]
         text = newest.text
         if len(notices) > 1:
-            text += f" — and {len(notices) - 1} more"
+            text += " — " + self.tr("and %n more", "", len(notices) - 1)
         self.strip.show_message("info", text, ("Open", lambda: self.open(newest)), fades=False)
         self.strip.label.setToolTip(tooltip("\n".join(n.text for n in reversed(notices))))
         self.shown.emit(list(notices))

@@ -45,7 +45,7 @@ from desk_app.core.enums import DraftKind, Status
 from desk_app.core.templates import MARKER, drop_markers, markers
 from desk_app.store.template_store import FilledTemplate
 from desk_app.ui.plain import isolate, plain_label
-from desk_app.ui.plurals import english_plural
+from desk_app.ui.plurals import english_plural, fill
 from desk_app.ui.styles import STATUS_LABELS
 from desk_app.ui.template_picker import Library, TemplatePicker, TicketTemplates
 
@@ -424,11 +424,13 @@ class Composer(QFrame):
         if not paths:
             self.placeholder_bar.hide()
             return
-        noun = "placeholder still needs" if len(paths) == 1 else "placeholders still need"
-        self.placeholder_label.setText(
-            f"{len(paths)} {noun} a value: {', '.join(paths)}. Type over the highlighted text, "
-            "or send without them."
+        words = self.tr(
+            "%n placeholder(s) still [needs|need] a value: %1. Type over the highlighted text, "
+            "or send without [it|them].",
+            "",
+            len(paths),
         )
+        self.placeholder_label.setText(fill(english_plural(words, len(paths)), ", ".join(paths)))
         self.placeholder_bar.show()
 
     def select_next_placeholder(self, *, from_start: bool = False) -> None:

@@ -18,13 +18,15 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desk_app.core.enums import DeliveryState, Direction
 from desk_app.store.records import AuditRecord, MessageRecord, TicketDetail
+from desk_app.ui.audit_words import TIMELINE_ACTIONS, describe
 from desk_app.ui.formatting import file_size, local_time, split_quoted
 from desk_app.ui.plain import isolate, refused_resource
-from desk_app.ui.plurals import english_plural
+from desk_app.ui.plurals import english_plural, fill
 from desk_app.ui.remote_images import FetchedImages, fetch_images, remote_image_urls, resource_key
 from desk_app.ui.styles import (
+    ALERT_AMBER,
+    ALERT_RED,
     DELIVERY_LABELS,
-    PRIORITY_COLOURS,
     icon,
     message_colours,
     muted_text,
@@ -38,10 +40,6 @@ KIND_LABELS = {
 }
 
 
-# Audit actions shown between the messages: field changes by people, the system and routing,
-# and what happened after hours. The latter carry a whole phrase ("paged Kenji (Nights)").
-PHRASE_ACTIONS = frozenset({"auto_reply", "page", "page_escalate", "page_ack"})
-TIMELINE_ACTIONS = frozenset({"update", "route"}) | PHRASE_ACTIONS
 # A long thread opens with its newest messages and one line for the earlier ones (as mail
 # clients fold a long conversation): laying out every card of a 150-message thread, quoted
 # history and HTML mail included, made opening it cost ten times a short one, for messages
@@ -220,12 +218,15 @@ class ConversationView(QTextBrowser):
         elif state == "done":
             if not failed:
                 return ""
-            text = f"{failed} of {len(urls)} images could not be loaded."
+            words = self.tr("%1 of %n image(s) could not be loaded.", "", len(urls))
+            text = fill(english_plural(words, len(urls)), str(failed))
         else:
-            count = f"{len(urls)} remote image{'s' if len(urls) != 1 else ''}"
+            words = self.tr(
+                "%n remote image(s) not loaded, to protect your privacy.", "", len(urls)
+            )
             text = (
-                f"{count} not loaded, to protect your privacy. "
-                f'<a href="desk://images/{message_id}">Load images</a>'
+                f"{html.escape(english_plural(words, len(urls)))} "
+                f'<a href="desk://images/{message_id}">{html.escape(self.tr("Load images"))}</a>'
             )
         return f'<p style="color:{muted}; margin-bottom:6px;">{text}</p>'
 
@@ -319,17 +320,8 @@ class ConversationView(QTextBrowser):
         )
 
     def _audit_html(self, event: AuditRecord) -> str:
-        who = event.actor or "System"
-        field = (event.field or "").replace("_", " ")
         when = local_time(event.at, self._zone, self._now)
-        if event.action in PHRASE_ACTIONS:
-            text = f"{who}: {event.new_value or event.action}"
-        else:
-            text = f"{who} changed {field} to {event.new_value or '—'}"
-        if event.reason:
-            # Why is the part a colleague needs later: "moved: refund question", "SLA breach".
-            text += f" ({event.reason})"
-        return self._muted_line(f"{text} · {when}")
+        return self._muted_line(f"{describe(event)} · {when}")
 
     def _card(
         self,
@@ -377,7 +369,7 @@ class ConversationView(QTextBrowser):
         if message.warnings:
             # Parser warnings (e.g. an unreadable sender's From header): mail text, escaped.
             warned = "<br>".join("⚠ " + html.escape(line) for line in message.warnings)
-            body = f'<p style="color:{PRIORITY_COLOURS["high"]};">{warned}</p>{body}'
+            body = f'<p style="color:{ALERT_AMBER};">{warned}</p>{body}'
         if message.attachments:
             links = "<br>".join(
                 f'<img src="desk-icon:attachment" width="16" height="16"> <a href="desk://attachment/{a.id}/{html.escape(a.filename)}">'
@@ -402,7 +394,7 @@ class ConversationView(QTextBrowser):
             reason = html.escape(message.delivery_error or "no reason given")
             retry = html.escape(self.tr("Retry"))
             return (
-                f'<span style="color:{PRIORITY_COLOURS["urgent"]};">{label}: {reason}</span>'
+                f'<span style="color:{ALERT_RED};">{label}: {reason}</span>'
                 f' <a href="desk://retry/{message.id}">{retry}</a>'
             )
         return html.escape(label)

@@ -19,6 +19,7 @@ from desk_app.core.errors import DeskError
 from desk_app.store.records import CustomerRecord
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import escape, rich_label
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import LANGUAGE_NAMES
 from desk_app.ui.window_sizing import pin_minimum_size
 
@@ -121,11 +122,7 @@ class MergeCustomerDialog(QDialog):
         self._found = customer
         who = customer.name or "(no name)"
         contacts = ", ".join(customer.emails + customer.phones)
-        moving = (
-            f"{tickets} ticket will move over."
-            if tickets == 1
-            else (f"{tickets} tickets will move over.")
-        )
+        moving = english_plural(self.tr("%n ticket(s) will move over.", "", tickets), tickets)
         self.found_label.setText(f"<b>{escape(who)}</b> — {escape(contacts)}<br>{moving}")
         self.merge_button.setEnabled(True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, QUrl, Signal
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.core.handoff import HandoffSummary, render_markdown, render_text
+from desk_app.core.handoff import HandoffSummary, linked_ticket, render_markdown, render_text
 from desk_app.store.handoff_store import default_since, handoff_summary
 from desk_app.store.oncall_settings import remember_handoff
 from desk_app.ui.context import DeskContext
@@ -32,6 +32,9 @@ PasswordLookup = Callable[[str], str]
 
 
 class HandoffDialog(QDialog):
+    # A ticket number in the summary was clicked (or activated with the keyboard).
+    ticket_chosen = Signal(int)
+
     def __init__(
         self,
         ctx: DeskContext,
@@ -70,6 +73,7 @@ class HandoffDialog(QDialog):
         self.text = LocalFreeBrowser()
         self.text.setObjectName("handoffText")
         self.text.setOpenLinks(False)
+        self.text.anchorClicked.connect(self._link_clicked)
         # "Send by email…" opens this row in place, instead of a modal prompt over the summary
         # the agent may want to read while typing the address.
         self.address = QLineEdit()
@@ -99,6 +103,11 @@ class HandoffDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(760, 560)
         pin_minimum_size(self, 600, 400)
+
+    def _link_clicked(self, url: QUrl) -> None:
+        ticket_id = linked_ticket(url.toString())
+        if ticket_id is not None:
+            self.ticket_chosen.emit(ticket_id)
 
     def _time_edit(self) -> QDateTimeEdit:
         edit = QDateTimeEdit()
@@ -149,9 +158,15 @@ class HandoffDialog(QDialog):
         self.summary = summary
         self.text.setMarkdown(render_markdown(summary, self.ctx.time_zone))
         self.email_button.setEnabled(True)
+        # Each count its own numerus string: in Russian the word after it agrees with it.
         self.status.setText(
-            f"{summary.arrived} arrived · {summary.answered} answered · "
-            f"{summary.still_open} still open"
+            " · ".join(
+                (
+                    self.tr("%n arrived", "", summary.arrived),
+                    self.tr("%n answered", "", summary.answered),
+                    self.tr("%n still open", "", summary.still_open),
+                )
+            )
         )
 
     # --- sending ----------------------------------------------------------------------------
@@ -214,8 +229,13 @@ def _py_time(value: QDateTime) -> datetime:
     return datetime.fromtimestamp(value.toSecsSinceEpoch(), UTC)
 
 
-def open_handoff(ctx: DeskContext, parent: QWidget) -> HandoffDialog:
+def open_handoff(
+    ctx: DeskContext, parent: QWidget, open_ticket: Callable[[int], None] | None = None
+) -> HandoffDialog:
+    """Show the dialog; its ticket numbers open the ticket through `open_ticket`."""
     dialog = HandoffDialog(ctx, parent)
+    if open_ticket is not None:
+        dialog.ticket_chosen.connect(open_ticket)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     dialog.start()

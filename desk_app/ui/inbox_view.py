@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPixmap,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,7 +43,9 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.enums import Status
 from desk_app.store.records import TicketRow
+from desk_app.ui.inbox_columns import columns_to_hide
 from desk_app.ui.inbox_model import ROW_ROLE, Column, InboxModel
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.styles import (
     PRIORITY_BARS,
     accent,
@@ -50,23 +53,28 @@ from desk_app.ui.styles import (
     item_text_colour,
     mix,
     muted_text,
+    paint_priority_bars,
     priority_ink,
 )
 from desk_app.ui.ticket_mime import tickets_mime
 
+# Wide enough for what each column shows ("−10h 34m" in bold, "On hold" in its pill, "1d 4h
+# ago"); longer names elide. The subject stretches over the rest (ui/inbox_columns.py).
 DEFAULT_WIDTHS: dict[Column, int] = {
-    Column.SLA: 92,
+    Column.SLA: 80,
     Column.PRIORITY: 22,
     Column.SUBJECT: 300,
-    Column.CUSTOMER: 130,
-    Column.CHANNEL: 30,
-    Column.DEPARTMENT: 100,
-    Column.ASSIGNEE: 112,
+    Column.CUSTOMER: 120,
+    Column.CHANNEL: 28,
+    Column.DEPARTMENT: 96,
+    Column.ASSIGNEE: 108,
     Column.STATUS: 82,
-    Column.UPDATED: 92,
+    Column.UPDATED: 84,
 }
 
-PRIORITY_GLYPH_WIDTH = 15  # four 3 px bars, 1 px apart
+# However short the window (the On call panel open at 1024x700), the list keeps this many rows
+# in view: the window's splitters and docks give up room before the inbox does.
+MINIMUM_VISIBLE_ROWS = 3
 UNREAD_GUTTER = 16
 ROW_PADDING = 3
 SNIPPET_SCALE = 0.92  # the snippet is quieter than the subject: smaller and muted
@@ -185,15 +193,8 @@ class InboxDelegate(QStyledItemDelegate):
         ink = priority_ink(opt.palette, selected, active)
         empty = mix(opt.palette.color(QPalette.ColorRole.Base), ink, 0.25)
         filled = PRIORITY_BARS.get(row.priority, 0)
-        rect = opt.rect
-        tallest = min(14, rect.height() - 10)
-        left = rect.center().x() - (PRIORITY_GLYPH_WIDTH // 2)
-        bottom = rect.center().y() + tallest // 2
-        painter.setPen(Qt.PenStyle.NoPen)
-        for bar in range(4):
-            height = round(tallest * (bar + 1) / 4)
-            painter.setBrush(ink if bar < filled else empty)
-            painter.drawRect(QRect(left + bar * 4, bottom - height + 1, 3, height))
+        tallest = min(14, opt.rect.height() - 10)
+        paint_priority_bars(painter, opt.rect.center(), tallest, filled, ink, empty)
 
     def _paint_subject(
         self, painter: QPainter, opt: QStyleOptionViewItem, row: TicketRow, selected: bool
@@ -312,10 +313,20 @@ class InboxView(QTableView):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setMinimumSectionSize(24)
         header.sortIndicatorChanged.connect(self._sort_requested)
+        # Each column's width as last set (by default, by the agent, or a saved layout), kept
+        # while the column gives way on a narrow list so it comes back at that width.
+        self._widths: dict[Column, int] = dict(DEFAULT_WIDTHS)
+        header.sectionResized.connect(self._section_resized)
         self.doubleClicked.connect(self._activate)
         self._top_row = -1  # the first visible row just before rows are inserted or removed
         self._bottom_margin = 0  # reserved under the rows for the strips over them
         self._shrink_to: int | None = None  # a smaller margin waiting for the pointer to go
+
+    def minimumSizeHint(self) -> QSize:
+        rows = MINIMUM_VISIBLE_ROWS * self.verticalHeader().defaultSectionSize()
+        header = self.horizontalHeader().sizeHint().height()
+        height = header + rows + 2 * self.frameWidth()
+        return QSize(super().minimumSizeHint().width(), height)
 
     def _fit_priority_column(self) -> None:
         """Narrow and fixed, but wide enough for its header's word (in any language) and the
@@ -325,16 +336,49 @@ class InboxView(QTableView):
             return
         header = self.horizontalHeader()
         title = str(model.headerData(Column.PRIORITY, Qt.Orientation.Horizontal) or "")
-        needed = header.fontMetrics().horizontalAdvance(title) + 30
+        # The word and the header's margins; sorted by priority, the arrow takes the word's
+        # end (the tooltip says it whole) rather than every row giving up 15 px for it.
+        needed = header.fontMetrics().horizontalAdvance(title) + 16
         header.setSectionResizeMode(Column.PRIORITY, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(Column.PRIORITY, max(DEFAULT_WIDTHS[Column.PRIORITY], needed))
 
     def restore_header(self, state: QByteArray) -> bool:
         """The agent's saved column order and widths; a layout saved when the priority column
         was a headerless 22 px sliver must not squeeze its header back out."""
-        restored = self.horizontalHeader().restoreState(state)
+        header = self.horizontalHeader()
+        restored = header.restoreState(state)
+        for column in Column:
+            if not header.isSectionHidden(column) and header.sectionSize(column) > 0:
+                self._widths[column] = header.sectionSize(column)
         self._fit_priority_column()
+        self._fit_columns()
         return restored
+
+    # --- columns that fit the width (ui/inbox_columns.py) ---------------------------------
+
+    def _section_resized(self, section: int, _old: int, new: int) -> None:
+        if new > 0 and not self.horizontalHeader().isSectionHidden(section):
+            self._widths[Column(section)] = new
+
+    def _fit_columns(self) -> None:
+        header = self.horizontalHeader()
+        if self.model() is None or header.count() != len(Column):
+            return
+        hidden = columns_to_hide(self.viewport().width(), self._widths)
+        for column in Column:
+            if column is not Column.SUBJECT and header.isSectionHidden(column) != (
+                column in hidden
+            ):
+                header.setSectionHidden(column, column in hidden)
+
+    def hidden_columns(self) -> set[Column]:
+        """The columns giving way to a narrow list (tests, screenshots)."""
+        header = self.horizontalHeader()
+        return {column for column in Column if header.isSectionHidden(column)}
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
 
     # --- room for the message strips over the bottom (ui/inbox_overlay.py) ---------------
 
@@ -386,6 +430,7 @@ class InboxView(QTableView):
         for column in (Column.PRIORITY, Column.CHANNEL):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
         self._fit_priority_column()
+        self._fit_columns()
         selection = self.selectionModel()
         if selection is not None:
             selection.currentRowChanged.connect(self._current_changed)
@@ -476,7 +521,7 @@ class InboxView(QTableView):
 
     def _drag_label(self, count: int) -> QPixmap:
         """What follows the pointer: how many tickets are on the move."""
-        text = "1 ticket" if count == 1 else f"{count} tickets"
+        text = english_plural(self.tr("%n ticket(s)", "", count), count)
         metrics = QFontMetrics(self.font())
         ratio = self.devicePixelRatioF()
         size = QSize(metrics.horizontalAdvance(text) + 20, metrics.height() + 10)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -50,6 +50,7 @@ from desk_app.ui.sla_alerts import SlaAlerts
 from desk_app.ui.sync_status import SyncStatusLabels
 from desk_app.ui.ticket_pane import TicketPane
 from desk_app.ui.window_menus import build_menus
+from desk_app.ui.window_sizing import default_placement
 
 # The change feed (live_sync) refreshes what colleagues change as it happens. This slow poll
 # stays as a fallback for what the feed cannot see: views whose membership depends on the clock
@@ -72,6 +73,7 @@ DEFAULT_VIEW = "mine"
 # The banner's level while it says the inbox shows a narrowed view (a workload board drill-down).
 NARROWED = "narrowed"
 INBOX_SHARE = 0.5
+CONVERSATION_ROOM = 80  # px over the ticket pane's minimum: four more lines of conversation
 MINIMUM_SIZE = QSize(960, 600)
 
 
@@ -129,7 +131,7 @@ class MainWindow(QMainWindow):
         self.sidebar.ticket_chosen.connect(self.open_ticket)
         self.sidebar.customer_changed.connect(self._customer_changed)
 
-        inbox_column = QWidget()
+        self.inbox_column = inbox_column = QWidget()
         column = QVBoxLayout(inbox_column)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
@@ -150,6 +152,9 @@ class MainWindow(QMainWindow):
         self.work_splitter.addWidget(inbox_column)
         self.work_splitter.addWidget(self.ticket_pane)
         self._default_split = True  # until a saved layout or the agent says otherwise
+        self._opens_maximised = False  # set by _place_on_screen on a first start
+        # A screenshot at 1024x700 must not become the agent's layout for the next start.
+        self.saves_layout = True
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.setChildrenCollapsible(False)
@@ -186,6 +191,7 @@ class MainWindow(QMainWindow):
             self,
             self.focus_ticket,
             lambda pages: self.navigation.nav.set_key_count(ONCALL_KEY, pages),
+            self.window_actions,
         )
 
         self._open_timer = QTimer(self)
@@ -296,6 +302,8 @@ class MainWindow(QMainWindow):
         self.ctx.departments, self.ctx.agents = departments, agents
         self.ticket_pane.set_people()
         self.navigation.nav.set_views(views, departments)
+        for old in self.views_menu.actions():
+            self.window_actions.forget(old.objectName())
         self.views_menu.clear()
         for number, entry in enumerate(e for e in self.navigation.nav.entries if e.view):
             action = self.views_menu.addAction(entry.label)
@@ -304,6 +312,8 @@ class MainWindow(QMainWindow):
             if number < 9:
                 action.setShortcut(f"Ctrl+{number + 1}")
                 self.addAction(action)
+            label = self.tr("Show the view %1").replace("%1", entry.label)
+            self.window_actions.register(f"view:{key}", action, label)
         key = self._resolve_view_key(wanted, departments)
         self.show_view(key, reload=self.model.view != view_from_key(key))
         if self._pending_ticket is not None:
@@ -614,7 +624,7 @@ class MainWindow(QMainWindow):
         self.busy_label.setText("Working…" if busy else "")
 
     def show_shortcuts(self) -> None:
-        ShortcutSheet(self.window_actions.all, self).open()
+        ShortcutSheet(self.window_actions, self).open()
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -634,8 +644,12 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         settings = ui_settings()
+        geometry = settings.value("window/geometry")
+        # Qt's restoreGeometry moves a window saved on a screen that is gone (or saved larger
+        # than today's screen) back onto a current one; with nothing saved, use the screen.
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self._place_on_screen()
         for key, restore in (
-            ("window/geometry", self.restoreGeometry),
             ("window/state", self.restoreState),
             ("window/mainSplitter", self.main_splitter.restoreState),
             ("window/workSplitter", self._restore_work_splitter),
@@ -650,6 +664,23 @@ class MainWindow(QMainWindow):
             self._last_view_key = last
         if self.work_splitter.orientation() == Qt.Orientation.Horizontal:
             self.window_actions["layout"].setText("Ticket pane &below the list")
+
+    def _place_on_screen(self) -> None:
+        """The first start: most of the screen, or all of a small one (window_sizing)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        placement = default_placement(screen.availableGeometry(), self.minimumSize())
+        self.setGeometry(placement.geometry)
+        self._opens_maximised = placement.maximised
+
+    def show_on_screen(self) -> None:
+        """Show as placed: maximised on a small screen the first time, else as remembered
+        (restoreGeometry brings back a maximised window maximised by itself)."""
+        if self._opens_maximised:
+            self.showMaximized()
+        else:
+            self.show()
 
     def _restore_work_splitter(self, state: QByteArray) -> bool:
         restored = self.work_splitter.restoreState(state)
@@ -668,7 +699,16 @@ class MainWindow(QMainWindow):
         vertical = self.work_splitter.orientation() == Qt.Orientation.Vertical
         total = self.work_splitter.height() if vertical else self.work_splitter.width()
         share = INBOX_SHARE if vertical else 0.55
-        self.work_splitter.setSizes([round(total * share), total - round(total * share)])
+        inbox = round(total * share)
+        if vertical:
+            # On a short window half leaves the conversation two lines: it gets some room
+            # over its minimum first, as long as the list keeps its own minimum of rows.
+            list_least = self.inbox_column.minimumSizeHint().height()
+            pane_least = self.ticket_pane.minimumSizeHint().height() + CONVERSATION_ROOM
+            inbox = max(
+                list_least, min(inbox, total - self.work_splitter.handleWidth() - pane_least)
+            )
+        self.work_splitter.setSizes([inbox, total - inbox])
 
     def save_layout(self) -> None:
         settings = ui_settings()
@@ -690,7 +730,8 @@ class MainWindow(QMainWindow):
             self.oncall.stop()
             # Joined here: the listener's thread must not outlive the window it reports to.
             self.live.stop()
-            self.save_layout()
+            if self.saves_layout:
+                self.save_layout()
             # Queue the last draft, then let the worker finish everything already queued.
             self.ticket_pane.flush_draft_now()
             self.presence.stop()

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.views import View, ViewKind
 from desk_app.store.records import DepartmentRecord
-from desk_app.ui.styles import PRIORITY_COLOURS, mix, muted_text
+from desk_app.ui.styles import ALERT_RED, mix, muted_text
 from desk_app.ui.styles import accent as accent_colour
 from desk_app.ui.ticket_mime import TICKETS_MIME, ticket_ids_of
 
@@ -257,7 +257,7 @@ class NavigationDelegate(QStyledItemDelegate):
         if drop is not None:
             # The drop target: outlined in the accent colour, or in red where it would be
             # refused, so the agent sees before letting go what the drop will do.
-            refused = QColor(PRIORITY_COLOURS["urgent"])
+            refused = QColor(ALERT_RED)
             colour = accent_colour(palette) if drop == "accept" else refused
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(QPen(colour, 2))
@@ -302,7 +302,7 @@ class NavigationDelegate(QStyledItemDelegate):
         if count_text:
             colour = text_colour if selected else muted_text(palette)
             if key in ("breached", ONCALL_KEY) and count:
-                colour = QColor(PRIORITY_COLOURS["urgent"])
+                colour = QColor(ALERT_RED)
             painter.setFont(count_font)
             painter.setPen(colour)
             painter.drawText(

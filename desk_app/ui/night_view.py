@@ -28,10 +28,19 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QMainWindow,
@@ -46,21 +55,32 @@ from desk_app.store.night_board import NightItem, night_board
 from desk_app.store.notifications import NotificationRecord, NotificationStore
 from desk_app.store.oncall_store import OnCallNow, OncallStore
 from desk_app.store.paging_store import NOTIFICATION_KIND, PageRecord, PagingStore
+from desk_app.ui.actions import WindowActions
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.plurals import english_plural
-from desk_app.ui.styles import PRIORITY_COLOURS
+from desk_app.ui.styles import ALERT_AMBER, ALERT_RED, priority_ink
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Why", "Ticket", "Subject", "Department", "Customer")
 REFRESH_MS = 60_000
 KIND_COLOURS = {
-    "page": PRIORITY_COLOURS["urgent"],
-    "urgent": PRIORITY_COLOURS["urgent"],
-    "breached": PRIORITY_COLOURS["urgent"],
-    "due_soon": PRIORITY_COLOURS["high"],
+    "page": ALERT_RED,
+    "breached": ALERT_RED,
+    "due_soon": ALERT_AMBER,
 }
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 1
+SUBJECT_COLUMN = 2
+STARTING_WIDTHS = (150, 64, 320, 100, 140)
+# The most of the list's width each column may take when fitted to its text; the subject
+# stretches over the rest. "Why" may take half: it is long only for an unacknowledged page
+# ("Page not acknowledged: Anna Ivanova (e-mailed 2×)"), the row the person on call needs first.
+FITTED_SHARES = {0: 0.5, 1: 0.1, 3: 0.14, 4: 0.18}
+
+
+def header_width(table: QTableView, column: int) -> int:
+    """What the header's own word needs in `column`."""
+    return table.horizontalHeader().sectionSizeHint(column)
 
 
 class NightModel(QAbstractTableModel):
@@ -95,9 +115,15 @@ class NightModel(QAbstractTableModel):
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # The whole text, however narrow the column: subjects and names are customers'
+            # words, shown as plain text.
+            return tooltip(self._text(item, index.column()))
         if role == TICKET_ROLE:
             return item.ticket_id
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
+            if item.kind == "urgent":  # a priority, not a clock: the inbox's priority ink
+                return priority_ink(QGuiApplication.palette())
             colour = KIND_COLOURS.get(item.kind)
             return QColor(colour) if colour else None
         if role == Qt.ItemDataRole.FontRole and item.kind == "page":
@@ -138,15 +164,44 @@ class NightTable(QTableView):
         self.verticalHeader().setVisible(False)
         self.setWordWrap(False)
         self.doubleClicked.connect(lambda index: self._emit(self.open_requested, index.row()))
+        self._fitting = False
+        self._sized_by_agent: set[int] = set()
 
     def setModel(self, model: Any) -> None:
         super().setModel(model)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((310, 70, 320, 110, 160)):
+        for column, width in enumerate(STARTING_WIDTHS):
             self.setColumnWidth(column, width)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(SUBJECT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # Connected after the starting widths: only a resize by the agent marks a column.
+        header.sectionResized.connect(self._section_resized)
+        if model is not None:
+            model.modelReset.connect(self.fit_columns)
+
+    def fit_columns(self) -> None:
+        """Size the columns to what they now hold ("Page not acknowledged: Anna Ivanova
+        (e-mailed 2×)"), each up to a share of the width so the subject keeps room, leaving
+        alone those the agent sized. What still does not fit is in the cell's tooltip."""
+        room = self.viewport().width()
+        self._fitting = True
+        try:
+            for column, share in FITTED_SHARES.items():
+                if column in self._sized_by_agent:
+                    continue
+                needed = max(self.sizeHintForColumn(column), header_width(self, column))
+                self.setColumnWidth(column, min(needed, round(room * share)))
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and column in FITTED_SHARES:
+            self._sized_by_agent.add(column)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def event(self, event: QEvent) -> bool:
         # Claim A and Enter before the window's shortcuts see them (see the module docstring).
@@ -201,20 +256,28 @@ class NightView(QWidget):
         open_button = QPushButton("Open (Enter)")
         open_button.clicked.connect(self._open_current)
         self.handoff_button = QPushButton("Hand-off summary…")
-        self.handoff_button.clicked.connect(lambda: _open_handoff(ctx, self.window()))
+        self.handoff_button.clicked.connect(
+            lambda: _open_handoff(ctx, self.window(), self._open_ticket)
+        )
         self.calendar_button = QPushButton("On-call calendar…")
         self.calendar_button.clicked.connect(lambda: _open_calendar(ctx, self.window()))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.ack_button)
-        buttons.addWidget(open_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.status)
-        buttons.addWidget(self.handoff_button)
-        buttons.addWidget(self.calendar_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        # The buttons sit beside the list, two by two, not in a row under it: in a 700 px
+        # window every pixel of the panel's height is a row of the list or of the inbox.
+        buttons = QGridLayout()
+        buttons.setSpacing(4)
+        buttons.addWidget(self.ack_button, 0, 0)
+        buttons.addWidget(open_button, 0, 1)
+        buttons.addWidget(self.handoff_button, 1, 0)
+        buttons.addWidget(self.calendar_button, 1, 1)
+        side = QVBoxLayout()
+        side.setSpacing(4)
+        side.addWidget(self.status)
+        side.addLayout(buttons)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 4)
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(side)
         self._loading = False
         self._refresh_again = False
         self._acknowledged_row: int | None = None
@@ -319,7 +382,7 @@ def indicator_text(on_call: list[OnCallNow], pages: int) -> str:
         )
     text = f'On call: <a href="calendar">{who}</a>'
     if pages:
-        colour = PRIORITY_COLOURS["urgent"]
+        colour = ALERT_RED
         words = QCoreApplication.translate("OnCallPanel", "%n page(s) not acknowledged", "", pages)
         text += f' · <b style="color:{colour}">{english_plural(words, pages)}</b>'
     return text
@@ -335,11 +398,14 @@ class OnCallPanel(QObject):
         window: QMainWindow,
         open_ticket: Callable[[int], None],
         set_count: Callable[[int | None], None] = lambda _count: None,
+        actions: WindowActions | None = None,
     ) -> None:
         super().__init__(window)
+        self._actions = actions if actions is not None else WindowActions()
         self.ctx = ctx
         self._window = window
         self._set_count = set_count
+        self._open_ticket = open_ticket
         self.view = NightView(ctx, open_ticket)
         self.view.acknowledged.connect(lambda _ticket: self.refresh_indicator())
         self.dock = QDockWidget("On call", window)
@@ -370,12 +436,19 @@ class OnCallPanel(QObject):
             ),
             None,
         )
-        toggle = self.dock.toggleViewAction()
+        # In the window's table of actions: the shortcut sheet lists Ctrl+Shift+O from it.
+        toggle = self._actions.register("oncall", self.dock.toggleViewAction())
         toggle.setText("&On call")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.handoff_action = QAction("&Hand-off summary…", self._window)
-        self.handoff_action.triggered.connect(lambda: _open_handoff(self.ctx, self._window))
-        self.calendar_action = QAction("On-call &calendar…", self._window)
+        self.handoff_action = self._actions.register(
+            "handoff", QAction("&Hand-off summary…", self._window)
+        )
+        self.handoff_action.triggered.connect(
+            lambda: _open_handoff(self.ctx, self._window, self._open_ticket)
+        )
+        self.calendar_action = self._actions.register(
+            "oncall_calendar", QAction("On-call &calendar…", self._window)
+        )
         self.calendar_action.triggered.connect(self.open_calendar)
         self._window.addAction(toggle)
         if isinstance(menu, QMenu):
@@ -457,10 +530,10 @@ class OnCallPanel(QObject):
 
 
 # Both dialogs are imported when first opened, not with the window (start-up time).
-def _open_handoff(ctx: DeskContext, parent: QWidget) -> None:
+def _open_handoff(ctx: DeskContext, parent: QWidget, open_ticket: Callable[[int], None]) -> None:
     from desk_app.ui.handoff_dialog import open_handoff
 
-    open_handoff(ctx, parent)
+    open_handoff(ctx, parent, open_ticket)
 
 
 def _open_calendar(ctx: DeskContext, parent: QWidget) -> None:

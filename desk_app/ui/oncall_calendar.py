@@ -23,7 +23,7 @@ from desk_app.store.oncall_store import OncallStore
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label
 from desk_app.ui.plurals import english_plural
-from desk_app.ui.styles import PRIORITY_COLOURS
+from desk_app.ui.styles import ALERT_AMBER
 from desk_app.ui.window_sizing import pin_minimum_size
 
 WEEKS = 4
@@ -103,7 +103,7 @@ class OnCallCalendarDialog(QDialog):
         self.shifts = shifts
         zone = self.ctx.time_zone
         self.table.setRowCount(len(shifts))
-        overridden = QBrush(QColor(PRIORITY_COLOURS["high"]))
+        overridden = QBrush(QColor(ALERT_AMBER))
         for row, shift in enumerate(shifts):
             cells = [
                 shift.starts_at.astimezone(zone).strftime("%a %d %b %H:%M"),

@@ -21,7 +21,7 @@ from desk_app.core.permissions import TeamRules
 from desk_app.store.authorisation import read_team_rules
 from desk_app.store.records import OpResult
 from desk_app.ui.plain import tooltip
-from desk_app.ui.plurals import english_plural
+from desk_app.ui.plurals import english_plural, fill
 from desk_app.ui.reassign_dialog import (
     MoveOutcome,
     MovingTicket,
@@ -164,13 +164,19 @@ class Reassigner(QObject):
             return
         ids = [t.ticket_id for t in chosen]
         service = self.ctx.service
-        self._run(
-            lambda: service.assign_many(ids, agent=agent.id).changed,
-            ids,
-            lambda changed: english_plural(
-                self.tr("Assigned to you: %n ticket(s)", "", len(changed)), len(changed)
-            ),
-        )
+
+        def assigned(changed: list[int]) -> str:
+            if not changed:
+                return english_plural(
+                    self.tr("Nothing to assign: [it is|they are] yours already.", "", len(ids)),
+                    len(ids),
+                )
+            words = english_plural(
+                self.tr("Assigned %n ticket(s) to you.", "", len(changed)), len(changed)
+            )
+            return words + self._already(len(ids) - len(changed), "yours")
+
+        self._run(lambda: service.assign_many(ids, agent=agent.id).changed, ids, assigned)
 
     def move_to_department(self, tickets: list[MovingTicket], department_id: int) -> None:
         """The department submenu and drops: at once, or through the dialog for a reason."""
@@ -197,10 +203,25 @@ class Reassigner(QObject):
             return service.assign_many(ids, department=department_id).changed
 
         def moved(changed: list[int]) -> str:
-            words = self.tr("Moved %n ticket(s) to %1.", "", len(changed)).replace("%1", name)
-            return english_plural(words, len(changed))
+            if not changed:
+                words = self.tr("Nothing to move: [it is|they are] in %1 already.", "", len(ids))
+                return fill(english_plural(words, len(ids)), name)
+            words = self.tr("Moved %n ticket(s) to %1.", "", len(changed))
+            return fill(english_plural(words, len(changed)), name) + self._already(
+                len(ids) - len(changed), "there"
+            )
 
         self._run(work, ids, moved)
+
+    def _already(self, count: int, where: str) -> str:
+        """ " 1 ticket was already there." after what changed, for those that did not."""
+        if not count:
+            return ""
+        if where == "yours":
+            words = self.tr("%n ticket(s) [was|were] yours already.", "", count)
+        else:
+            words = self.tr("%n ticket(s) [was|were] already there.", "", count)
+        return " " + english_plural(words, count)
 
     def _run(
         self,
@@ -214,7 +235,7 @@ class Reassigner(QObject):
 
         def failed(error: BaseException) -> None:
             if isinstance(error, DeskError):
-                self.ctx.messages.error(f"Not moved: {error}")
+                self.ctx.messages.error(fill(self.tr("Not moved: %1"), str(error)))
             else:
                 self.ctx.runner.report(error)
             self._refresh(ids)
@@ -238,7 +259,11 @@ class Reassigner(QObject):
         menu.setObjectName("inboxMenu")
         menu.setToolTipsVisible(True)
         count = len(tickets)
-        mine = menu.addAction("Assign to &me" if count == 1 else f"Assign {count} tickets to &me")
+        if count == 1:
+            mine_text = self.tr("Assign to &me")
+        else:
+            mine_text = english_plural(self.tr("Assign %n ticket(s) to &me", "", count), count)
+        mine = menu.addAction(mine_text)
         mine.setEnabled(self.ctx.agent is not None)
         mine.triggered.connect(lambda: self.assign_to_me(tickets))
         move = menu.addAction("&Move to…")
@@ -252,7 +277,9 @@ class Reassigner(QObject):
             refused = self.refusal(tickets, department.id)
             if origins == {department.id}:
                 action.setEnabled(False)
-                action.setToolTip("They are already there.")
+                action.setToolTip(
+                    english_plural(self.tr("[It is|They are] already there.", "", count), count)
+                )
             elif refused:
                 action.setEnabled(False)
                 action.setToolTip(tooltip(refused))

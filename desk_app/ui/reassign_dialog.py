@@ -42,6 +42,7 @@ from desk_app.store.duty import AgentDuty, DutyState, department_duty
 from desk_app.store.records import DepartmentRecord, TicketDetail
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
+from desk_app.ui.plurals import english_plural, fill
 from desk_app.ui.styles import LIGHT_COLOURS
 from desk_app.ui.window_sizing import pin_minimum_size
 
@@ -171,7 +172,11 @@ class ReassignDialog(QDialog):
         self._error = ""
         self.duty: list[AgentDuty] = []
         many = len(tickets) > 1
-        self.setWindowTitle(f"Move {len(tickets)} tickets" if many else "Move ticket")
+        if many:
+            title = english_plural(self.tr("Move %n ticket(s)", "", len(tickets)), len(tickets))
+        else:
+            title = self.tr("Move ticket")
+        self.setWindowTitle(title)
 
         self.summary = plain_label()
         self.summary.setObjectName("muted")
@@ -324,7 +329,9 @@ class ReassignDialog(QDialog):
             self.summary.setText(f"Ticket #{ticket.ticket_id}, now in {names[0]}.")
         else:
             where = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
-            self.summary.setText(f"{len(self._tickets)} tickets, now in {where}.")
+            count = len(self._tickets)
+            words = english_plural(self.tr("%n ticket(s), now in %1.", "", count), count)
+            self.summary.setText(words.replace("%1", where))
 
     def _update_state(self) -> None:
         """The Move button and the hint beneath the reason follow every change in the form."""
@@ -584,16 +591,24 @@ class ReassignDialog(QDialog):
         note_error: str | None,
     ) -> None:
         self._busy = False
-        where = self._department_name(department) or "the department"
-        who = next((p.name for p in self.duty if p.agent_id == agent), None)
-        what = f"#{changed[0]}" if len(changed) == 1 else f"{len(changed)} tickets"
-        summary = f"Moved {what} to {where}, {who or 'unassigned'}."
+        where = self._department_name(department) or self.tr("the department")
+        who = next((p.name for p in self.duty if p.agent_id == agent), None) or self.tr(
+            "unassigned"
+        )
         if not changed:
-            summary = f"Nothing to move: already in {where}, {who or 'unassigned'}."
-        elif unchanged:
-            summary += f" {unchanged} were already there."
+            summary = self.tr("Nothing to move: already in %1, %2.")
+        elif len(changed) == 1:
+            summary = self.tr("Moved #%3 to %1, %2.")
+        else:
+            summary = english_plural(
+                self.tr("Moved %n ticket(s) to %1, %2.", "", len(changed)), len(changed)
+            )
+        summary = fill(summary, where, who, str(changed[0]) if changed else "")
+        if changed and unchanged:
+            kept = self.tr("%n ticket(s) [was|were] already there.", "", unchanged)
+            summary += " " + english_plural(kept, unchanged)
         if note_error:
-            summary += f" The note was not added: {note_error}"
+            summary += " " + fill(self.tr("The note was not added: %1"), note_error)
         self.moved.emit(MoveOutcome(changed, summary))
         self.accept()
 

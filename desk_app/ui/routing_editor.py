@@ -177,7 +177,14 @@ class RoutingEditor(QDialog):
             at = snapshot.changed_at.astimezone(self.ctx.time_zone)
             self._say(f"Last saved by {snapshot.changed_by}, {at:%d %b %Y %H:%M}.")
         else:
-            self._say("" if self.rules else "No rules yet: every new ticket stays where it came.")
+            self._say(
+                ""
+                if self.rules
+                else self.tr(
+                    "No rules yet: each new ticket stays in the department of the mailbox it "
+                    "came to, unassigned."
+                )
+            )
         self.save_button.setEnabled(self.can_edit)
         self.tester.retry()
 

@@ -1,10 +1,11 @@
-"""The shortcut sheet (? or F1): every key the window knows, from the actions themselves, so
-the sheet can never disagree with what the keys do."""
+"""The shortcut sheet (? or F1): every key the window knows, from the table the window
+registers its keys in (ui/actions.WindowActions), so the sheet can never disagree with what
+the keys do."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -15,25 +16,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.ui.actions import WindowActions
 from desk_app.ui.window_sizing import pin_minimum_size
 
 
 class ShortcutSheet(QDialog):
-    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+    def __init__(self, actions: WindowActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
+        self.setWindowTitle(self.tr("Keyboard shortcuts"))
         rows = [
             (
-                action.text().replace("&", ""),
+                label,
                 ", ".join(
                     s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
                 ),
             )
-            for action in actions
-            if action.shortcuts()
+            for label, action in actions.sheet_rows()
         ]
         table = QTableWidget(len(rows), 2)
-        table.setHorizontalHeaderLabels(["Action", "Keys"])
+        table.setHorizontalHeaderLabels([self.tr("Action"), self.tr("Keys")])
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)

@@ -43,6 +43,7 @@ from desk_app.store.sla_watch import (
 from desk_app.ui.banner import Banner
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import tray_text
+from desk_app.ui.plurals import english_plural, fill
 from desk_app.ui.settings import ui_settings
 
 WATCH_MS = 30_000
@@ -238,13 +239,18 @@ class SlaAlerts(QObject):
         breached = [a for a in alerts if a.level == "error"]
         first = (breached or alerts)[0]
         numbers = ", ".join(f"#{a.ticket_id}" for a in alerts[:8])
-        more = f" and {len(alerts) - 8} more" if len(alerts) > 8 else ""
-        what = f"{len(breached)} breached, " if breached else ""
+        if len(alerts) > 8:
+            numbers += " " + self.tr("and %n more", "", len(alerts) - 8)
+        soon = len(alerts) - len(breached)
+        counts = [self.tr("%n breached", "", len(breached))] if breached else []
+        if soon:
+            counts.append(self.tr("%n about to breach", "", soon))
+        title = self.tr("%n ticket(s) [needs|need] attention", "", len(alerts))
         self._show(
             Alert(
                 first.ticket_id,
-                f"{len(alerts)} tickets need attention",
-                f"{what}{len(alerts) - len(breached)} about to: {numbers}{more}",
+                english_plural(title, len(alerts)),
+                fill(self.tr("%1: %2"), ", ".join(counts), numbers),
                 "error" if breached else "warning",
             )
         )

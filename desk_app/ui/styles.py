@@ -1,13 +1,13 @@
 """Colours, fonts, icons and the style sheet. Everything derives from the system palette so the
-window follows light and dark mode; only the traffic-light priority colours are fixed, because
-they carry meaning agents learn once."""
+window follows light and dark mode; only the SLA traffic light and the priority ink are fixed,
+because they carry meaning agents learn once."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFontDatabase, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
@@ -15,13 +15,6 @@ from PySide6.QtWidgets import QApplication
 from desk_app.core.enums import DeliveryState, Priority, Status
 
 ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
-
-PRIORITY_COLOURS: dict[str, str] = {
-    Priority.URGENT: "#d93025",
-    Priority.HIGH: "#f29900",
-    Priority.NORMAL: "#1e8e3e",
-    Priority.LOW: "#8d96a0",
-}
 
 # Priority in the inbox: bars like a signal-strength meter, in ink of its own (indigo), so it
 # never reads as the SLA traffic light beside it; red, amber and green mean time only.
@@ -42,6 +35,38 @@ def priority_ink(palette: QPalette, selected: bool = False, active: bool = True)
     return QColor(PRIORITY_INK["dark" if is_dark(palette) else "light"])
 
 
+PRIORITY_GLYPH_WIDTH = 15  # four 3 px bars, 1 px apart
+
+
+def paint_priority_bars(
+    painter: QPainter, centre: QPoint, tallest: int, filled: int, ink: QColor, empty: QColor
+) -> None:
+    """Four rising bars centred on `centre`, the first `filled` in ink (low 1 … urgent 4)."""
+    left = centre.x() - PRIORITY_GLYPH_WIDTH // 2
+    bottom = centre.y() + tallest // 2
+    painter.setPen(Qt.PenStyle.NoPen)
+    for bar in range(4):
+        height = round(tallest * (bar + 1) / 4)
+        painter.setBrush(ink if bar < filled else empty)
+        painter.drawRect(QRect(left + bar * 4, bottom - height + 1, 3, height))
+
+
+def priority_icon(priority: str, palette: QPalette) -> QIcon:
+    """The inbox's priority bars as an icon, for lists and combo boxes outside the inbox."""
+    side = 16
+    ratio = 2.0  # drawn at twice the size so it stays sharp on high-density screens
+    pixmap = QPixmap(round(side * ratio), round(side * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    ink = priority_ink(palette)
+    empty = mix(palette.color(QPalette.ColorRole.Base), ink, 0.25)
+    painter = QPainter(pixmap)
+    filled = PRIORITY_BARS[priority]
+    paint_priority_bars(painter, QPoint(side // 2, side // 2), 12, filled, ink, empty)
+    painter.end()
+    return QIcon(pixmap)
+
+
 # The SLA traffic light; readable on light and dark backgrounds alike.
 LIGHT_COLOURS: dict[str, str] = {
     "green": "#1e8e3e",
@@ -49,6 +74,10 @@ LIGHT_COLOURS: dict[str, str] = {
     "red": "#d93025",
     "grey": "#8d96a0",
 }
+# Alarms outside the SLA light (a refused drop, unacknowledged pages, a failed delivery) use the
+# same red and amber, so red always means "act now" and amber "look soon".
+ALERT_RED = LIGHT_COLOURS["red"]
+ALERT_AMBER = LIGHT_COLOURS["amber"]
 
 STATUS_LABELS: dict[str, str] = {
     Status.NEW: "New",

@@ -56,6 +56,7 @@ from desk_app.store.template_store import (
 from desk_app.ui.composer import PlaceholderHighlighter
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label
+from desk_app.ui.plurals import english_plural
 from desk_app.ui.unsaved import guard
 
 COLUMNS = ("Title", "Shortcut", "Lang", "Scope", "Uses", "Solved")
@@ -378,7 +379,7 @@ class TemplateManager(QDialog):
             self.select(keep)
         elif self.proxy.rowCount():
             self.table.selectRow(0)
-        self.message.setText(f"{len(rows)} templates")
+        self.message.setText(english_plural(self.tr("%n template(s)", "", len(rows)), len(rows)))
         if then is not None:
             then()
 

@@ -51,6 +51,7 @@ from desk_app.store.template_store import (
 )
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import escape, plain_label, rich_label, tooltip
+from desk_app.ui.plurals import english_plural, fill
 
 RESULTS = 50
 PICKER_SIZE = QSize(720, 420)
@@ -317,7 +318,9 @@ class TemplatePicker(QFrame):
             return
         self.model.set_rows(rows)
         if found:
-            self.status.setText(f"{len(found)} shown of {len(self._index)} templates")
+            total = len(self._index)
+            words = english_plural(self.tr("%1 shown of %n template(s)", "", total), total)
+            self.status.setText(fill(words, str(len(found))))
             # Making the first row current shows its preview (currentChanged).
             self.results.setCurrentIndex(self.model.index(0, 0))
             return

@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QVBoxLayout,
     QWidget,
 )
@@ -22,9 +24,13 @@ from desk_app.core.enums import Priority, Status
 from desk_app.store.records import AgentRecord, DepartmentRecord, TicketDetail
 from desk_app.ui.formatting import TARGET_LABELS, countdown, local_time
 from desk_app.ui.plain import isolate, plain_label, rich_label, tooltip
-from desk_app.ui.styles import LIGHT_COLOURS, PRIORITY_COLOURS, STATUS_LABELS
+from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS, priority_icon
 
 UNASSIGNED = -1
+# A field box is as wide as its longest entry ("No department", "Emma Clarke (night shift)"),
+# up to this; a longer name elides in the box and shows whole in its list and tooltip.
+WIDEST_FIELD = 260
+FIELD_GAP = 16  # between one field (label and box) and the next
 
 
 class TicketHeader(QFrame):
@@ -51,39 +57,40 @@ class TicketHeader(QFrame):
             self.status.addItem(STATUS_LABELS[status], status.value)
         self.priority = QComboBox()
         for priority in Priority:
-            self.priority.addItem(priority.value.capitalize(), priority.value)
-            self.priority.setItemData(
-                self.priority.count() - 1,
-                QColor(PRIORITY_COLOURS[priority]),
-                Qt.ItemDataRole.DecorationRole,
-            )
+            # The inbox's bars, not a coloured dot: red, amber and green mean time only.
+            icon = priority_icon(priority, self.palette())
+            self.priority.addItem(icon, priority.value.capitalize(), priority.value)
         self.department = QComboBox()
         self.assignee = QComboBox()
+        self._labels: list[QLabel] = []
         for name, combo in self.fields().items():
             combo.setObjectName(f"{name}Field")
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            combo.setMinimumContentsLength(8)
             combo.activated.connect(lambda _i, n=name: self._activated(n))
+            label = plain_label(name.capitalize())
+            label.setObjectName("fieldLabel")
+            label.setBuddy(combo)
+            self._labels.append(label)
+        self._fit_fields()
 
         title_row = QHBoxLayout()
         title_row.addWidget(self.subject, 1)
         title_row.addWidget(self.sla)
-        fields_row = QHBoxLayout()
-        fields_row.setSpacing(6)
-        for name, combo in self.fields().items():
-            label = plain_label(name.capitalize())
-            label.setObjectName("fieldLabel")
-            label.setBuddy(combo)
-            fields_row.addWidget(label)
-            fields_row.addWidget(combo)
-            fields_row.addSpacing(10)
-        fields_row.addStretch(1)
+        # One row of four fields where it fits, else two rows of two (a narrow ticket pane at
+        # 1024 px): never boxes too narrow for their entries.
+        self.fields_grid = QGridLayout()
+        self.fields_grid.setHorizontalSpacing(6)
+        self.fields_grid.setVerticalSpacing(2)
+        self._per_row = 0
+        self._arrange_fields(len(self._labels))
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 10, 16, 10)
-        layout.setSpacing(6)
+        # Tight vertically: at 1024x700 with the On call panel open every line of the header
+        # is a line less of the conversation.
+        layout.setContentsMargins(16, 6, 16, 6)
+        layout.setSpacing(4)
         layout.addLayout(title_row)
         layout.addWidget(self.meta)
-        layout.addLayout(fields_row)
+        layout.addLayout(self.fields_grid)
 
     def fields(self) -> dict[str, QComboBox]:
         return {
@@ -92,6 +99,49 @@ class TicketHeader(QFrame):
             "department": self.department,
             "assignee": self.assignee,
         }
+
+    # --- room for the fields ------------------------------------------------------------
+
+    def _fit_fields(self) -> None:
+        """Each box at least as wide as its longest entry (up to WIDEST_FIELD): a layout short
+        of room must not cut "Support" to "Suppor". Called whenever the entries change."""
+        for combo in self.fields().values():
+            combo.setMinimumWidth(0)
+            combo.setMinimumWidth(min(combo.sizeHint().width(), WIDEST_FIELD))
+            combo.setToolTip(tooltip(combo.currentText()) if combo.currentText() else "")
+        if getattr(self, "_per_row", 0):
+            self._arrange_fields(self._fields_per_row(self.width()))
+
+    def _fields_per_row(self, width: int) -> int:
+        pairs = [
+            label.sizeHint().width() + 6 + combo.minimumWidth()
+            for label, combo in zip(self._labels, self.fields().values(), strict=True)
+        ]
+        margins = self.contentsMargins().left() + self.contentsMargins().right() + 32
+        one_row = sum(pairs) + FIELD_GAP * (len(pairs) - 1) + margins
+        return len(pairs) if width >= one_row else 2
+
+    def _arrange_fields(self, per_row: int) -> None:
+        if per_row == self._per_row:
+            return
+        self._per_row = per_row
+        grid = self.fields_grid
+        for widget in (*self._labels, *self.fields().values()):
+            grid.removeWidget(widget)
+        for column in range(grid.columnCount()):
+            grid.setColumnStretch(column, 0)
+            grid.setColumnMinimumWidth(column, 0)
+        for n, (label, combo) in enumerate(zip(self._labels, self.fields().values(), strict=True)):
+            row, column = divmod(n, per_row)
+            grid.addWidget(label, row, column * 3)
+            grid.addWidget(combo, row, column * 3 + 1, Qt.AlignmentFlag.AlignLeft)
+            if column < per_row - 1:
+                grid.setColumnMinimumWidth(column * 3 + 2, FIELD_GAP - 12)
+        grid.setColumnStretch(per_row * 3, 1)  # the spare room goes after the last field
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange_fields(self._fields_per_row(event.size().width()))
 
     def set_people(self, departments: list[DepartmentRecord], agents: list[AgentRecord]) -> None:
         self.department.clear()
@@ -103,6 +153,7 @@ class TicketHeader(QFrame):
         for agent in agents:
             if agent.is_active:
                 self.assignee.addItem(agent.display_name, agent.id)
+        self._fit_fields()
 
     def show_ticket(self, detail: TicketDetail, zone: tzinfo, now: datetime) -> None:
         self.subject.setText(detail.subject)  # a plain label: the customer's words as written
@@ -127,6 +178,7 @@ class TicketHeader(QFrame):
                 combo.addItem(detail.assignee or "Unknown agent", value)
                 index = combo.count() - 1
             combo.setCurrentIndex(max(index, 0))
+        self._fit_fields()
 
     def _show_sla(self, detail: TicketDetail, now: datetime) -> None:
         """Each target that is still running or paused, with its kind and traffic light."""

@@ -440,8 +440,8 @@ class TicketPane(QWidget):
             return ""
         if route is NoRoute.NO_ACCOUNT:
             return self.tr(
-                "No mail account can send replies: an administrator adds one with "
-                "`desk account add`."
+                "No mail account can send replies: an administrator adds one with the command "
+                "“desk account add”."
             )
         if route is NoRoute.UNREADABLE_ADDRESS:
             return self.tr(

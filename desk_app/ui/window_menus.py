@@ -131,7 +131,7 @@ def build_menus(window: MainWindow) -> None:
     )
 
     view = bar.addMenu("&View")
-    toggle = window.dock.toggleViewAction()
+    toggle = a.register("customer_sidebar", window.dock.toggleViewAction())
     toggle.setText("Customer &sidebar")
     toggle.setShortcut("Ctrl+B")
     view.addAction(toggle)
@@ -199,4 +199,3 @@ def build_menus(window: MainWindow) -> None:
         ("?", "F1"),
     )
     add_action(a, window, help_menu, "about", "&About Desk", window.show_about)
-    a.all.append(toggle)

@@ -20,12 +20,13 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSize,
     Qt,
     QTimer,
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QCloseEvent, QColor, QShowEvent
+from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -48,7 +49,7 @@ from desk_app.sync.summary import ChangeSummary
 from desk_app.ui.context import DeskContext
 from desk_app.ui.plain import plain_label, tooltip
 from desk_app.ui.styles import LIGHT_COLOURS
-from desk_app.ui.window_sizing import pin_minimum_size
+from desk_app.ui.window_sizing import fitted_size, pin_minimum_size
 from desk_app.ui.workload_chart import WorkloadChart
 
 Index = QModelIndex | QPersistentModelIndex
@@ -56,6 +57,8 @@ Index = QModelIndex | QPersistentModelIndex
 LIVE_REFRESH_MS = 1_000
 CLOCK_REFRESH_MS = 60_000
 DEPARTMENTS, AGENTS = "department", "agent"
+# The names and figures come first; the chart keeps at least this and scrolls sideways.
+CHART_LEAST = 260
 
 
 class Column(IntEnum):
@@ -150,9 +153,12 @@ class WorkloadModel(QAbstractTableModel):
                 return QColor(LIGHT_COLOURS["amber"])
         if role == Qt.ItemDataRole.ToolTipRole:
             target = drill_down(self.dimension, load, column, None)
+            # The name whole, for a name longer than its column can show.
+            name = f"{load.name}\n" if column is Column.NAME else ""
             if target is not None:
                 ticket = f" (ticket #{target.ticket_id})" if target.ticket_id else ""
-                return tooltip(f"Open {target.description}{ticket}")
+                return tooltip(f"{name}Open {target.description}{ticket}")
+            return tooltip(load.name) if name else None
         return None
 
     def _text(self, load: Load, column: Column) -> str:
@@ -188,6 +194,7 @@ class WorkloadBoard(QDialog):
         self._again = False
         self.models = {DEPARTMENTS: WorkloadModel(DEPARTMENTS), AGENTS: WorkloadModel(AGENTS)}
         self.tables: dict[str, QTableView] = {}
+        self._splitters: dict[str, QSplitter] = {}
         self.charts: dict[str, WorkloadChart] = {}
         self.tabs = QTabWidget()
         self.tabs.addTab(self._tab(DEPARTMENTS), "By department")
@@ -206,8 +213,10 @@ class WorkloadBoard(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
-        self.resize(1120, 560)
-        pin_minimum_size(self, 900, 420)
+        screen = parent.screen() if parent is not None else QGuiApplication.primaryScreen()
+        size = QSize(1120, 560)
+        self.resize(fitted_size(size, screen.availableGeometry()) if screen else size)
+        pin_minimum_size(self, 760, 380)
 
         self._live = QTimer(self)
         self._live.setSingleShot(True)
@@ -227,10 +236,12 @@ class WorkloadBoard(QDialog):
         table.verticalHeader().setVisible(False)
         table.setMouseTracking(True)
         header = table.horizontalHeader()
-        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
+        # Names as wide as the longest one (fit_tables); the figures as wide as their header
+        # words or their values, whichever is wider; the last column takes what is left.
+        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Interactive)
         for column in list(Column)[1:]:
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            table.setColumnWidth(column, 118 if column is Column.OLDEST else 80)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         table.clicked.connect(lambda index, d=dimension: self.cell_clicked(d, index))
         table.activated.connect(lambda index, d=dimension: self.cell_clicked(d, index))
         chart = WorkloadChart()
@@ -241,15 +252,36 @@ class WorkloadBoard(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(chart)
         scroll.setAlignment(Qt.AlignmentFlag.AlignTop)
-        # The bars shrink with the pane instead; only a long list of agents scrolls.
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The bars shrink with the pane; only below the chart's minimum (the table beside it
+        # took the room its names need) does it scroll sideways instead of cutting figures off.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(table)
         splitter.addWidget(scroll)
         splitter.setSizes([560, 540])
         self.tables[dimension], self.charts[dimension] = table, chart
+        self._splitters[dimension] = splitter
         return splitter
+
+    def fit_tables(self) -> None:
+        """Give each table the width its names and figures need, leaving the chart at least
+        CHART_LEAST (it scrolls sideways below its own minimum); a name longer than that
+        elides, and its tooltip shows it whole. Measured on the tab pages: the hidden page's
+        splitter has no width of its own yet."""
+        total = self.tabs.currentWidget().width()
+        for dimension, table in self.tables.items():
+            header = table.horizontalHeader()
+            name = max(table.sizeHintForColumn(Column.NAME), header.sectionSizeHint(Column.NAME))
+            figures = sum(
+                max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in list(Column)[1:]
+            )
+            frame = 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
+            splitter = self._splitters[dimension]
+            room = total - splitter.handleWidth()
+            width = min(name + figures + frame, room - CHART_LEAST)
+            splitter.setSizes([width, room - width])
+            table.setColumnWidth(Column.NAME, max(min(name, width - figures - frame), 60))
 
     # --- loading ----------------------------------------------------------------------------
 
@@ -269,6 +301,8 @@ class WorkloadBoard(QDialog):
         for dimension, loads in ((DEPARTMENTS, board.departments), (AGENTS, board.agents)):
             self.models[dimension].set_loads(loads, board.at)
             self.charts[dimension].set_loads(loads)
+        if self.loads_done == 0:  # later loads leave the lead's own splitter where it is
+            self.fit_tables()
         at = board.at.astimezone(self.ctx.time_zone)
         self.status.setText(f"Updated {at:%H:%M:%S}")
         self._finished()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desk_app.store.workload import Load
 from desk_app.ui.plain import tooltip
+from desk_app.ui.plurals import english_plural, fill
 from desk_app.ui.styles import LIGHT_COLOURS, accent, mix, muted_text
 
 ROW_HEIGHT = 26
@@ -154,8 +155,9 @@ class WorkloadChart(QWidget):
             load = self.loads[hit[0]]
             rest = load.open - load.breached - load.due_soon
             count = {"breached": load.breached, "due_soon": load.due_soon}.get(hit[1], rest)
-            label = SEGMENT_LABELS[hit[1]].lower()
-            self.setToolTip(tooltip(f"{load.name}: {count} {label}; click to open them"))
+            label = self.tr(SEGMENT_LABELS[hit[1]]).lower()
+            words = self.tr("%1: %n %2; click to open [it|them]", "", count)
+            self.setToolTip(tooltip(fill(english_plural(words, count), load.name, label)))
         else:
             self.setToolTip("")
         super().mouseMoveEvent(event)

@@ -13,6 +13,8 @@ from desk_app.core.errors import InvalidInput
 from desk_app.store import Database, Queries, Service
 
 BEYOND_64_BITS = str(2**64 + 5)  # 18446744073709551621
+ACCOUNT = ("account", "add", "sales", "--address", "sales@desk.test", "--username", "sales")
+ACCOUNT += ("--imap-host", "127.0.0.1", "--smtp-host", "127.0.0.1", "--security", "none")
 
 
 class Desk:
@@ -90,6 +92,10 @@ def test_an_id_no_record_can_have_is_not_found(
         (("tickets", "list", "--view", "all_open", "--offset", "-5"), "-5 is negative"),
         (("tickets", "list", "--view", "all_open", "--limit", BEYOND_64_BITS), "too large"),
         (("tickets", "search", "invoice", "--limit", "-1"), "-1 is negative"),
+        (("oncall", "calendar", "nights", "--weeks", "0"), "--weeks must be from 1 to 104, not 0"),
+        (("oncall", "calendar", "nights", "--weeks", "99999999"), "from 1 to 104, not 99999999"),
+        ((*ACCOUNT, "--imap-port", "70000"), "a port must be from 1 to 65535, not 70000"),
+        ((*ACCOUNT, "--smtp-port", "0"), "a port must be from 1 to 65535, not 0"),
     ],
 )
 def test_a_malformed_or_impossible_number_is_a_usage_error(

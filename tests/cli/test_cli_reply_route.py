@@ -4,8 +4,8 @@ queues it (exit 0, nothing lost) but says on stderr why it cannot go and what to
 from __future__ import annotations
 
 from desk_app.store import Database
-from desk_app.store.mail_store import MailStore
 from tests.cli.test_cli import desk, write
+from tests.store.helpers import loopback_account
 
 __all__ = ["desk"]
 
@@ -39,14 +39,7 @@ def test_a_reply_with_no_mail_account_warns_but_is_kept(desk, tmp_path):
 def test_a_reply_that_can_be_sent_says_nothing(desk, tmp_path, database_url):
     database = Database(database_url)
     try:
-        MailStore(database, None).add_account(
-            "support",
-            address="support@desk.test",
-            username="support",
-            imap_host="127.0.0.1",
-            smtp_host="127.0.0.1",
-            security="none",
-        )
+        loopback_account(database)
     finally:
         database.dispose()
     number = _create(desk, "--customer-email", "olga@example.ru")

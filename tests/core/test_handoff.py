@@ -11,8 +11,10 @@ from desk_app.core.handoff import (
     HandoffSummary,
     HandoffTicket,
     PageLine,
+    linked_ticket,
     render_markdown,
     render_text,
+    ticket_link,
 )
 
 UNTIL = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
@@ -68,3 +70,13 @@ def test_long_lists_are_cut_but_counted_and_an_empty_night_says_so():
     assert f"Arrived: {SHOWN_PER_LIST + 5}" in text and "… and 5 more" in text
     empty = render_text(HandoffSummary(SINCE, UNTIL), UTC)
     assert "Nothing arrived, nothing was answered, nothing is open." in empty
+
+
+def test_markdown_links_every_ticket_number_to_its_ticket():
+    markdown = render_markdown(summary(), TOKYO)
+    assert f"- [\\#2]({ticket_link(2)}) Site \\*down\\*: paged Boris" in markdown  # the page
+    assert f"- [\\#1]({ticket_link(1)}) Order missing \\(Olga\\)" in markdown
+    assert markdown.count(f"]({ticket_link(2)})") == 3  # the page, arrived, still open
+    assert linked_ticket(ticket_link(42)) == 42
+    for other in ("https://example.com/42", "desk-ticket:", "desk-ticket:4x", "desk-ticket:٤٢"):
+        assert linked_ticket(other) is None

@@ -222,3 +222,24 @@ def test_format_date_per_language():
     assert format_date(moment, tokyo, "ja") == "2026年1月6日(火) 08:30"
     assert format_date(moment, tokyo, "ru") == "6 января 2026, 08:30"
     assert format_date(moment, tokyo, "en") == "Tuesday 6 January 2026, 08:30"
+
+
+def test_the_signature_follows_the_templates_language_then_the_customers() -> None:
+    from desk_app.core.templates import namespaces
+
+    facts = ReplyFacts(
+        customer_language="ru",
+        agent_signature="Anna",
+        agent_signatures={"ja": "アンナ", "ru": "Анна", "pt": "Ana", "de": "  "},
+    )
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def signed(language: str | None) -> str:
+        return namespaces(facts, now, template_language=language)["agent"]["signature"]
+
+    assert signed("ja") == "アンナ"
+    assert signed("JA") == "アンナ"
+    assert signed("pt-BR") == "Ana"  # the base language's
+    assert signed("en") == "Anna"  # none of its own: the default
+    assert signed("de") == "Anna"  # a blank one is none
+    assert signed(None) == "Анна"  # no template language: the customer's

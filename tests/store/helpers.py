@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from desk_app.core.clock import Clock, utc_now
 from desk_app.store import Database
+from desk_app.store.mail_store import MailStore
 from desk_app.store.models import AuditEvent, Base, ChangeLogEntry
 
 # Every table of the model (the search table included, whatever it is called today).
@@ -54,3 +56,24 @@ def max_seq(db: Database) -> int:
         return connection.execute(
             sa.text("SELECT coalesce(max(seq), 0) FROM change_log")
         ).scalar_one()
+
+
+def loopback_account(
+    db: Database,
+    name: str = "support",
+    *,
+    department: str | None = None,
+    clock: Clock = utc_now,
+) -> int:
+    """A plain mail account `<name>@desk.test` on loopback without TLS, added by the system.
+    For tests that need an account to exist (replies have somewhere to go, mail has an
+    account to arrive through), not a server to talk to."""
+    return MailStore(db, None, clock).add_account(
+        name,
+        address=f"{name}@desk.test",
+        username=name,
+        imap_host="127.0.0.1",
+        smtp_host="127.0.0.1",
+        security="none",
+        department=department,
+    )

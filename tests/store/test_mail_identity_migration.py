@@ -10,6 +10,7 @@ from desk_app.store import Queries
 from desk_app.store.mail_store import MailStore
 from desk_app.store.models import RawMail
 from desk_app.worker.imap_ingest import to_inbound
+from tests.store.helpers import loopback_account
 from tests.worker.mails import delivered, notification
 
 
@@ -17,14 +18,7 @@ def test_upgrade_fingerprints_stored_mail(db, team, clock):
     from alembic import command
 
     store = MailStore(db, None, clock)
-    account = store.add_account(
-        "support",
-        address="support@desk.test",
-        username="support",
-        imap_host="127.0.0.1",
-        smtp_host="127.0.0.1",
-        security="none",
-    )
+    account = loopback_account(db, clock=clock)
     with_id = notification(0, "<fixed@courier.example.com>", "Parcel", "Parcel 1 left.")
     without_id = notification(1, None, "Scan", "Scanned page 1")
     for uid, raw in enumerate([with_id, without_id], start=1):

@@ -194,6 +194,11 @@ def test_account_validation(store, account):
         store.add_account(
             "x", address="a@b.c", username="u", imap_host="h", smtp_host="h", after_import="delete"
         )
+    for ports in ({"imap_port": 0}, {"smtp_port": 65536}, {"imap_port": -993}):
+        with pytest.raises(InvalidInput, match="a port must be from 1 to 65535"):
+            store.add_account(
+                "x", address="a@b.c", username="u", imap_host="h", smtp_host="h", **ports
+            )
     assert [a.name for a in store.accounts()] == ["support"]
     store.remove_account("support")
     assert store.accounts() == []

@@ -9,7 +9,7 @@ import pytest
 
 from desk_app.core.errors import InvalidInput, NotFound
 from desk_app.core.oncall import Override, Rotation
-from desk_app.store.oncall_store import OncallStore
+from desk_app.store.oncall_store import MAX_CALENDAR_WEEKS, OncallStore
 from tests.store.helpers import audit_rows
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -62,3 +62,15 @@ def test_saving_replaces_by_name_and_refuses_unknown_people_or_places(db, team, 
         )
     with pytest.raises(NotFound, match="rotation 'Missing'"):
         store.add_override("Missing", Override(team.anna, clock(), clock() + timedelta(hours=1)))
+
+
+def test_a_calendar_shows_one_to_104_weeks_and_refuses_more(db, team, clock):
+    store = OncallStore(db, team.lead, clock)
+    store.save_rotation(
+        Rotation("Everyone", (team.boris, team.anna), time(9), "weekly", "UTC", date(2026, 11, 2))
+    )
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=TOKYO)
+    assert len(store.calendar("Everyone", start, MAX_CALENDAR_WEEKS)) >= MAX_CALENDAR_WEEKS
+    for weeks in (0, -1, MAX_CALENDAR_WEEKS + 1):
+        with pytest.raises(InvalidInput, match=f"1 to {MAX_CALENDAR_WEEKS} weeks, not {weeks}"):
+            store.calendar("Everyone", start, weeks)

@@ -11,19 +11,12 @@ from desk_app.core.errors import NotFound
 from desk_app.core.reply_route import NoRoute, reply_route
 from desk_app.store import Queries, Service
 from desk_app.store.mail_store import MailStore
+from tests.store.helpers import loopback_account
 from tests.store.test_mail_store import unreadable
 
 
 def _account(store: MailStore, name: str, department: str | None) -> int:
-    return store.add_account(
-        name,
-        address=f"{name}@desk.test",
-        username=name,
-        imap_host="127.0.0.1",
-        smtp_host="127.0.0.1",
-        security="none",
-        department=department,
-    )
+    return loopback_account(store.db, name, department=department)
 
 
 def _email_ticket(system: Service, department: str = "Support") -> int:

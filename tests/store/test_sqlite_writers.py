@@ -30,6 +30,7 @@ from desk_app.store.models import AuditEvent, Draft, Lease, Message, OutboxItem,
 from desk_app.store.presence import PresenceStore
 from desk_app.store.sla_store import import_rules
 from desk_app.worker.escalation import escalate_overdue
+from tests.store.helpers import loopback_account
 from tests.store.test_escalations import rules_with
 
 SECONDS = 4.0
@@ -189,15 +190,7 @@ def _count(db: Database, query: sa.Select[Any]) -> int:
 def test_window_worker_and_script_all_write_and_none_fails(db, team, clock, tmp_path):
     system = Service(db, None, clock)
     import_rules(db, rules_with({"raise_priority": "one_step", "notify_leads": True}), None)
-    account = MailStore(db, None, clock).add_account(
-        "support",
-        address="support@desk.test",
-        username="support",
-        imap_host="127.0.0.1",
-        smtp_host="127.0.0.1",
-        security="none",
-        department="Support",
-    )
+    account = loopback_account(db, department="Support", clock=clock)
     tickets = [
         system.create_ticket(
             subject=f"Open {n}", customer_email=f"c{n}@example.com", body="Hi", department="Support"

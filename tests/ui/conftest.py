@@ -13,12 +13,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desk_app.store import Database, Queries, Service
-from desk_app.store.mail_store import MailStore
 from desk_app.ui.context import DeskContext
 from desk_app.ui.crash import CrashReporter
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.messages import MessageBridge
 from desk_app.ui.tasks import TaskRunner
+from tests.store.helpers import loopback_account
 
 
 @pytest.fixture
@@ -34,14 +34,7 @@ def team(team, db, clock, request: pytest.FixtureRequest):  # type: ignore[no-un
     queue a reply with nowhere to go (issue 16 item 5). Tests that set up their own accounts,
     or check what happens without one, are marked no_mail_account."""
     if request.node.get_closest_marker("no_mail_account") is None:
-        MailStore(db, None, clock).add_account(
-            "outbox",
-            address="outbox@desk.test",
-            username="outbox",
-            imap_host="127.0.0.1",
-            smtp_host="127.0.0.1",
-            security="none",
-        )
+        loopback_account(db, "outbox", clock=clock)
     return team
 
 

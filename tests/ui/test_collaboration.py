@@ -173,7 +173,7 @@ def test_the_timeline_shows_who_moved_a_ticket_and_why(qtbot, db, clock, ctx, te
     window = open_window(ctx, view="all_open", ticket=ticket)
     _open(qtbot, window, ticket)
     text = window.ticket_pane.conversation.toPlainText()
-    assert "Lena Lead changed department to Billing (refund question)" in text
+    assert "Lena Lead moved the ticket to Billing (refund question)" in text
 
 
 def test_the_timeline_shows_pages_and_acknowledgements(qtbot, db, clock, ctx, team, open_window):
@@ -190,5 +190,5 @@ def test_the_timeline_shows_pages_and_acknowledgements(qtbot, db, clock, ctx, te
     window = open_window(ctx, view="all_open", ticket=ticket)
     _open(qtbot, window, ticket)
     text = window.ticket_pane.conversation.toPlainText()
-    assert "System: paged Anna Ivanova (Nights) (urgent after hours)" in text
-    assert "System: acknowledged by Anna Ivanova" in text
+    assert "Desk: paged Anna Ivanova (Nights) (urgent after hours)" in text
+    assert "Desk: acknowledged by Anna Ivanova" in text

@@ -8,6 +8,7 @@ from PySide6.QtCore import QUrl
 
 from desk_app.store import Queries, Service
 from desk_app.store.mail_store import MailStore
+from tests.store.helpers import loopback_account
 from tests.ui.conftest import new_ticket, settle
 
 # These set up their own mail accounts (or check what happens without one).
@@ -17,16 +18,8 @@ pytestmark = pytest.mark.no_mail_account
 def test_a_failed_reply_can_be_retried_from_the_conversation(
     qtbot, db, team, clock, ctx, open_window
 ):
+    loopback_account(db, department="Support", clock=clock)
     store = MailStore(db, None, clock)
-    store.add_account(
-        "support",
-        address="support@desk.test",
-        username="support",
-        imap_host="127.0.0.1",
-        smtp_host="127.0.0.1",
-        security="none",
-        department="Support",
-    )
     system = Service(db, None, clock)
     ticket = new_ticket(system, "Parcel", "olga@example.ru", department="Support")
     reply = Service(db, team.anna, clock).reply(ticket, "It left today.")

@@ -79,3 +79,26 @@ def test_priority_is_drawn_in_no_sla_colour_and_more_bars_mean_more_urgent(
     assert sorted(inked) == sorted(PRIORITIES)
     counts = [inked[p] for p in PRIORITIES]
     assert counts == sorted(counts) and len(set(counts)) == 4, inked
+
+
+def _ink_counts(image: QImage) -> tuple[int, list[QColor]]:
+    colours = [c for c in _colours(image) if c.alpha() > 200]
+    return sum(1 for c in colours if c.hsvSaturationF() > 0.5), colours
+
+
+def test_the_ticket_headers_priority_box_shows_the_same_bars_not_traffic_lights(qtbot):
+    from desk_app.ui.ticket_header import TicketHeader
+
+    header = TicketHeader()
+    qtbot.addWidget(header)
+    sla = [QColor(c) for c in LIGHT_COLOURS.values()]
+    inked = []
+    for row, priority in enumerate(PRIORITIES):
+        assert header.priority.itemData(row) == priority
+        icon = header.priority.itemIcon(row)
+        assert not icon.isNull(), priority
+        count, colours = _ink_counts(icon.pixmap(16, 16).toImage())
+        for colour in colours:
+            assert not any(_near(colour, light) for light in sla), (priority, colour.name())
+        inked.append(count)
+    assert inked == sorted(inked) and len(set(inked)) == 4, inked

@@ -11,6 +11,7 @@ import pytest
 from desk_app.store import Queries
 from desk_app.store.mail_store import InboundMail, MailStore
 from desk_app.ui.conversation import ConversationView
+from tests.store.helpers import loopback_account
 
 # These set up their own mail accounts (or check what happens without one).
 pytestmark = pytest.mark.no_mail_account
@@ -18,14 +19,7 @@ pytestmark = pytest.mark.no_mail_account
 
 def test_an_unreadable_sender_is_announced_on_the_message(qtbot, db, team, clock):
     store = MailStore(db, None, clock)
-    account = store.add_account(
-        "support",
-        address="support@desk.test",
-        username="support",
-        imap_host="127.0.0.1",
-        smtp_host="127.0.0.1",
-        security="none",
-    )
+    account = loopback_account(db, clock=clock)
     header = "<b>Boss</b> <img src=x> (no address)"
     mail = InboundMail(
         raw=b"raw",

@@ -88,6 +88,14 @@ def _ctrl_enter(qtbot, window) -> None:
     settle(qtbot, window)
 
 
+def _asked_after_colleague_answers(qtbot, db, clock, ctx, open_window, url: str):
+    """The agent presses Ctrl+Enter after a colleague answered: the window asks first."""
+    window, ticket = _start_typing_then_colleague_answers(qtbot, db, clock, ctx, open_window, url)
+    _ctrl_enter(qtbot, window)
+    assert window.ticket_pane.asking
+    return window, ticket
+
+
 def test_a_reply_drawn_by_the_live_update_is_announced_and_ctrl_enter_asks(
     qtbot, db, clock, ctx, team, open_window, sqlite_database_url
 ):
@@ -184,12 +192,10 @@ def test_show_scrolls_to_the_news_and_then_send_goes_without_asking(
 def test_discard_after_the_question_throws_the_draft_away_without_a_second_question(
     qtbot, db, clock, ctx, team, open_window, sqlite_database_url
 ):
-    window, ticket = _start_typing_then_colleague_answers(
+    window, ticket = _asked_after_colleague_answers(
         qtbot, db, clock, ctx, open_window, sqlite_database_url
     )
     pane = window.ticket_pane
-    _ctrl_enter(qtbot, window)
-    assert pane.asking
     qtbot.mouseClick(pane.collision.discard_button, Qt.MouseButton.LeftButton)
     settle(qtbot, window)
     assert not pane.asking
@@ -227,12 +233,10 @@ def test_a_saved_draft_keeps_where_it_began_across_a_ticket_switch(
 def test_news_arriving_after_the_question_asks_again(
     qtbot, db, clock, ctx, team, open_window, sqlite_database_url
 ):
-    window, ticket = _start_typing_then_colleague_answers(
+    window, ticket = _asked_after_colleague_answers(
         qtbot, db, clock, ctx, open_window, sqlite_database_url
     )
     pane = window.ticket_pane
-    _ctrl_enter(qtbot, window)
-    assert pane.asking
     Service(db, None, clock).add_inbound_message(ticket, "Actually, cancel the order")
     qtbot.waitUntil(lambda: "cancel the order" in pane.conversation.toPlainText(), timeout=10000)
     settle(qtbot, window)
@@ -248,12 +252,10 @@ def test_news_arriving_after_the_question_asks_again(
 def test_show_while_the_question_is_open_answers_it(
     qtbot, db, clock, ctx, team, open_window, sqlite_database_url
 ):
-    window, _ticket = _start_typing_then_colleague_answers(
+    window, _ticket = _asked_after_colleague_answers(
         qtbot, db, clock, ctx, open_window, sqlite_database_url
     )
     pane = window.ticket_pane
-    _ctrl_enter(qtbot, window)
-    assert pane.asking
     qtbot.mouseClick(pane.composer.show_new_button, Qt.MouseButton.LeftButton)
     settle(qtbot, window)
     assert not pane.asking

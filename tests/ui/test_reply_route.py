@@ -55,7 +55,7 @@ def test_no_mail_account_is_said_before_send_and_the_reply_is_kept(
     assert composer.kind == "reply"
     assert warning.isVisible()
     assert warning.text().startswith("No mail account can send replies")
-    assert "desk account add" in warning.text()
+    assert "“desk account add”" in warning.text() and "`" not in warning.text()
     assert warning.wordWrap()
     # Above the editor, inside the composer.
     assert warning.geometry().bottom() < composer.editor.geometry().top()

@@ -160,6 +160,7 @@ def test_many_at_once_become_one_summary_and_an_old_backlog_stays_quiet(
     refreshed(qtbot, alerts, ctx)
     [summary] = alerts.shown_alerts
     assert summary.title == "5 tickets need attention"
+    assert summary.text.startswith("5 about to breach: #")  # not "5 about to: #"
     assert summary.ticket_id in ids
     assert f"#{backlog}" not in summary.text
 

@@ -5,13 +5,12 @@ and a public holiday, and never to robots, lists, ourselves, or twice to one cus
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from desk_app.store import Database, Queries
+from desk_app.store import Queries
 from desk_app.store.after_hours_store import AfterHoursCommands, ack_candidates
 from desk_app.store.models import AutoReply, OutboxItem
 from desk_app.store.oncall_settings import read_settings, save_setting
@@ -25,6 +24,7 @@ from tests.worker.oncall_setup import (
     mail,
     tokyo_office,
 )
+from tests.worker.races import race
 
 
 @pytest.fixture
@@ -220,21 +220,9 @@ def test_two_workers_racing_send_one_acknowledgement(db, team, clock, office, st
     )
     ticket_id = last_ticket(db)
     assert ack_candidates(db, clock(), read_settings(db)) == [ticket_id]
-    databases = [Database(db.url), Database(db.url)]
-    start = threading.Barrier(2)
-    outcomes = []
-
-    def work(worker_db: Database) -> None:
-        start.wait()
-        outcomes.append(AfterHoursCommands(worker_db, clock).acknowledge(ticket_id))
-
-    threads = [threading.Thread(target=work, args=(d,)) for d in databases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    for worker_db in databases:
-        worker_db.dispose()
+    outcomes = race(
+        db.url, lambda worker_db: AfterHoursCommands(worker_db, clock).acknowledge(ticket_id)
+    )
     assert sorted(o.sent for o in outcomes) == [False, True]
     assert len(auto_replies(db)) == 1
     with db.read() as session:

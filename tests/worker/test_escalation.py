@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 from sqlalchemy import func, select
 
@@ -13,6 +12,7 @@ from desk_app.store.sla_store import import_rules
 from desk_app.worker.escalation import escalate_overdue
 from desk_app.worker.runner import MailWorker, WorkerOptions
 from tests.store.test_escalations import EVERYTHING, new_ticket, rules_with
+from tests.worker.races import race
 
 FAST = WorkerOptions(poll_seconds=0.5, renew_seconds=1.0, send_seconds=0.2, escalate_seconds=0.1)
 
@@ -52,21 +52,7 @@ def test_two_workers_at_the_same_moment_escalate_once(db, team, clock):
     ids = [new_ticket(db, clock) for _ in range(6)]
     clock.advance(minutes=61)
     # Two workers with their own connections, released together on the same overdue targets.
-    databases = [Database(db.url), Database(db.url)]
-    start = threading.Barrier(2)
-    reports = []
-
-    def work(worker_db: Database) -> None:
-        start.wait()
-        reports.append(escalate_overdue(worker_db, clock))
-
-    threads = [threading.Thread(target=work, args=(d,)) for d in databases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    for worker_db in databases:
-        worker_db.dispose()
+    reports = race(db.url, lambda worker_db: escalate_overdue(worker_db, clock))
     assert all(not report.errors for report in reports)
     assert sum(len(report.escalated) for report in reports) == len(ids)
     assert escalation_count(db) == len(ids)

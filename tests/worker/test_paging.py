@@ -4,19 +4,19 @@ someone acknowledges it; nothing of it reaches the customer."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from desk_app.store import Database, Queries, Service
+from desk_app.store import Queries, Service
 from desk_app.store.models import Notification, Page
 from desk_app.store.oncall_settings import save_setting
 from desk_app.store.paging_store import PagingStore
 from tests.conftest import FakeClock
 from tests.worker.conftest import run_once
 from tests.worker.oncall_setup import FRIDAY_EVENING, mail, nights_rotation, tokyo_office
+from tests.worker.races import race
 
 PAGER = "anna.phone@example.net"
 
@@ -150,36 +150,11 @@ def test_two_workers_open_one_page(db, team, clock, on_call):
         )
         .ticket_id
     )
-    databases = [Database(db.url), Database(db.url)]
-    start = threading.Barrier(2)
-    opened = []
-
-    def work(worker_db: Database) -> None:
-        start.wait()
-        opened.append(PagingStore(worker_db, clock).open_page(ticket_id))
-
-    threads = [threading.Thread(target=work, args=(d,)) for d in databases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    for worker_db in databases:
-        worker_db.dispose()
+    opened = race(db.url, lambda worker_db: PagingStore(worker_db, clock).open_page(ticket_id))
     assert sum(1 for o in opened if o is not None) == 1
     assert len(pages(db)) == 1 and len(notices(db, team.anna)) == 1
     # Two workers claiming the same due page e-mail: one gets it.
-    claims: list[int] = []
-    start = threading.Barrier(2)
-
-    def claim() -> None:
-        start.wait()
-        claims.append(len(PagingStore(db, clock).claim_due_mails()))
-
-    threads = [threading.Thread(target=claim) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    claims = race(db.url, lambda worker_db: len(PagingStore(worker_db, clock).claim_due_mails()))
     assert sorted(claims) == [0, 1]
 
 
