@@ -143,8 +143,19 @@ def cmd_tickets_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return {"view": args.view, "count": queries.view_count(view), "tickets": rows}
 
 
-def cmd_tickets_search(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    return {"query": args.query, "tickets": ctx.queries().search(args.query, args.limit)}
+def cmd_tickets_search(args: argparse.Namespace, ctx: Context) -> dict[str, Any] | str:
+    """The newest matches at once, then how many match in all (a count of its own, which on a
+    common word takes longer than the page): read as it comes, the rows do not wait for it."""
+    queries = ctx.queries()
+    rows = queries.search_page(args.query, args.limit).rows
+    if not args.json:
+        for row in to_json(rows):
+            print(_ticket_line(row), flush=True)
+    total = queries.search_count(args.query)
+    if args.json:
+        return {"query": args.query, "count": total, "tickets": rows}
+    shown = f"showing {len(rows)} of " if len(rows) < total else ""
+    return f"({shown}{total} matching)"
 
 
 def cmd_tickets_show(args: argparse.Namespace, ctx: Context) -> Any:
@@ -538,15 +549,19 @@ def _print_human(result: Any) -> None:
         return
     if isinstance(data, dict) and "tickets" in data and isinstance(data["tickets"], list):
         for row in data["tickets"]:
-            print(
-                f"#{row['id']:<7} {row['status']:<8} {row['priority']:<7} "
-                f"{(row['department'] or '—'):<12} {(row['assignee'] or '—'):<20} "
-                f"{row['subject']}"
-            )
+            print(_ticket_line(row))
         if "count" in data:
             print(f"({data['count']} in view)")
         return
     print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _ticket_line(row: dict[str, Any]) -> str:
+    return (
+        f"#{row['id']:<7} {row['status']:<8} {row['priority']:<7} "
+        f"{(row['department'] or '—'):<12} {(row['assignee'] or '—'):<20} "
+        f"{row['subject']}"
+    )
 
 
 def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = None) -> int:
@@ -575,6 +590,9 @@ def main(argv: Sequence[str] | None = None, *, gui_session: GuiSession | None = 
         result = args.handler(args, ctx)
     except DeskError as exc:
         return _refuse(exc, args.json)
+    except BrokenPipeError:  # a verb that prints as it goes (search) lost its reader
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         log.exception("bug in `desk %s`", " ".join(sys.argv[1:]))
         print(f"desk: internal error (a bug); details are in {log_path}", file=sys.stderr)

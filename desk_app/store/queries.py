@@ -71,6 +71,7 @@ from desk_app.store.records import (
     DepartmentRecord,
     DraftRecord,
     MessageRecord,
+    SearchPage,
     SlaTargetRecord,
     TicketDetail,
     TicketRow,
@@ -323,6 +324,20 @@ class Queries:
         with self.db.read() as session:
             found = search.matching_ticket_ids(session, text, limit)
             return self._rows(session, self._visible_ids(session, found))
+
+    def search_page(self, text: str, limit: int, before_id: int | None = None) -> SearchPage:
+        """A page of search results (the newest matches below `before_id`), without counting
+        every match: the window shows it at once and asks search_count separately. A page may
+        hold fewer rows than asked for (tickets of private departments are left out); only
+        `next_before` None says there are no more."""
+        with self.db.read() as session:
+            found, next_before = search.matching_page(session, text, limit, before_id)
+            return SearchPage(self._rows(session, self._visible_ids(session, found)), next_before)
+
+    def search_count(self, text: str) -> int:
+        """How many tickets the viewer may read match `text`."""
+        with self.db.read() as session:
+            return search.match_count(session, text, self._readable())
 
     def rows(self, ticket_ids: list[int]) -> list[TicketRow]:
         """Fresh inbox rows for tickets that changed, in the order given."""

@@ -101,6 +101,14 @@ class TicketRow:
 
 
 @dataclass(frozen=True)
+class SearchPage:
+    """One page of search results and where the next one starts (None: this was the last)."""
+
+    rows: list[TicketRow]
+    next_before: int | None
+
+
+@dataclass(frozen=True)
 class AttachmentRecord:
     id: int
     filename: str

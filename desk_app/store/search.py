@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, column, func, insert, literal_column, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -203,18 +213,68 @@ def matching_ticket_ids(session: Session, query: str, limit: int) -> list[int]:
     return [row[0] for row in rows]
 
 
-def _sqlite_candidates(session: Session, terms: Sequence[QueryTerm], count: int) -> list[int]:
-    # FTS5 walks its doclists in rowid order, so newest-first with a LIMIT stops early.
+def matching_page(
+    session: Session, query: str, limit: int, before_id: int | None
+) -> tuple[list[int], int | None]:
+    """One page of matching tickets: the `limit` newest (by ticket number) below `before_id`,
+    most recently updated first, and where the next page starts (None: no more matches).
+
+    Only candidates are looked at, never every match: the total is `match_count`'s to find,
+    so the first page shows as fast for a word in every ticket as for a rare one."""
+    terms = query_terms(query)
+    if not terms or limit <= 0:
+        return [], None
+    find = _sqlite_candidates if _is_sqlite(session) else _postgres_candidates
+    candidates = find(session, terms, limit, before_id)
+    if not candidates:
+        return [], None
     rows = session.execute(
+        select(Ticket.id)
+        .where(Ticket.id.in_(candidates))
+        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+    )
+    return [row[0] for row in rows], (min(candidates) if len(candidates) == limit else None)
+
+
+def match_count(session: Session, query: str, visible: ColumnElement[bool] | None) -> int:
+    """How many tickets match (those `visible` allows, when given): a count of its own, run
+    after the first page is on screen."""
+    terms = query_terms(query)
+    if not terms:
+        return 0
+    if _is_sqlite(session):
+        matching = select(_FTS.c.rowid).where(
+            text("search_fts MATCH :match").bindparams(match=fts5_expression(terms))
+        )
+    else:
+        matching = select(TicketSearch.ticket_id).where(
+            literal_column("tsv").op("@@")(func.to_tsquery("simple", tsquery_expression(terms)))
+        )
+    if visible is None:
+        counted = select(func.count()).select_from(matching.subquery())
+    else:
+        counted = select(func.count()).where(Ticket.id.in_(matching), visible)
+    return int(session.scalar(counted) or 0)
+
+
+def _sqlite_candidates(
+    session: Session, terms: Sequence[QueryTerm], count: int, before_id: int | None = None
+) -> list[int]:
+    # FTS5 walks its doclists in rowid order, so newest-first with a LIMIT stops early.
+    statement = (
         select(_FTS.c.rowid)
         .where(text("search_fts MATCH :match").bindparams(match=fts5_expression(terms)))
         .order_by(_FTS.c.rowid.desc())
         .limit(count)
     )
-    return [row[0] for row in rows]
+    if before_id is not None:
+        statement = statement.where(_FTS.c.rowid < before_id)
+    return [row[0] for row in session.execute(statement)]
 
 
-def _postgres_candidates(session: Session, terms: Sequence[QueryTerm], count: int) -> list[int]:
+def _postgres_candidates(
+    session: Session, terms: Sequence[QueryTerm], count: int, before_id: int | None = None
+) -> list[int]:
     """PostgreSQL has no ordered full-text index, so it gets two plans and a time box.
 
     A common word is found fastest by walking tickets newest first and testing each one: the
@@ -228,6 +288,8 @@ def _postgres_candidates(session: Session, terms: Sequence[QueryTerm], count: in
         .order_by(TicketSearch.ticket_id.desc())
         .limit(count)
     )
+    if before_id is not None:
+        statement = statement.where(TicketSearch.ticket_id < before_id)
     try:
         return _with_settings(
             session,

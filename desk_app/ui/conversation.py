@@ -40,6 +40,14 @@ KIND_LABELS = {
 }
 
 
+# A long thread opens with its newest messages and one line for the earlier ones (as mail
+# clients fold a long conversation): laying out every card of a 150-message thread, quoted
+# history and HTML mail included, made opening it cost ten times a short one, for messages
+# the agent scrolls past. The line says how many and shows them all when clicked.
+FOLD_FROM = 16  # threads with at least this many messages are folded
+SHOWN_NEWEST = 10  # the messages a folded thread shows
+
+
 @dataclass(frozen=True)
 class PendingMessage:
     """A reply or note the agent just sent, shown until the stored message comes back."""
@@ -74,6 +82,10 @@ class ConversationView(QTextBrowser):
         self._colour_cache: dict[str, str] | None = None
         # Messages the agent asked to be shown ("new while you were writing"): outlined.
         self._highlighted: set[int] = set()
+        # The oldest message shown in full (older ones are folded into one line), or None when
+        # nothing is folded. Fixed when a ticket opens: a message arriving later must not move
+        # the fold, and with it whatever the agent is reading.
+        self._shown_from: int | None = None
 
     def loadResource(self, kind: int, name: QUrl | str) -> object:
         # Qt always passes a QUrl; the base class also takes a string, so this override must.
@@ -104,6 +116,8 @@ class ConversationView(QTextBrowser):
             self._expanded.clear()
             self._remote.clear()
             self._image_state.clear()
+            folded = len(detail.messages) >= FOLD_FROM
+            self._shown_from = detail.messages[-SHOWN_NEWEST].id if folded else None
         self._detail, self._zone, self._now = detail, zone, now
         self._pending = []
         self._render(scroll_to_end=True)
@@ -117,10 +131,12 @@ class ConversationView(QTextBrowser):
         if not message_ids:
             return
         self._highlighted = set(message_ids)
+        if self._shown_from is not None and min(message_ids) < self._shown_from:
+            self._shown_from = None  # the agent is to see them: unfold
         self._render(scroll_to_end=False)
         anchor = f"message-{min(message_ids)}"
         # After _render's own scroll, once the document is laid out.
-        QTimer.singleShot(0, lambda: self.scrollToAnchor(anchor))
+        QTimer.singleShot(0, self, lambda: self.scrollToAnchor(anchor))
 
     @property
     def highlighted_messages(self) -> set[int]:
@@ -142,7 +158,9 @@ class ConversationView(QTextBrowser):
     def _link_clicked(self, url: QUrl) -> None:
         if url.scheme() == "desk":
             parts = url.path().strip("/").split("/")
-            if url.host() == "quote" and parts and parts[0].isdigit():
+            if url.host() == "earlier":
+                self.show_earlier()
+            elif url.host() == "quote" and parts and parts[0].isdigit():
                 self._expanded ^= {int(parts[0])}
                 self._render(scroll_to_end=False)
             elif url.host() == "images" and parts and parts[0].isdigit():
@@ -230,22 +248,55 @@ class ConversationView(QTextBrowser):
             document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(key), image)
         # The document lays out lazily; scroll once it knows its height.
         target = None if scroll_to_end else position
-        QTimer.singleShot(0, lambda: bar.setValue(bar.maximum() if target is None else target))
+        QTimer.singleShot(
+            0, self, lambda: bar.setValue(bar.maximum() if target is None else target)
+        )
+
+    def show_earlier(self) -> None:
+        """Unfold a long thread: every message, keeping the one the agent was reading."""
+        if self._shown_from is None:
+            return
+        anchor = f"message-{self._shown_from}"
+        self._shown_from = None
+        self._render(scroll_to_end=False)
+        QTimer.singleShot(0, self, lambda: self.scrollToAnchor(anchor))
+
+    @property
+    def folded_messages(self) -> int:
+        """How many earlier messages the fold line stands for (0: none folded)."""
+        detail, first = self._detail, self._shown_from
+        if detail is None or first is None:
+            return 0
+        return sum(1 for m in detail.messages if m.id < first)
 
     def _timeline_html(self, detail: TicketDetail) -> str:
         # Field changes sit between the messages in time order, as quiet one-line notes.
+        messages = detail.messages
+        folded = self.folded_messages
+        if folded:
+            messages = [m for m in messages if m.id >= (self._shown_from or 0)]
         events: list[tuple[datetime, int, str]] = [
-            (m.created_at, 1, self._message_html(m)) for m in detail.messages
+            (m.created_at, 1, self._message_html(m)) for m in messages
         ]
+        since = messages[0].created_at if folded else None
         events.extend(
             (a.at, 0, self._audit_html(a))
             for a in detail.audit
-            if a.action in TIMELINE_ACTIONS and a.field
+            if a.action in TIMELINE_ACTIONS and a.field and (since is None or a.at >= since)
         )
         events.sort(key=lambda item: (item[0], item[1]))
         if not detail.messages:
             events.append((detail.created_at, 2, self._muted_line("No messages yet.")))
-        return "".join(html_text for _at, _order, html_text in events)
+        html_text = "".join(html_text for _at, _order, html_text in events)
+        return self._fold_html(folded) + html_text if folded else html_text
+
+    def _fold_html(self, folded: int) -> str:
+        text = self.tr("%n earlier message(s)", "", folded)
+        show = self.tr("Show them")
+        return self._muted_line(
+            f'{english_plural(text, folded)} · <a href="desk://earlier">{html.escape(show)}</a>',
+            markup=True,
+        )
 
     def _colours(self) -> dict[str, str]:
         # Asked for by every card; worked out once per render.
@@ -260,11 +311,12 @@ class ConversationView(QTextBrowser):
         colours["link"] = palette.color(QPalette.ColorRole.Link).name()
         return colours
 
-    def _muted_line(self, text: str) -> str:
+    def _muted_line(self, text: str, *, markup: bool = False) -> str:
+        """A quiet centred line; `text` is escaped unless it is markup of our own."""
         muted = self._colours()["muted"]
         return (
             f'<p align="center" style="color:{muted}; font-size:small; margin:6px 0;">'
-            f"{html.escape(text)}</p>"
+            f"{text if markup else html.escape(text)}</p>"
         )
 
     def _audit_html(self, event: AuditRecord) -> str:

@@ -43,10 +43,12 @@ from desk_app.ui.coalesce import OneInFlight
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import Countdown, countdown, relative_time
 from desk_app.ui.plain import tooltip
+from desk_app.ui.row_order import RowOrder
 from desk_app.ui.styles import LIGHT_COLOURS, STATUS_LABELS
 
 PAGE_SIZE = 100
-SEARCH_LIMIT = 200
+# How long a search's text must stay before its matches are counted (the rows do not wait).
+COUNT_DELAY_MS = 300
 # Rows whose data is kept: many screens' worth, a few MB, however far the agent scrolled.
 ROW_CACHE = 20 * PAGE_SIZE
 # Finding where a new ticket goes among the loaded rows: the database orders this many loaded
@@ -161,13 +163,15 @@ def _place(queries: Queries, view: View, page: Page, loaded: list[int], ticket_i
 
 class InboxModel(QAbstractTableModel):
     loaded = Signal()  # a page arrived (tests and the screenshot wait for it)
+    # How many tickets the search matches: None when a search starts (being counted), then
+    # the count, which a query of its own finds after the first page is on screen.
+    search_total = Signal(object)
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__()
         self._ctx = ctx
-        self._ids: list[int] = []
-        # id -> position, rebuilt lazily after a row was inserted or removed in the middle.
-        self._positions: dict[int, int] | None = {}
+        # The loaded rows' ids in order, looked up by position and by id (see row_order).
+        self._ids = RowOrder()
         self._cache: OrderedDict[int, TicketRow] = OrderedDict()
         # Evicted rows scrolled back into view, waiting for (or in) one query by id.
         self._wanted: set[int] = set()
@@ -176,11 +180,19 @@ class InboxModel(QAbstractTableModel):
         self._refetch.setSingleShot(True)
         self._refetch.setInterval(0)
         self._refetch.timeout.connect(self._fetch_wanted)
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(COUNT_DELAY_MS)
+        self._count_timer.timeout.connect(self._count_search)
         # Rows that left the view but stay because the agent has them selected.
         self._stale: set[int] = set()
         # Changed tickets not yet read, and the one read of changed tickets in flight.
         self._changed: dict[int, None] = {}
         self._refresh = OneInFlight(self._read_changes)
+        # Whether the agent still wants results for this search text (the window: it is what
+        # the search box says). A page for text typed past is not shown; the search for the
+        # new text is on its way, and drawing the old one would only hold up the typing.
+        self.search_current: Callable[[str], bool] = lambda _text: True
         # The selected tickets, which refresh_tickets keeps even when they left the view (the
         # inbox view provides it; a bare model has no selection).
         self.pinned: Callable[[], Iterable[int]] = lambda: ()
@@ -206,23 +218,64 @@ class InboxModel(QAbstractTableModel):
     # --- what to show -----------------------------------------------------------------------
 
     def show_view(self, view: View) -> None:
+        self._count_timer.stop()
         self.view, self.search_text = view, None
         queries = self._ctx.queries
         self._start(lambda page: queries.view_page(view, page), paged=True)
 
     def show_search(self, text: str) -> None:
+        """Search results page by page, newest matches first; the total comes separately, so
+        the first page never waits for every match to be counted."""
         self.view, self.search_text = None, text
         queries = self._ctx.queries
-        self._start(lambda _page: queries.search(text, SEARCH_LIMIT), paged=False)
+        # Where the next page starts: only the worker reads and writes it, one page at a time.
+        next_before: list[int | None] = [None]
+
+        def load(page: Page) -> list[TicketRow]:
+            before = None if page.offset == 0 else next_before[0]
+            rows: list[TicketRow] = []
+            # Fill the page even when some matches are in departments the agent cannot read:
+            # a short page is how the model knows the results ended.
+            while len(rows) < PAGE_SIZE:
+                found = queries.search_page(text, PAGE_SIZE - len(rows), before)
+                rows.extend(found.rows)
+                before = next_before[0] = found.next_before
+                if before is None:
+                    break
+            return rows
+
+        self._start(load, paged=True)
+        self.search_total.emit(None)
+        # Counted once the first page is on screen and the text has stayed: counting every
+        # match of a word half typed ("re", "in") would hold the worker while the agent types.
+        self._count_timer.start()
+
+    def _count_search(self) -> None:
+        text, generation, queries = self.search_text, self._generation, self._ctx.queries
+        if text is None:
+            return
+        if self._loading:
+            self._count_timer.start()  # after the first page, never ahead of it
+            return
+        self._ctx.runner.run(
+            lambda: queries.search_count(text) if generation == self._generation else 0,
+            lambda total: self._counted(generation, total),
+        )
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self.search_total.emit(total)
 
     def reload(self) -> None:
-        if self._loader is not None:
+        if self.search_text is not None:
+            self.show_search(self.search_text)  # counted again too
+        elif self._loader is not None:
             self._start(self._loader, paged=self._paged)
 
     def _start(self, loader: Loader, *, paged: bool) -> None:
         self.beginResetModel()
         self._generation += 1
-        self._ids, self._positions = [], {}
+        self._ids.clear()
         self._cache.clear()
         self._countdowns.clear()
         self._wanted.clear()
@@ -250,7 +303,8 @@ class InboxModel(QAbstractTableModel):
         self._loading = True
         generation, loader, page = self._generation, self._loader, self._page()
         self._ctx.runner.run(
-            lambda: loader(page),
+            # A page for a view or search already left (typed past) is not read at all.
+            lambda: loader(page) if generation == self._generation else [],
             lambda rows: self._page_arrived(generation, rows),
             lambda error: self._page_failed(generation, error),
         )
@@ -259,17 +313,16 @@ class InboxModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._loading = False
+        if self.search_text is not None and not self.search_current(self.search_text):
+            self._exhausted = True
+            return
         # A ticket that joined the view live may come again with its page.
         fresh = [row for row in rows if self.row_of(row.id) is None]
         self._exhausted = not self._paged or len(rows) < PAGE_SIZE
         if fresh:
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            positions = self._positions
-            for offset, row in enumerate(fresh):
-                self._ids.append(row.id)
-                if positions is not None:
-                    positions[row.id] = first + offset
+            self._ids.extend(row.id for row in fresh)
             self._store(fresh)
             self.endInsertRows()
         self.loaded.emit()
@@ -283,6 +336,11 @@ class InboxModel(QAbstractTableModel):
     @property
     def is_loading(self) -> bool:
         return self._loading
+
+    @property
+    def count_due(self) -> bool:
+        """A search's total is about to be counted (its text has not stayed long enough)."""
+        return self._count_timer.isActive()
 
     # --- the row cache ----------------------------------------------------------------------
 
@@ -305,7 +363,7 @@ class InboxModel(QAbstractTableModel):
             return row
         if ticket_id not in self._in_flight and ticket_id not in self._wanted:
             start = position - position % PAGE_SIZE
-            for block_id in self._ids[start : start + PAGE_SIZE]:
+            for block_id in self._ids.slice(start, start + PAGE_SIZE):
                 if block_id in self._cache:
                     # Its neighbours are coming back: keep the page whole in the cache.
                     self._cache.move_to_end(block_id)
@@ -400,7 +458,7 @@ class InboxModel(QAbstractTableModel):
             # Search results are a fixed list: refresh the rows shown, nothing joins or leaves.
             shown = [i for i in changed if i in self._cache]
             return (lambda: ViewChanges(queries.rows(shown), set(), [])) if shown else None
-        loaded, page, complete = list(self._ids), self._page(), self._exhausted
+        loaded, page, complete = self._ids.ids(), self._page(), self._exhausted
         return lambda: view_changes(queries, view, page, loaded, changed, complete=complete)
 
     def _read(self, generation: int, changes: ViewChanges) -> None:
@@ -426,7 +484,6 @@ class InboxModel(QAbstractTableModel):
                 continue  # its neighbour left the list meanwhile: the next reload places it
             self.beginInsertRows(QModelIndex(), position, position)
             self._ids.insert(position, ticket_id)
-            self._positions = None
             self._store([row])
             self.endInsertRows()
         refreshed = [row for row in changes.rows if self.row_of(row.id) is not None]
@@ -444,8 +501,7 @@ class InboxModel(QAbstractTableModel):
         for position in positions:
             ticket_id = self._ids[position]
             self.beginRemoveRows(QModelIndex(), position, position)
-            del self._ids[position]
-            self._positions = None
+            self._ids.remove_at(position)
             self._cache.pop(ticket_id, None)
             self._countdowns.pop(ticket_id, None)
             self._stale.discard(ticket_id)
@@ -516,9 +572,7 @@ class InboxModel(QAbstractTableModel):
             self._repaint(changed)
 
     def row_of(self, ticket_id: int) -> int | None:
-        if self._positions is None:
-            self._positions = {ticket_id: position for position, ticket_id in enumerate(self._ids)}
-        return self._positions.get(ticket_id)
+        return self._ids.position(ticket_id)
 
     def ticket_row(self, row: int) -> TicketRow | None:
         """The row's data if it is cached (rows far from the screen may not be)."""

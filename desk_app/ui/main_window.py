@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         self.navigation.view_chosen.connect(self.show_view)
         self.model = InboxModel(ctx)
         self.model.loaded.connect(self._page_loaded)
+        # Search results show as soon as their first page is read; the total follows.
+        self.model.search_total.connect(self.navigation.nav.set_search_count)
         self.inbox = InboxView()
         self.inbox.setModel(self.model)
         self.inbox.current_ticket_changed.connect(self._cursor_moved)
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         self.search.search_requested.connect(self.run_search)
         self.search.search_cleared.connect(lambda: self.show_view(self._last_view_key))
         self.search.escape_pressed.connect(self.back_to_list)
+        self.model.search_current = lambda text: not self.search.typed_past(text)
         self._build_search_corner()
         # Before the menus: Ticket → Move to… and the A key call into it.
         self.reassign = Reassigner(self)
@@ -388,8 +391,6 @@ class MainWindow(QMainWindow):
 
     def _page_loaded(self) -> None:
         rows = self.model.rowCount()
-        if self.model.search_text is not None:
-            self.navigation.nav.set_search_count(rows)
         if rows == 0:
             self.empty_state.show_for(self.model.search_text)
         else:
@@ -747,7 +748,11 @@ class MainWindow(QMainWindow):
 
     def is_settled(self) -> bool:
         """No database work queued or about to be: for screenshots and tests."""
-        return self.ctx.runner.pending == 0 and not self._open_timer.isActive()
+        return (
+            self.ctx.runner.pending == 0
+            and not self._open_timer.isActive()
+            and not self.model.count_due
+        )
 
 
 def view_from_key(key: str) -> View | None:

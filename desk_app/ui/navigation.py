@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -62,6 +63,8 @@ LABELS: dict[ViewKind, str] = {
     ViewKind.SOLVED_RECENTLY: "Recently solved",
 }
 SEARCH_KEY = "search"
+# The count of an entry whose total is still being worked out (a search being counted).
+COUNTING = -1
 ONCALL_KEY = "oncall"  # not a view: opens the On call panel (ui/night_view.py)
 HEADER_ROLE = Qt.ItemDataRole.UserRole + 1
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -134,9 +137,10 @@ class NavigationModel(QAbstractListModel):
                 self.dataChanged.emit(index, index, [COUNT_ROLE])
 
     def set_search_count(self, count: int | None) -> None:
+        """The search's total, or None while it is being counted (shown as "…")."""
         row = self.row_of(SEARCH_KEY)
         if row is not None:
-            self.entries[row].count = count
+            self.entries[row].count = COUNTING if count is None else count
             self.dataChanged.emit(self.index(row), self.index(row), [COUNT_ROLE])
 
     def set_key_count(self, key: str, count: int | None) -> None:
@@ -230,6 +234,10 @@ class NavigationModel(QAbstractListModel):
         if role == DROP_ROLE:
             return self._drop[1] if self._drop and self._drop[0] == index.row() else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
+            if entry.count == COUNTING:
+                return QCoreApplication.translate("NavigationModel", "{0}, counting").format(
+                    entry.label
+                )
             return entry.label if entry.count is None else f"{entry.label}, {entry.count}"
         return None
 
@@ -280,7 +288,7 @@ class NavigationDelegate(QStyledItemDelegate):
             )
             painter.restore()
             return
-        count_text = "" if count is None else f"{count:,}"
+        count_text = "" if count is None else "…" if count == COUNTING else f"{count:,}"
         key = index.data(KEY_ROLE)
         count_font = QFont(font)
         count_font.setBold(bool(count) and key in ("mine", "breached", "unassigned", ONCALL_KEY))

@@ -274,3 +274,34 @@ def test_human_output_lists_tickets(desk, capsys, database_url):
     assert main(["tickets", "list", "--view", "all_open", "--database-url", database_url]) == 0
     out = capsys.readouterr().out
     assert "Printer on fire" in out and "(1 in view)" in out
+
+
+def test_search_prints_the_rows_before_counting_every_match(
+    desk, database_url, capsys, monkeypatch
+):
+    for n in range(3):
+        desk(
+            "tickets", "create", "--subject", f"Parcel lost {n}", "--customer-email", f"p{n}@x.org"
+        )
+    code, found, _ = desk("tickets", "search", "parcel", "--limit", "2")
+    assert code == 0 and found["count"] == 3
+    assert [t["subject"] for t in found["tickets"]] == ["Parcel lost 2", "Parcel lost 1"]
+
+    # Read as it comes: the rows are out before the (separate) count of every match starts.
+    from desk_app.store import Queries
+
+    printed_before_count: list[str] = []
+    count = Queries.search_count
+
+    def counting(self: Queries, text: str) -> int:
+        printed_before_count.append(capsys.readouterr().out)
+        return count(self, text)
+
+    monkeypatch.setattr(Queries, "search_count", counting)
+    code = main(["tickets", "search", "parcel", "--limit", "2", "--database-url", database_url])
+    assert code == 0
+    rows = printed_before_count[0].splitlines()
+    assert [line.split()[0] for line in rows] == [f"#{t['id']}" for t in found["tickets"]]
+    assert capsys.readouterr().out == "(showing 2 of 3 matching)\n"
+    assert main(["tickets", "search", "parcel", "--database-url", database_url]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "(3 matching)"

@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desk_app.store import Queries
+from desk_app.store.authorisation import READ_OTHER_DEPARTMENTS
+from desk_app.store.template_store import TemplateStore
 
 
 @dataclass
@@ -313,3 +315,44 @@ def test_russian_and_english_inflections_find_each_other(db, team):
     assert refund.ticket_id in found("refunds")
     assert refund.ticket_id in found("refunding twice")
     assert delivery.ticket_id not in found("refunds")
+
+
+def test_search_pages_cover_every_match_once_and_the_count_is_separate(
+    db, team, service_for, clock
+):
+    system = service_for(None)
+    ids = []
+    for n in range(7):
+        clock.advance(minutes=1)
+        department = "Billing" if n in (2, 5) else "Support"
+        ids.append(
+            system.create_ticket(
+                subject=f"Parcel lost {n}",
+                customer_email=f"p{n}@example.com",
+                department=department,
+            ).ticket_id
+        )
+    system.create_ticket(subject="Other", customer_email="o@example.com")
+    queries = Queries(db, team.anna, clock)
+    pages, before = [], None
+    while True:
+        page = queries.search_page("parcel", 3, before)
+        pages.append([row.id for row in page.rows])
+        if page.next_before is None:
+            break
+        before = page.next_before
+    # Newest tickets first, page by page; a page of three exactly ends where the next begins.
+    assert pages == [ids[6:3:-1], ids[3:0:-1], ids[0:1]]
+    assert queries.search_count("parcel") == 7
+    assert queries.search_count("zzzz") == 0 and queries.search_count("  ") == 0
+    assert queries.search_page("  ", 3).rows == [] and queries.search_page("parcel", 0).rows == []
+
+    # An agent kept out of Billing: neither its rows nor its count show; the pages still
+    # say where the next one starts, so a short page is not taken for the end.
+    TemplateStore(db, team.admin).set_team_setting(READ_OTHER_DEPARTMENTS, False)
+    anna = Queries(db, team.anna, clock)
+    first = anna.search_page("parcel", 3)
+    assert [row.id for row in first.rows] == [ids[6], ids[4]]
+    assert first.next_before == ids[4]
+    assert anna.search_count("parcel") == 5
+    assert Queries(db, team.lead, clock).search_count("parcel") == 7
