@@ -40,6 +40,7 @@ from desk_app.logs import configure_logging
 from desk_app.store import Database, Service, sla_store
 from desk_app.store.authorisation import require_permission
 from desk_app.store.credentials import SignInRequired
+from desk_app.store.queries import CUSTOMER_HISTORY_ROWS
 from desk_app.store.records import to_json
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,14 @@ def cmd_customers_show(args: argparse.Namespace, ctx: Context) -> dict[str, Any]
     customer = (
         queries.customer(_customer_number(ref)) if ref.isdigit() else queries.find_customer(ref)
     )
-    return {"customer": customer, "tickets": queries.customer_tickets(customer.id)}
+    tickets = queries.customer_tickets(customer.id)
+    # The newest are listed; the total says whether that is all of them.
+    total = (
+        queries.customer_ticket_count(customer.id)
+        if len(tickets) >= CUSTOMER_HISTORY_ROWS
+        else len(tickets)
+    )
+    return {"customer": customer, "tickets": tickets, "ticket_count": total}
 
 
 def _customer_number(ref: str) -> int:
@@ -552,6 +560,9 @@ def _print_human(result: Any) -> None:
             print(_ticket_line(row))
         if "count" in data:
             print(f"({data['count']} in view)")
+        shown, total = len(data["tickets"]), data.get("ticket_count")
+        if isinstance(total, int) and total > shown:
+            print(f"(the newest {shown} of {total} tickets)")
         return
     print(json.dumps(data, ensure_ascii=False, indent=2))
 

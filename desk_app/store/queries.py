@@ -79,6 +79,7 @@ from desk_app.store.records import (
 
 MAX_PAGE = 500
 SCOPE_SECONDS = 30.0
+CUSTOMER_HISTORY_ROWS = 200  # the newest tickets a customer's history lists; the total is counted
 # Who an outbound message without an agent is shown as written by.
 AUTOMATIC_AUTHOR = "Desk (automatic reply)"
 # Written out, not bound: SQLite uses a partial index only when the query repeats its WHERE
@@ -467,7 +468,9 @@ class Queries:
                 raise NotFound(f"customer {customer_id} does not exist")
             return self._customer_record(customer)
 
-    def customer_tickets(self, customer_id: int, limit: int = 200) -> list[TicketRow]:
+    def customer_tickets(
+        self, customer_id: int, limit: int = CUSTOMER_HISTORY_ROWS
+    ) -> list[TicketRow]:
         """Every ticket of this customer across channels and mailboxes, newest first."""
         with self.db.read() as session:
             ids = session.scalars(
@@ -477,6 +480,17 @@ class Queries:
                 .limit(limit)
             )
             return self._rows(session, list(ids))
+
+    def customer_ticket_count(self, customer_id: int) -> int:
+        """How many tickets of this customer the acting agent may read (customer_tickets shows
+        the newest of them)."""
+        with self.db.read() as session:
+            counted = session.scalar(
+                select(func.count())
+                .select_from(Ticket)
+                .where(Ticket.customer_id == customer_id, *self._readable_terms())
+            )
+            return int(counted or 0)
 
     def find_customer(self, identity: str) -> CustomerRecord:
         """The customer with this e-mail address or phone number, however it is written."""

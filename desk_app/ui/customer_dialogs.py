@@ -111,7 +111,7 @@ class MergeCustomerDialog(QDialog):
 
         def work() -> tuple[CustomerRecord, int]:
             customer = queries.find_customer(text)
-            return customer, len(queries.customer_tickets(customer.id))
+            return customer, queries.customer_ticket_count(customer.id)
 
         self._ctx.runner.run(work, lambda r: self._found_customer(*r), self._not_found)
 

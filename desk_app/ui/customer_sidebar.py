@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.errors import ConflictError, DeskError
+from desk_app.store.queries import CUSTOMER_HISTORY_ROWS
 from desk_app.store.records import CustomerRecord, OpResult, TicketRow
 from desk_app.ui.context import DeskContext
 from desk_app.ui.customer_dialogs import EditCustomerDialog, MergeCustomerDialog
@@ -182,8 +183,11 @@ class CustomerSidebar(QWidget):
         self._loading, self._refresh_again = True, False
         generation, queries = self._generation, self._ctx.queries
 
-        def work() -> tuple[CustomerRecord, list[TicketRow]]:
-            return queries.customer(customer_id), queries.customer_tickets(customer_id)
+        def work() -> tuple[CustomerRecord, list[TicketRow], int]:
+            rows = queries.customer_tickets(customer_id)
+            capped = len(rows) >= CUSTOMER_HISTORY_ROWS
+            total = queries.customer_ticket_count(customer_id) if capped else len(rows)
+            return queries.customer(customer_id), rows, total
 
         submit = self._ctx.runner.refresh if refresh else self._ctx.runner.run
         submit(
@@ -197,13 +201,19 @@ class CustomerSidebar(QWidget):
             self._loading = self._refresh_again = False
         self._ctx.runner.report(error)
 
-    def _arrived(self, generation: int, customer: CustomerRecord, rows: list[TicketRow]) -> None:
+    def _arrived(
+        self, generation: int, customer: CustomerRecord, rows: list[TicketRow], total: int
+    ) -> None:
         if generation != self._generation:
             return
         self._loading = False
         self._show_record(customer)
         self._tickets = rows
-        self.tickets_title.setText(f"Tickets ({len(rows)})")
+        self.tickets_title.setText(
+            fill(self.tr("Tickets (the newest %1 of %2)"), f"{len(rows):,}", f"{total:,}")
+            if total > len(rows)
+            else fill(self.tr("Tickets (%1)"), f"{len(rows):,}")
+        )
         self.tickets.clear()
         now = self._ctx.now()
         for row in rows:

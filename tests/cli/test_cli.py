@@ -305,3 +305,23 @@ def test_search_prints_the_rows_before_counting_every_match(
     assert capsys.readouterr().out == "(showing 2 of 3 matching)\n"
     assert main(["tickets", "search", "parcel", "--database-url", database_url]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "(3 matching)"
+
+
+def test_customers_show_says_how_many_tickets_the_customer_has(database_url, capsys):
+    from desk_app.store import Database, Service
+    from desk_app.store.queries import CUSTOMER_HISTORY_ROWS
+
+    db = Database(database_url)
+    system = Service(db, None)
+    total = CUSTOMER_HISTORY_ROWS + 2
+    for n in range(total):
+        system.create_ticket(subject=f"Order {n}", customer_email="b@example.com", body="?")
+    db.dispose()
+    code, data, _ = run(
+        capsys, "customers", "show", "b@example.com", "--database-url", database_url, "--json"
+    )
+    assert code == 0
+    assert (len(data["tickets"]), data["ticket_count"]) == (CUSTOMER_HISTORY_ROWS, total)
+    assert main(["customers", "show", "b@example.com", "--database-url", database_url]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]  # the human form says it is not all of them
+    assert last == f"(the newest {CUSTOMER_HISTORY_ROWS} of {total} tickets)"

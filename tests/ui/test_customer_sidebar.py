@@ -169,3 +169,22 @@ def test_notes_refused_on_leaving_come_back_with_their_customer(qtbot, db, clock
     _open(qtbot, window, olga.ticket_id)
     qtbot.waitUntil(lambda: sidebar.notes.toPlainText() == "Prefers phone calls", timeout=5000)
     assert sidebar.save_notes.isEnabled()
+
+
+def test_a_long_history_says_how_many_it_lists_of_how_many(qtbot, db, clock, ctx, open_window):
+    from desk_app.store.queries import CUSTOMER_HISTORY_ROWS
+
+    system = Service(db, None, clock)
+    total = CUSTOMER_HISTORY_ROWS + 3
+    for n in range(total):
+        newest = system.create_ticket(
+            subject=f"Order {n}", customer_email="b@example.com", body="?"
+        )
+    window = open_window(ctx, view="all_open")
+    _open(qtbot, window, newest.ticket_id)
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: sidebar.tickets.count() == CUSTOMER_HISTORY_ROWS, timeout=10000)
+    assert (
+        sidebar.tickets_title.text() == f"Tickets (the newest {CUSTOMER_HISTORY_ROWS} of {total})"
+    )
+    assert ctx.queries.customer_ticket_count(newest.customer_id) == total
