@@ -11,6 +11,7 @@ transport headers: the same e-mail, stored once).
 from __future__ import annotations
 
 import base64
+import quopri
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -39,7 +40,7 @@ _KINDS = (
 )
 _JAPANESE = "お世話になっております。注文番号{n}の商品がまだ届いていません。確認をお願いします。"
 _RUSSIAN = "Здравствуйте! Заказ {n} до сих пор не пришёл. Подскажите, пожалуйста, где он?"
-_PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"  # ~10 KB of binary
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"  # ~10 KB of binary
 _PNG = b"\x89PNG\r\n\x1a\n" + bytes(reversed(range(256))) * 12
 
 
@@ -76,10 +77,10 @@ def _legacy(n: int, charset: str, encoding: str, subject: str, body: str, sender
     encoded = body.encode(charset)
     if encoding == "base64":
         payload = base64.encodebytes(encoded)
-    else:
-        import quopri
-
+    elif encoding == "quoted-printable":
         payload = quopri.encodestring(encoded)
+    else:  # 7bit: ISO-2022-JP is 7-bit text as it is
+        payload = encoded.replace(b"\n", b"\r\n")
     head = (
         f"From: {sender}\r\nTo: support@desk.test\r\nSubject: =?{charset}?B?{word}?=\r\n"
         f"Date: {_date(n)}\r\nMessage-ID: <corpus-{n}@customers.example>\r\n"
@@ -149,7 +150,7 @@ def build(n: int, earlier: list[CorpusMail]) -> CorpusMail:
             message.add_alternative(html, subtype="html")
         elif kind == "pdf":
             message.add_attachment(
-                _PDF, maintype="application", subtype="pdf", filename=f"invoice-{n}.pdf"
+                PDF, maintype="application", subtype="pdf", filename=f"invoice-{n}.pdf"
             )
         elif kind == "image":
             message.add_attachment(_PNG, maintype="image", subtype="png", filename="фото.png")
