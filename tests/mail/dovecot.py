@@ -57,8 +57,17 @@ def dovecot_binary() -> str | None:
 
 def dovecot_missing() -> str | None:
     """Why a throwaway Dovecot cannot run here, or None when it can."""
-    if dovecot_binary() is None:
+    binary = dovecot_binary()
+    if binary is None:
         return "Dovecot is not installed (apt-get install dovecot-imapd)"
+    version = subprocess.run(
+        [binary, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if not version.startswith("2.3."):
+        # 2.4 renamed and restructured the settings this module writes.
+        return (
+            f"Dovecot {version or '(unknown version)'} is installed; these tests write a 2.3 config"
+        )
     if os.geteuid() == 0:
         for user in (_LOGIN_USER, _INTERNAL_USER, _ROOT_MAIL_USER):
             try:
