@@ -158,18 +158,21 @@ class DovecotProcess:
             self.port = _free_port()
             config = self.directory / "dovecot.conf"
             config.write_text(self._config())
-            self._process = subprocess.Popen(
-                [binary, "-F", "-c", str(config)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self.log_path.open("ab"),
-                preexec_fn=_die_with_parent,
-                start_new_session=True,
-            )
+            with self.log_path.open("ab") as log:
+                self._process = subprocess.Popen(
+                    [binary, "-F", "-c", str(config)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    preexec_fn=_die_with_parent,
+                    start_new_session=True,
+                )
             if self._wait_until_listening():
                 return
             self._kill()  # most likely the port was taken meanwhile: another one
-        raise RuntimeError(f"Dovecot did not start:\n{self.log_text()}")
+        logged = self.log_text()
+        self.stop()  # removes the directory
+        raise RuntimeError(f"Dovecot did not start:\n{logged}")
 
     def _wait_until_listening(self) -> bool:
         deadline = time.monotonic() + _STARTUP_TIMEOUT
