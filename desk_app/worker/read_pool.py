@@ -38,7 +38,9 @@ class PendingGroup:
     def result(self) -> list[tuple[int, bytes, ReadMail]]:
         raws = [raw for _uid, raw in self.mails]
         read: list[ReadMail] | None = None
-        if self._future is not None:
+        # A group no worker has started on yet (they are still starting, or behind) is read
+        # here rather than waited for: this process would otherwise sit idle.
+        if self._future is not None and not self._future.cancel():
             try:
                 read = self._future.result()
             except (BrokenProcessPool, OSError):
