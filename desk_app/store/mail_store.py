@@ -1,8 +1,10 @@
 """The mail side of the service layer: accounts, ingest, the outbox and leases.
 
-Ingest stores one e-mail per transaction: the raw bytes, the parsed message, the customer and
-the threading decision, plus the folder position, so a crash at any point repeats work but never
-loses or duplicates a ticket message. Dedupe is on (account, folder, UIDVALIDITY, UID) and on the
+Ingest stores each e-mail with everything it entails in the same transaction as its folder
+position: the raw bytes, the parsed message, the customer and the threading decision. One
+e-mail per transaction (ingest) or a group of them (ingest_many, which the worker uses for
+throughput: one commit per group), so a crash at any point repeats work but never loses or
+duplicates a ticket message. Dedupe is on (account, folder, UIDVALIDITY, UID) and on the
 e-mail's identity: the same Message-ID (or, for mail without one, the content key) and the same
 content, transport headers aside (core.mail_identity). A known Message-ID on other content is
 another e-mail, stored as such and noted in the log. The worker flags or moves the message on
@@ -14,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -123,6 +125,9 @@ class InboundMail:
     # The From header as text (parse.ParsedMessage.from_header): who the sender is when
     # from_address could not be read.
     from_header: str = ""
+    # core.mail_identity.fingerprint(raw), when worked out beforehand (like search_words);
+    # None: the store works it out.
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -545,6 +550,49 @@ class MailStore(Service):
                     raise
         raise AssertionError("not reached: the last try returns or raises")
 
+    def ingest_many(
+        self,
+        account_id: int,
+        folder: str,
+        uidvalidity: int,
+        mails: Sequence[tuple[int, InboundMail]],
+    ) -> Iterator[tuple[int, IngestResult]]:
+        """Store a group of e-mails (UID, mail) in ONE transaction and yield each UID with its
+        result once the group has committed: the caller may flag or move only what was
+        yielded. Inside the group each e-mail sees the ones before it as if they had been
+        committed (the same dedupe, the same Message-ID rules, replies thread on them).
+
+        If the group fails (another worker's row on a unique key, an e-mail the store cannot
+        take), nothing of it is kept and its e-mails are stored one by one with ingest(), each
+        yielded as it commits, up to one that fails again, which raises as ingest() does."""
+        if len(mails) > 1:
+            try:
+                results = self._ingest_group(account_id, folder, uidvalidity, mails)
+            except Exception as exc:  # the one-by-one path below reports it, if it fails again
+                log.info("a group of %d e-mails is stored one by one: %s", len(mails), exc)
+            else:
+                yield from results
+                return
+        for uid, mail in mails:
+            yield uid, self.ingest(account_id, folder, uidvalidity, uid, mail)
+
+    def _ingest_group(
+        self,
+        account_id: int,
+        folder: str,
+        uidvalidity: int,
+        mails: Sequence[tuple[int, InboundMail]],
+    ) -> list[tuple[int, IngestResult]]:
+        results: list[tuple[int, IngestResult]] = []
+        with self.db.write() as session:
+            for uid, mail in mails:
+                result = self._ingest(session, account_id, folder, uidvalidity, uid, mail)
+                # _ingest's lookups read rows with statements, not through the ORM: what it
+                # changed on ORM objects must be in the database before the next e-mail's.
+                session.flush()
+                results.append((uid, result))
+        return results
+
     def _uid_stored(self, account_id: int, folder: str, uidvalidity: int, uid: int) -> bool:
         with self.db.read() as session:
             where = {"account_id": account_id, "folder": folder, "uidvalidity": uidvalidity}
@@ -559,9 +607,10 @@ class MailStore(Service):
         uid: int,
         mail: InboundMail,
     ) -> IngestResult:
-        # Every lookup below reads committed rows only, so nothing needs flushing before it;
-        # rows are written in a few flushes where ids are needed (ticket, message) and at
-        # commit, instead of before every query.
+        # Every lookup below reads rows that are in the database already (committed, or
+        # flushed by the e-mail before in the same group), so nothing needs flushing before
+        # it; rows are written in a few flushes where ids are needed (ticket, message) and at
+        # the end, instead of before every query.
         with session.no_autoflush:
             return self._ingest_unflushed(session, account_id, folder, uidvalidity, uid, mail)
 
@@ -584,7 +633,7 @@ class MailStore(Service):
         if stored is not None:
             _raw_id, stored_message = stored
             return IngestResult("duplicate", None, stored_message, "this UID was stored before")
-        content = fingerprint(mail.raw)
+        content = mail.fingerprint or fingerprint(mail.raw)
         identity = mail.message_id or CONTENT_KEY_PREFIX + content  # = content_key(mail.raw)
         # The raw copy is written last, when the message row it points to exists (one INSERT
         # instead of an INSERT and an UPDATE). A concurrent worker's copy of this UID still

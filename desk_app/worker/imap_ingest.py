@@ -1,12 +1,20 @@
 """One ingest pass over one account's folder: new UIDs from IMAP to committed tickets.
 
-Order of events per message, and why it is crash-safe:
-1. fetch (BODY.PEEK[], nothing changes on the server);
-2. MailStore.ingest stores raw bytes, parsed message, customer, ticket decision and the new
-   folder position in ONE transaction (dedupe on UID and Message-ID, or a content hash);
-3. only then the after-import action (\\Seen or MOVE) runs on the server, once per chunk.
-A crash before 2 repeats the fetch; a crash between 2 and 3 leaves a stored message without its
-flag or move, which the first pass of every new connection catches up on.
+Order of events, and why it is crash-safe:
+1. fetch a chunk of messages in one UID FETCH (BODY.PEEK[], nothing changes on the server);
+2. read them (parse, fingerprint, search words), in worker processes for a big pass;
+3. MailStore.ingest_many stores a group of them (raw bytes, parsed message, customer, ticket
+   decision and the new folder position) in ONE transaction (dedupe on UID and on the e-mail's
+   identity, also between e-mails of the same group);
+4. only then the after-import action (\\Seen or MOVE) runs on the server, for what committed,
+   once per chunk.
+A crash before 3 commits repeats the fetch of the whole group; a crash between 3 and 4 leaves
+stored messages without their flag or move, which the first pass of every new connection
+catches up on. Nothing is flagged that is not committed, so nothing is lost; the folder
+position and the dedupe keys commit with the rows, so nothing is stored twice.
+
+While a group is stored, the next groups are read in the pool and the next chunk is fetched
+in a thread: the IMAP round trip, the parsing and the database work overlap.
 """
 
 from __future__ import annotations
@@ -17,10 +25,12 @@ from dataclasses import dataclass
 
 from desk_app.mail.connection import FETCH_CHUNK
 from desk_app.mail.imap import ImapMailbox
-from desk_app.mail.parse import ParsedMessage, parse_message
+from desk_app.mail.parse import ParsedMessage
+from desk_app.mail.read_batch import ReadMail
 from desk_app.store.mail_store import InboundMail, MailStore
 from desk_app.store.records import AccountRecord
 from desk_app.store.service import NewAttachment
+from desk_app.worker.read_pool import MailReader, PendingGroup
 
 # After-import actions go out once per fetched chunk (when the prefetch of the next chunk has
 # returned and the connection is free), in groups of this many UIDs per command.
@@ -28,7 +38,8 @@ AFTER_IMPORT_BATCH = 100
 FIRST_CHUNK = 50
 
 
-def to_inbound(raw: bytes, parsed: ParsedMessage) -> InboundMail:
+def to_inbound(raw: bytes, parsed: ParsedMessage, read: ReadMail | None = None) -> InboundMail:
+    """The store's view of a parsed e-mail (with what was read beforehand, if given)."""
     return InboundMail(
         raw=raw,
         message_id=parsed.message_id,
@@ -49,6 +60,8 @@ def to_inbound(raw: bytes, parsed: ParsedMessage) -> InboundMail:
         warnings=tuple(parsed.warnings),
         failed=parsed.failed,
         from_header=parsed.from_header,
+        search_words=read.search_words if read is not None else None,
+        fingerprint=read.fingerprint if read is not None else None,
     )
 
 
@@ -99,20 +112,33 @@ class FolderIngest:
         first = min(self.chunk, FIRST_CHUNK)
         chunks = [uids[:first]] if uids else []
         chunks += [uids[at : at + self.chunk] for at in range(first, len(uids), self.chunk)]
-        # The next chunk is fetched while this one is stored: the IMAP round trip and the
-        # server's work overlap with the database's. The connection is never used by both
-        # threads at once: the after-import flags wait until the prefetch has returned.
-        with ThreadPoolExecutor(1, thread_name_prefix="imap-prefetch") as prefetch:
-            pending: Future[dict[int, bytes]] | None = None
+        # The next chunk is fetched (and handed to the readers) while this one is stored: the
+        # IMAP round trip and the server's work overlap with the database's. The connection is
+        # never used by both threads at once: the after-import flags wait until the prefetch
+        # has returned.
+        with (
+            MailReader.for_pass(len(uids)) as reader,
+            ThreadPoolExecutor(1, thread_name_prefix="imap-prefetch") as prefetch,
+        ):
+
+            def fetch(chunk: Sequence[int]) -> list[PendingGroup]:
+                raws = self.mailbox.fetch(chunk)
+                # UIDs missing from the answer were expunged by someone else meanwhile.
+                return reader.submit([(uid, raws[uid]) for uid in chunk if uid in raws])
+
+            pending: Future[list[PendingGroup]] | None = None
             for n, chunk in enumerate(chunks):
                 if self.should_stop():
                     break
-                raws = pending.result() if pending is not None else self.mailbox.fetch(chunk)
+                groups = pending.result() if pending is not None else fetch(chunk)
                 more = n + 1 < len(chunks)
-                pending = prefetch.submit(self.mailbox.fetch, chunks[n + 1]) if more else None
+                pending = prefetch.submit(fetch, chunks[n + 1]) if more else None
                 committed: list[int] = []
                 try:
-                    self._store_chunk(uidvalidity, chunk, raws, report, committed)
+                    for group in groups:
+                        if self.should_stop():
+                            break
+                        self._store_group(uidvalidity, group, report, committed)
                 finally:
                     if pending is not None:
                         # Let the fetch finish before the connection is used again; its
@@ -124,31 +150,21 @@ class FolderIngest:
                 wait([pending])  # stopped early: do not leave the connection mid-command
         return report
 
-    def _store_chunk(
-        self,
-        uidvalidity: int,
-        uids: Sequence[int],
-        raws: dict[int, bytes],
-        report: IngestReport,
-        committed: list[int],
+    def _store_group(
+        self, uidvalidity: int, group: PendingGroup, report: IngestReport, committed: list[int]
     ) -> None:
-        """Store each fetched message in its own transaction, adding each committed UID to
-        `committed` at once, so the caller flags them even when a later message fails."""
-        for uid in uids:
-            raw = raws.pop(uid, None)
-            if raw is None:
-                continue  # expunged by someone else between SEARCH and FETCH
-            if self.should_stop():
-                break
-            parsed = parse_message(raw)
-            result = self.store.ingest(
-                self.account.id, self.folder, uidvalidity, uid, to_inbound(raw, parsed)
-            )
+        """Store a group of e-mails in one transaction, adding each committed UID to
+        `committed` as the store reports it, so the caller flags them even when a later
+        e-mail fails (then the group is stored one by one, see MailStore.ingest_many)."""
+        read = group.result()
+        failed = {uid for uid, _raw, one in read if one.parsed.failed}
+        mails = [(uid, to_inbound(raw, one.parsed, one)) for uid, raw, one in read]
+        for uid, result in self.store.ingest_many(self.account.id, self.folder, uidvalidity, mails):
             if result.outcome == "duplicate":
                 report.duplicates += 1
             else:
                 report.stored += 1
-                report.unreadable += parsed.failed
+                report.unreadable += uid in failed
             committed.append(uid)
 
     def _after_import(self, uids: Sequence[int]) -> None:

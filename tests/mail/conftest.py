@@ -8,6 +8,9 @@
 - ``pymap_process_factory``: private pymap processes for tests that stop or restart the server.
 - ``smtp_server`` / ``smtp_auth_server``: a fresh aiosmtpd server per test (the latter requires
   AUTH as ``username``/``password``); ``smtp_server_factory(**options)`` for other variants.
+- ``dovecot_server``: an :class:`ImapAccount` with fresh, empty mailboxes on a session-wide
+  throwaway Dovecot (tests/mail/dovecot.py). Skipped where Dovecot is not installed, except
+  with ``DESK_REQUIRE_DOVECOT=1`` (CI), where that fails instead.
 
 See tests/mail/servers.py for the helper methods and for what pymap supports.
 """
@@ -21,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.mail.dovecot import DovecotProcess, dovecot_missing, skip_or_fail
 from tests.mail.servers import (
     ImapAccount,
     PymapProcess,
@@ -78,6 +82,22 @@ def imap_server(pymap_process: PymapProcess) -> Iterator[ImapAccount]:
 @pytest.fixture
 def imap_tls_server(pymap_tls_process: PymapProcess) -> Iterator[ImapAccount]:
     yield from _fresh_account(pymap_tls_process)
+
+
+@pytest.fixture(scope="session")
+def dovecot_process() -> Iterator[DovecotProcess]:
+    skip_or_fail(dovecot_missing())
+    process = DovecotProcess()
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def dovecot_server(dovecot_process: DovecotProcess) -> Iterator[ImapAccount]:
+    account = dovecot_process.new_account()
+    yield account
+    account.close()
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from desk_app.worker.runner import MailWorker, PassSummary, WorkerOptions
 from tests.mail import conftest as mail_fixtures
 
 # The real mail servers' fixtures from tests/mail, shared here.
+dovecot_process = mail_fixtures.dovecot_process
+dovecot_server = mail_fixtures.dovecot_server
 imap_server = mail_fixtures.imap_server
 imap_tls_server = mail_fixtures.imap_tls_server
 mail_certificates = mail_fixtures.mail_certificates

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import socket
+import sqlite3
 import threading
 import time
 from datetime import timedelta
@@ -16,6 +17,8 @@ from desk_app.mail import passwords
 from desk_app.store import Database, Service
 from desk_app.store.mail_store import MailStore
 from desk_app.store.models import Lease, Message, OutboxItem, RawMail
+from desk_app.worker.read_pool import GROUP
+from tests.mail.corpus import corpus
 from tests.worker.conftest import add_account
 from tests.worker.mails import simple
 from tests.worker.processes import desk
@@ -35,14 +38,16 @@ def scalar(db: Database, query):
         return session.scalar(query)
 
 
+# The worker commits e-mails in groups: enough of them that kills can land between many commits.
+MESSAGES = 12 * GROUP
+
+
 @pytest.mark.slow
-def test_300_messages_killed_20_times_end_with_one_ticket_message_each(
-    setup, imap_server, smtp_server
-):
+def test_messages_killed_20_times_end_with_one_ticket_message_each(setup, imap_server, smtp_server):
     url, db, store = setup
     add_account(store, imap_server, smtp_server, after_import="seen")
     passwords.store_password("support", imap_server.password)
-    mails = [simple(f"Question {n}", f"Body {n}") for n in range(300)]
+    mails = [simple(f"Question {n}", f"Body {n}") for n in range(MESSAGES)]
     imap_server.append_many(raw for raw, _ in mails)
     ids = [message_id for _, message_id in mails]
     rng = random.Random()
@@ -90,12 +95,87 @@ def test_300_messages_killed_20_times_end_with_one_ticket_message_each(
         raw_count = session.scalar(sa.select(sa.func.count()).select_from(RawMail))
     assert kills == 20
     # The kills really landed inside the import, not only before or after it.
-    assert sum(0 < n < 300 for n in progress_at_kills) >= 5, progress_at_kills
-    assert len(per_id) == 300 and set(per_id.values()) == {1}
-    assert raw_count == 300
+    assert sum(0 < n < MESSAGES for n in progress_at_kills) >= 5, progress_at_kills
+    assert len(per_id) == MESSAGES and set(per_id.values()) == {1}
+    assert raw_count == MESSAGES
     # Every message got its \Seen, including those committed just before a kill.
     assert all(r"\Seen" in imap_server.flags(uid) for uid in imap_server.uids())
     print(f"{runs} runs, {kills} kills, {time.monotonic() - started:.1f} s, {progress_at_kills}")
+
+
+def write_locked(database_file: str) -> bool:
+    """Whether a writer holds SQLite's write lock on the file right now (a transaction is
+    open in it): taking the lock without waiting fails then."""
+    probe = sqlite3.connect(database_file, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+@pytest.mark.slow
+def test_killed_inside_a_group_transaction_never_flags_uncommitted_mail(
+    sqlite_database_url, file_keyring, dovecot_server, smtp_server
+):
+    """Ingest commits e-mails in groups. A worker killed while it writes a group loses that
+    whole group's rows, and none of them may carry \\Seen on the server by then; the next run
+    stores them, each once."""
+    url = sqlite_database_url
+    database_file = url.removeprefix("sqlite:///")
+    db = Database(url)
+    Service(db, None).add_department("Support")
+    store = MailStore(db, None)
+    add_account(store, dovecot_server, smtp_server, after_import="seen")
+    passwords.store_password("support", dovecot_server.password)
+    mails = corpus(400)
+    uids = dovecot_server.append_many(mail.raw for mail in mails)
+    count_raw = sa.select(sa.func.count()).select_from(RawMail)
+    stored_uids = sa.select(RawMail.uid)
+    kills_mid_import = 0
+    try:
+        for _run in range(40):
+            stored_before = scalar(db, count_raw)
+            process = desk(url, "worker", "--once")
+            killed = False
+            deadline = time.monotonic() + 90
+            # Once this run has committed a group, kill it the next time it holds the write
+            # lock: inside the transaction of a later group.
+            while process.poll() is None and time.monotonic() < deadline:
+                if scalar(db, count_raw) > stored_before and write_locked(database_file):
+                    process.kill()
+                    killed = True
+                    break
+                time.sleep(0.002)
+            process.wait(60)
+            if not killed:
+                assert process.returncode == 0, process.stderr.read().decode()
+                break
+            kills_mid_import += scalar(db, count_raw) < len(uids)
+            with db.read() as session:
+                stored = set(session.scalars(stored_uids))
+            seen = {uid for uid in uids if r"\Seen" in dovecot_server.flags(uid)}
+            assert seen <= stored, sorted(seen - stored)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert kills_mid_import >= 3
+    print(f"{_run + 1} runs, {kills_mid_import} kills inside a group before the end")
+    with db.read() as session:
+        per_id = dict(
+            session.execute(
+                sa.select(Message.message_id, sa.func.count()).group_by(Message.message_id)
+            ).all()
+        )
+        raw_count = session.scalar(count_raw)
+    assert per_id == {mail.message_id: 1 for mail in mails}
+    assert raw_count == len(uids)
+    assert all(r"\Seen" in dovecot_server.flags(uid) for uid in uids)
+    db.dispose()
 
 
 class Blackhole:
