@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QToolButton, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QToolButton, QWidget
 
-from desk_app.ui.plain import plain_label
+from desk_app.ui.plain import plain_label, tooltip
 
 INFO_TIMEOUT_MS = 6000
 
@@ -35,6 +36,8 @@ class Banner(QFrame):
         layout.addWidget(self.action_button)
         layout.addWidget(close)
         self._action: Callable[[], None] | None = None
+        self._text = ""
+        self._compact = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
@@ -53,7 +56,8 @@ class Banner(QFrame):
         # Re-polish so the level's colours from the style sheet apply.
         self.style().unpolish(self)
         self.style().polish(self)
-        self.label.setText(text)
+        self._text = text
+        self._show_text()
         self._action = action[1] if action else None
         self.action_button.setText(action[0] if action else "")
         self.action_button.setVisible(action is not None)
@@ -67,7 +71,36 @@ class Banner(QFrame):
 
     @property
     def text(self) -> str:
-        return self.label.text()
+        """The whole message, also while a compact strip shows it cut to one line."""
+        return self._text
+
+    def set_compact(self, compact: bool) -> None:
+        """One line, cut with "…" and whole in the tooltip: where there is little room (a short
+        inbox), so strips cover as few rows as they can."""
+        if compact == self._compact:
+            return
+        self._compact = compact
+        self.label.setWordWrap(not compact)
+        # Compact, the label takes the width it is given instead of asking for its text's.
+        horizontal = QSizePolicy.Policy.Ignored if compact else QSizePolicy.Policy.Preferred
+        self.label.setSizePolicy(horizontal, QSizePolicy.Policy.Preferred)
+        self._show_text()
+
+    def _show_text(self) -> None:
+        if not self._compact:
+            self.label.setText(self._text)
+            self.label.setToolTip("")
+            return
+        line = " ".join(self._text.split())
+        width = max(self.label.width(), 40)
+        shown = self.label.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, width)
+        self.label.setText(shown)
+        self.label.setToolTip(tooltip(self._text) if shown != line else "")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._compact:
+            self._show_text()
 
     def _dismiss(self) -> None:
         self.hide()

@@ -13,9 +13,13 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QRect
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from desk_app.ui.banner import Banner
 from desk_app.ui.inbox_view import InboxView
 
 GAP = 4  # between the strips and the table's edges
+# Below this height the inbox shows only a few rows (a small screen, the On call panel open):
+# the strips go to one line each so they leave some of those rows uncovered.
+COMPACT_BELOW_PX = 300
 
 
 class InboxOverlay(QWidget):
@@ -73,7 +77,11 @@ class InboxOverlay(QWidget):
         else:
             area = self.column.rect()
             width = area.width()
+        for strip in visible:
+            if isinstance(strip, Banner):
+                strip.set_compact(area.height() < COMPACT_BELOW_PX)
         layout = self._strips_layout
+        layout.activate()
         height = layout.heightForWidth(width) if layout.hasHeightForWidth() else -1
         if height < 0:
             height = layout.sizeHint().height()

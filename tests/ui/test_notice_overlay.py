@@ -124,3 +124,37 @@ def test_a_strip_going_while_scrolled_to_the_end_waits_for_the_pointer_to_leave(
     _laid_out(qtbot)
     # Once the pointer has gone the list uses the room again (and may move).
     assert inbox.viewport().geometry().bottom() > inbox.height() - 10
+
+
+LONG = "The server could not be reached: " + "ticket changes are kept and sent later. " * 4
+
+
+def test_strips_over_a_short_inbox_take_one_line_each_with_the_whole_text_in_the_tooltip(
+    qtbot, db, clock, ctx, open_window
+):
+    from desk_app.ui.inbox_overlay import COMPACT_BELOW_PX
+
+    system = Service(db, None, clock)
+    for n in range(10):
+        new_ticket(system, f"Order question {n}", f"c{n}@example.com", department="Support")
+    window = open_window(ctx, view="all_open")
+    window.resize(1400, 1000)
+    _laid_out(qtbot)
+    window.banner.show_message("error", LONG)
+    _laid_out(qtbot)
+    line = window.banner.label.fontMetrics().height()
+    assert window.inbox.height() >= COMPACT_BELOW_PX
+    assert window.banner.label.text() == LONG and window.banner.label.wordWrap()
+
+    window.work_splitter.setSizes([1, 10_000])  # as short as the inbox goes
+    _laid_out(qtbot)
+    assert window.inbox.height() < COMPACT_BELOW_PX
+    label = window.banner.label
+    assert not label.wordWrap() and label.height() < 2 * line
+    assert label.text().endswith("…") and label.text() != LONG
+    assert window.banner.text == LONG and LONG.strip() in label.toolTip()
+
+    window.work_splitter.setSizes([10_000, 1])  # room again: wrapped, whole
+    _laid_out(qtbot)
+    assert window.inbox.height() >= COMPACT_BELOW_PX
+    assert window.banner.label.text() == LONG and window.banner.label.toolTip() == ""
