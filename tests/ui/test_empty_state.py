@@ -21,6 +21,13 @@ def guide_marks(window: MainWindow) -> dict[str, bool]:
     return {step.text: step.done for step in steps if step.done is not None}
 
 
+def marks_on_screen(window: MainWindow) -> tuple[int, int]:
+    """How many steps the page marks done, and how many still to do."""
+    page = window.empty_state.widget()
+    shown = [label.text() for label in page.findChildren(type(window.empty_state.line))]
+    return shown.count(DONE), shown.count(TO_DO)
+
+
 def wait_for_guide(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: bool(window.empty_state.steps), timeout=5000)
 
@@ -44,9 +51,7 @@ def test_a_fresh_desk_shows_the_admin_the_setup_checklist(
     assert "desk agents add" in commands and "desk --demo" in commands
     buttons = window.empty_state.buttons()
     assert set(buttons) == {"sla_rules", "manage_templates"}
-    page = window.empty_state.widget()
-    shown = [label.text() for label in page.findChildren(type(window.empty_state.line))]
-    assert shown.count(DONE) == 0 and shown.count(TO_DO) == 5
+    assert marks_on_screen(window) == (0, 5)
 
 
 def test_the_checklist_ticks_what_is_done(
@@ -63,9 +68,7 @@ def test_the_checklist_ticks_what_is_done(
     wait_for_guide(qtbot, window)
     # mail account no, departments yes, agents yes, SLA no, templates no
     assert list(guide_marks(window).values()) == [False, True, True, False, False]
-    page = window.empty_state.widget()
-    shown = [label.text() for label in page.findChildren(type(window.empty_state.line))]
-    assert shown.count(DONE) == 2 and shown.count(TO_DO) == 3
+    assert marks_on_screen(window) == (2, 3)
 
 
 def test_the_guides_buttons_open_their_dialogs(
