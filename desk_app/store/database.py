@@ -236,6 +236,12 @@ def _replace_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: An
 
 
 def _has_input(fd: int) -> bool:
+    if not hasattr(select, "poll"):  # Windows: select() takes socket handles there
+        try:
+            readable, _, failed = select.select([fd], [], [fd], 0)
+        except (OSError, ValueError):
+            return False  # cannot tell: the first statement will say if it is gone
+        return bool(readable or failed)
     poller = select.poll()
     poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
     return bool(poller.poll(0))

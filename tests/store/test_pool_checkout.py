@@ -7,6 +7,7 @@ server that terminates a backend, or shuts down, says so before it closes the so
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from desk_app.store import Database, Queries, Service
@@ -50,3 +51,21 @@ def test_a_restarted_server_costs_a_reconnect_not_an_error():
             assert _department_names(db) == ["Billing", "Support"]
         finally:
             db.dispose()
+
+
+@pytest.mark.parametrize("with_poll", [True, False], ids=["poll", "select (Windows)"])
+def test_a_closed_peer_is_seen_as_input_with_poll_or_select(monkeypatch, with_poll):
+    import select
+    import socket
+
+    from desk_app.store.database import _has_input
+
+    if not with_poll:
+        monkeypatch.delattr(select, "poll", raising=False)
+    ours, theirs = socket.socketpair()
+    try:
+        assert not _has_input(ours.fileno())  # idle and healthy
+        theirs.close()  # what a terminated backend does
+        assert _has_input(ours.fileno())
+    finally:
+        ours.close()
