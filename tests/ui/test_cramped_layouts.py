@@ -36,11 +36,14 @@ LONG_NAME = "Emma Clarke-Whitaker (nights)"
 def desk_look(qapp: QApplication) -> Iterator[None]:
     """The fonts, theme and style sheet `desk` starts with (app.application()): the sizes
     here are the agent's, not the bare test application's smaller ones."""
-    font, palette, sheet, style = qapp.font(), qapp.palette(), qapp.styleSheet(), qapp.style()
+    # The style's name, not the style: apply_theme sets another, and QApplication then deletes
+    # the old one, so asking it for its name afterwards read freed memory (a crash, later).
+    font, palette, sheet = qapp.font(), qapp.palette(), qapp.styleSheet()
+    style = qapp.style().name()
     configure_fonts(qapp)
     apply_theme(qapp)
     yield
-    qapp.setStyle(style.name())
+    qapp.setStyle(style)
     qapp.setPalette(palette)
     qapp.setStyleSheet(sheet)
     qapp.setFont(font)
