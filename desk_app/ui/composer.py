@@ -146,9 +146,9 @@ class Composer(QFrame):
         self.editor.textChanged.connect(self._text_changed)
         self.editor.templates_requested.connect(self.open_templates)
         self.highlighter = PlaceholderHighlighter(self.editor.document())
-        self.send_button = QPushButton("Send")
+        self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setObjectName("primary")
-        self.send_button.setToolTip("Send (Ctrl+Enter)")
+        self.send_button.setToolTip(self.tr("Send (Ctrl+Enter)"))
         self.send_button.clicked.connect(lambda: self.send())
 
         self._timer = QTimer(self)
@@ -166,7 +166,7 @@ class Composer(QFrame):
         modes.addWidget(self.send_button)
         self._status_button = QToolButton()
         self._status_button.setObjectName("sendMore")
-        self._status_button.setText("Send and… ▾")
+        self._status_button.setText(self.tr("Send and… ▾"))
         self._status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self._status_button.setMenu(self._send_menu())
         modes.addWidget(self._status_button)
@@ -190,12 +190,12 @@ class Composer(QFrame):
         self.placeholder_bar.setObjectName("placeholderBar")
         self.placeholder_label = plain_label("")
         self.placeholder_label.setWordWrap(True)
-        self.fill_button = QPushButton("Fill in")
-        self.fill_button.setToolTip("Select the next placeholder to type over it")
+        self.fill_button = QPushButton(self.tr("Fill in"))
+        self.fill_button.setToolTip(self.tr("Select the next placeholder to type over it"))
         self.fill_button.clicked.connect(lambda: self.select_next_placeholder())
-        self.send_anyway_button = QPushButton("Send without them")
+        self.send_anyway_button = QPushButton(self.tr("Send without them"))
         self.send_anyway_button.setObjectName("sendWithFallbacks")
-        self.send_anyway_button.setToolTip("Remove the unfilled placeholders and send")
+        self.send_anyway_button.setToolTip(self.tr("Remove the unfilled placeholders and send"))
         self.send_anyway_button.clicked.connect(self.send_with_fallbacks)
         row = QHBoxLayout(self.placeholder_bar)
         row.setContentsMargins(8, 4, 8, 4)
@@ -330,7 +330,7 @@ class Composer(QFrame):
         self._dirty.discard(kind)
         if kind == self._kind:
             self._set_editor_text("")
-        self.draft_state.setText("")
+        self.draft_state.setText(self.tr(""))
 
     def _set_editor_text(self, text: str) -> None:
         self._loading = True
@@ -343,7 +343,7 @@ class Composer(QFrame):
     def _update_placeholder(self) -> None:
         if self._kind == DraftKind.NOTE:
             self.editor.setPlaceholderText(
-                "Internal note, only agents see it…  (Ctrl+Enter to add)"
+                self.tr("Internal note, only agents see it…  (Ctrl+Enter to add)")
             )
         else:
             who = self._customer or "the customer"
@@ -362,7 +362,7 @@ class Composer(QFrame):
         elif had_text and not has_text:
             self.text_emptied.emit(self._kind)
         self._dirty.add(self._kind)
-        self.draft_state.setText("Editing…")
+        self.draft_state.setText(self.tr("Editing…"))
         self._timer.start()
         if self.placeholder_bar.isVisible():
             self._show_unresolved(self._texts[self._kind])
@@ -373,7 +373,7 @@ class Composer(QFrame):
         for kind in sorted(self._dirty):
             self.draft_changed.emit(kind, self._texts[kind])
         if self._dirty:
-            self.draft_state.setText("Draft saved")
+            self.draft_state.setText(self.tr("Draft saved"))
         self._dirty.clear()
 
     def has_unsaved_draft(self) -> bool:
@@ -384,7 +384,7 @@ class Composer(QFrame):
     def send(self, status_after: str | None = None) -> None:
         body = self.editor.toPlainText()
         if not body.strip():
-            self.draft_state.setText("Nothing to send")
+            self.draft_state.setText(self.tr("Nothing to send"))
             return
         if markers(body):
             # Unfilled placeholders would reach the customer as "⟦customer.first_name⟧".
@@ -399,7 +399,7 @@ class Composer(QFrame):
         body = drop_markers(self.editor.toPlainText())
         self.placeholder_bar.hide()
         if not body.strip():
-            self.draft_state.setText("Nothing to send")
+            self.draft_state.setText(self.tr("Nothing to send"))
             return
         self._emit_send(body, self._pending_send)
 
@@ -517,4 +517,4 @@ class Composer(QFrame):
         self._busy = busy
         self._update_send_buttons()
         if busy:
-            self.draft_state.setText("Sending…")
+            self.draft_state.setText(self.tr("Sending…"))

@@ -27,15 +27,17 @@ from desk_app.ui.window_sizing import pin_minimum_size
 class EditCustomerDialog(QDialog):
     def __init__(self, customer: CustomerRecord, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Edit customer")
+        self.setWindowTitle(self.tr("Edit customer"))
         self.name = QLineEdit(customer.name)
         self.organisation = QLineEdit(customer.organisation)
         self.add_email = QLineEdit()
-        self.add_email.setPlaceholderText("another e-mail address (optional)")
+        self.add_email.setPlaceholderText(self.tr("another e-mail address (optional)"))
         self.add_phone = QLineEdit()
-        self.add_phone.setPlaceholderText("another phone number (optional)")
+        self.add_phone.setPlaceholderText(self.tr("another phone number (optional)"))
         self.tags = QLineEdit(" ".join(customer.tags))
-        self.tags.setPlaceholderText("e.g. vip partner (SLA policies and routing match on them)")
+        self.tags.setPlaceholderText(
+            self.tr("e.g. vip partner (SLA policies and routing match on them)")
+        )
         self.language = QComboBox()
         self.language.addItem("Not known", "")
         for code, label in LANGUAGE_NAMES.items():
@@ -72,7 +74,7 @@ class MergeCustomerDialog(QDialog):
         self._ctx = ctx
         self._target = target
         self._found: CustomerRecord | None = None
-        self.setWindowTitle("Merge customers")
+        self.setWindowTitle(self.tr("Merge customers"))
         target_name = target.name or (target.emails or target.phones or ["this customer"])[0]
         intro = rich_label(
             f"Move every e-mail address, phone number and ticket of another customer into "
@@ -80,9 +82,11 @@ class MergeCustomerDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.identity = QLineEdit()
-        self.identity.setPlaceholderText("e-mail address or phone number of the other customer")
+        self.identity.setPlaceholderText(
+            self.tr("e-mail address or phone number of the other customer")
+        )
         self.identity.returnPressed.connect(self.look_up)
-        find = QPushButton("Find")
+        find = QPushButton(self.tr("Find"))
         find.clicked.connect(self.look_up)
         self.found_label = rich_label("")
         self.found_label.setWordWrap(True)

@@ -71,16 +71,16 @@ class CustomerSidebar(QWidget):
         self.contacts = _label()
         self.tags = _label("muted")
         self.notes = QPlainTextEdit()
-        self.notes.setPlaceholderText("Notes about this customer, for every agent…")
+        self.notes.setPlaceholderText(self.tr("Notes about this customer, for every agent…"))
         self.notes.setMaximumHeight(84)
         self.notes.textChanged.connect(self._notes_edited)
-        self.save_notes = QPushButton("Save notes")
+        self.save_notes = QPushButton(self.tr("Save notes"))
         self.save_notes.setEnabled(False)
         self.save_notes.clicked.connect(self._save_notes)
-        self.edit_button = QPushButton("Edit…")
+        self.edit_button = QPushButton(self.tr("Edit…"))
         self.edit_button.clicked.connect(self.edit_customer)
-        self.merge_button = QPushButton("Merge…")
-        self.merge_button.setToolTip("Merge another customer into this one")
+        self.merge_button = QPushButton(self.tr("Merge…"))
+        self.merge_button.setToolTip(self.tr("Merge another customer into this one"))
         self.merge_button.clicked.connect(self.merge_customer)
         self.tickets_title = plain_label("Tickets")
         self.tickets_title.setObjectName("sectionTitle")
@@ -142,7 +142,7 @@ class CustomerSidebar(QWidget):
             self._generation += 1  # a load still out for the previous customer is dropped
             self._loading = self._refresh_again = False
             self._customer, self._tickets = None, []
-            self.name.setText("No ticket open")
+            self.name.setText(self.tr("No ticket open"))
             for label in (self.organisation, self.contacts, self.tags, self.message):
                 label.clear()
             self._set_notes("")

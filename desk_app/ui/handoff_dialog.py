@@ -51,12 +51,12 @@ class HandoffDialog(QDialog):
 
             password_for = passwords.password_for
         self.password_for = password_for
-        self.setWindowTitle("Hand-off summary")
+        self.setWindowTitle(self.tr("Hand-off summary"))
         self.setObjectName("handoffDialog")
         self.summary: HandoffSummary | None = None
         self.since_edit = self._time_edit()
         self.until_edit = self._time_edit()
-        self.show_button = QPushButton("Show")
+        self.show_button = QPushButton(self.tr("Show"))
         self.show_button.clicked.connect(self.load)
         self.status = plain_label("")
         self.status.setObjectName("muted")
@@ -77,9 +77,9 @@ class HandoffDialog(QDialog):
         # "Send by email…" opens this row in place, instead of a modal prompt over the summary
         # the agent may want to read while typing the address.
         self.address = QLineEdit()
-        self.address.setPlaceholderText("team@example.com")
+        self.address.setPlaceholderText(self.tr("team@example.com"))
         self.address.returnPressed.connect(self.send)
-        self.send_button = QPushButton("Send")
+        self.send_button = QPushButton(self.tr("Send"))
         self.send_button.clicked.connect(self.send)
         self.send_row = QWidget()
         row = QHBoxLayout(self.send_row)
@@ -137,10 +137,10 @@ class HandoffDialog(QDialog):
     def load(self) -> None:
         picked = self.picked()
         if picked is None:
-            self.status.setText("The end is before the start.")
+            self.status.setText(self.tr("The end is before the start."))
             return
         db = self.ctx.queries.db
-        self.status.setText("Counting…")
+        self.status.setText(self.tr("Counting…"))
         self.show_button.setEnabled(False)
 
         def done(summary: HandoffSummary) -> None:
@@ -149,7 +149,7 @@ class HandoffDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self.show_button.setEnabled(True)
-            self.status.setText("Could not load the summary.")
+            self.status.setText(self.tr("Could not load the summary."))
             self.ctx.runner.report(error)
 
         self.ctx.runner.run(lambda: handoff_summary(db, *picked), done, failed)
@@ -180,7 +180,7 @@ class HandoffDialog(QDialog):
         if summary is None:
             return
         if "@" not in to:
-            self.status.setText("Type the address to send it to.")
+            self.status.setText(self.tr("Type the address to send it to."))
             return
         # Imported here: the SMTP side is needed only when someone sends.
         from desk_app.worker.direct_mail import send_internal

@@ -666,7 +666,7 @@ class MainWindow(QMainWindow):
         if isinstance(last, str) and last:
             self._last_view_key = last
         if self.work_splitter.orientation() == Qt.Orientation.Horizontal:
-            self.window_actions["layout"].setText("Ticket pane &below the list")
+            self.window_actions["layout"].setText(self.tr("Ticket pane &below the list"))
 
     def _place_on_screen(self) -> None:
         """The first start: most of the screen, or all of a small one (window_sizing)."""

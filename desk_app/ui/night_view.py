@@ -252,15 +252,15 @@ class NightView(QWidget):
         self.table.open_requested.connect(open_ticket)
         self.status = plain_label("")
         self.status.setObjectName("muted")
-        self.ack_button = QPushButton("Acknowledge (A)")
+        self.ack_button = QPushButton(self.tr("Acknowledge (A)"))
         self.ack_button.clicked.connect(self._acknowledge_current)
-        open_button = QPushButton("Open (Enter)")
+        open_button = QPushButton(self.tr("Open (Enter)"))
         open_button.clicked.connect(self._open_current)
-        self.handoff_button = QPushButton("Hand-off summary…")
+        self.handoff_button = QPushButton(self.tr("Hand-off summary…"))
         self.handoff_button.clicked.connect(
             lambda: _open_handoff(ctx, self.window(), self._open_ticket)
         )
-        self.calendar_button = QPushButton("On-call calendar…")
+        self.calendar_button = QPushButton(self.tr("On-call calendar…"))
         self.calendar_button.clicked.connect(lambda: _open_calendar(ctx, self.window()))
         # The buttons sit beside the list, two by two, not in a row under it: in a 700 px
         # window every pixel of the panel's height is a row of the list or of the inbox.
@@ -452,7 +452,7 @@ class OnCallPanel(QObject):
             lambda: _open_handoff(self.ctx, self._window, self._open_ticket)
         )
         self.calendar_action = self._actions.register(
-            "oncall_calendar", QAction("On-call &calendar…", self._window)
+            "oncall_calendar", QAction(self.tr("On-call &calendar…"), self._window)
         )
         self.calendar_action.triggered.connect(self.open_calendar)
         self._window.addAction(toggle)

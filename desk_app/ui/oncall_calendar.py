@@ -34,7 +34,7 @@ class OnCallCalendarDialog(QDialog):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("On-call calendar")
+        self.setWindowTitle(self.tr("On-call calendar"))
         self.setObjectName("oncallCalendar")
         self.store = OncallStore(ctx.queries.db, None, ctx.clock)
         self.rotation_box = QComboBox()
@@ -68,7 +68,7 @@ class OnCallCalendarDialog(QDialog):
     def load(self) -> None:
         """Read the rotations (then the first one's shifts) on the task runner."""
         store, queries = self.store, self.ctx.queries
-        self.status.setText("Loading…")
+        self.status.setText(self.tr("Loading…"))
 
         def work() -> tuple[list[tuple[int, Rotation]], dict[int, str]]:
             return store.rotations(), {a.id: a.display_name for a in queries.agents()}
@@ -86,7 +86,7 @@ class OnCallCalendarDialog(QDialog):
             self.rotation_box.addItem(f"{rotation.name} ({where})", rotation.name)
         self.rotation_box.blockSignals(False)
         if not rotations:
-            self.status.setText("No rotations yet: desk oncall set …")
+            self.status.setText(self.tr("No rotations yet: desk oncall set …"))
             self.table.setRowCount(0)
             return
         self.load_shifts()
@@ -96,7 +96,7 @@ class OnCallCalendarDialog(QDialog):
         if not isinstance(name, str):
             return
         store, start = self.store, self.ctx.now()
-        self.status.setText("Loading…")
+        self.status.setText(self.tr("Loading…"))
         self.ctx.runner.run(lambda: store.calendar(name, start, WEEKS), self.show_shifts)
 
     def show_shifts(self, shifts: list[Shift]) -> None:

@@ -186,7 +186,7 @@ class ReassignDialog(QDialog):
         self.department.currentIndexChanged.connect(self._department_changed)
         self.filter = QLineEdit()
         self.filter.setObjectName("reassignFilter")
-        self.filter.setPlaceholderText("Type to filter agents")
+        self.filter.setPlaceholderText(self.tr("Type to filter agents"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._filter_changed)
         self.filter.installEventFilter(self)
@@ -234,7 +234,7 @@ class ReassignDialog(QDialog):
         self.error.hide()
 
         buttons = QDialogButtonBox()
-        self.move_button = QPushButton("Move")
+        self.move_button = QPushButton(self.tr("Move"))
         self.move_button.setObjectName("primary")
         self.move_button.setDefault(True)
         self.move_button.setAutoDefault(True)
@@ -424,7 +424,7 @@ class ReassignDialog(QDialog):
         index = self.department.findData(wanted) if wanted is not None else -1
         self.department.setCurrentIndex(index)
         if index < 0:
-            self.department.setPlaceholderText("Choose a department")
+            self.department.setPlaceholderText(self.tr("Choose a department"))
         self.department.blockSignals(False)
         self._department_changed()
 

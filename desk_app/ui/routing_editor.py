@@ -47,7 +47,7 @@ class RoutingEditor(QDialog):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Routing rules")
+        self.setWindowTitle(self.tr("Routing rules"))
         self.setObjectName("routingEditor")
         self.rules: list[dict[str, Any]] = []
         self.version: int | None = None  # None until loaded
@@ -129,7 +129,7 @@ class RoutingEditor(QDialog):
             self.save_button.setToolTip(self.read_only_note.text())
         self.buttons.accepted.connect(lambda: self.save())
         self.buttons.rejected.connect(self.reject)
-        self.reload_button = QPushButton("Reload")
+        self.reload_button = QPushButton(self.tr("Reload"))
         self.reload_button.clicked.connect(self.reload)
         self.buttons.addButton(self.reload_button, QDialogButtonBox.ButtonRole.ResetRole)
 

@@ -24,7 +24,7 @@ class SearchBox(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("searchBox")
-        self.setPlaceholderText("Search tickets, customers, messages   Ctrl+K")
+        self.setPlaceholderText(self.tr("Search tickets, customers, messages   Ctrl+K"))
         self.setClearButtonEnabled(True)
         self.addAction(
             icon("search", muted_text(self.palette())), QLineEdit.ActionPosition.LeadingPosition

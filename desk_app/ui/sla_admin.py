@@ -56,7 +56,7 @@ class SlaAdminDialog(QDialog):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("SLA calendars and policies")
+        self.setWindowTitle(self.tr("SLA calendars and policies"))
         self.setObjectName("slaAdmin")
         self.document: dict[str, list[dict[str, Any]]] = {"calendars": [], "policies": []}
         # Hiding the save is a courtesy; core.permissions is the rule (admins edit the rules).
@@ -169,7 +169,7 @@ class SlaAdminDialog(QDialog):
 
     def load(self) -> None:
         db = self.ctx.queries.db
-        self.status.setText("Loading…")
+        self.status.setText(self.tr("Loading…"))
         self.ctx.runner.run(lambda: export_rules(db), self.set_document)
 
     def set_document(self, document: dict[str, Any]) -> None:
@@ -177,7 +177,7 @@ class SlaAdminDialog(QDialog):
             "calendars": copy.deepcopy(list(document.get("calendars", []))),
             "policies": copy.deepcopy(list(document.get("policies", []))),
         }
-        self.status.setText("")
+        self.status.setText(self.tr(""))
         self.dirty = False
         self._fill(self.calendar_list, "calendars")
         self._fill(self.policy_list, "policies")
@@ -227,7 +227,7 @@ class SlaAdminDialog(QDialog):
                 error = InvalidConfig("name", "another calendar has this name")
         self.calendar_form.errors.show(error)
         if calendar is None or error is not None:
-            self.calendar_preview.setText("")
+            self.calendar_preview.setText(self.tr(""))
             return None
         now = self.ctx.now()
         if calendar.is_open(now):
@@ -401,7 +401,7 @@ class SlaAdminDialog(QDialog):
         db, actor, clock = self.ctx.queries.db, self.ctx.agent, self.ctx.clock
         self.save_button.setEnabled(False)
         self.status.setStyleSheet("")
-        self.status.setText("Saving and recomputing due times…")
+        self.status.setText(self.tr("Saving and recomputing due times…"))
 
         def done(result: dict[str, int]) -> None:
             self.save_button.setEnabled(self.can_edit)

@@ -100,7 +100,7 @@ class SlaAlerts(QObject):
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(self._tray_icon(), self)
-            self.tray.setToolTip("Desk")
+            self.tray.setToolTip(self.tr("Desk"))
             # From the tray the window may be minimised or behind others: bring it forward.
             self.tray.messageClicked.connect(lambda: self._open_last(raise_window=True))
         self._watch = QTimer(self)

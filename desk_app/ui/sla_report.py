@@ -41,12 +41,12 @@ class SlaReportDialog(QDialog):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("SLA compliance")
+        self.setWindowTitle(self.tr("SLA compliance"))
         self.setObjectName("slaReport")
         today = ctx.now().astimezone(ctx.time_zone).date()
         self.since_edit = self._date_edit(today - timedelta(days=DEFAULT_DAYS - 1))
         self.until_edit = self._date_edit(today)
-        self.show_button = QPushButton("Show")
+        self.show_button = QPushButton(self.tr("Show"))
         self.show_button.setDefault(True)
         self.show_button.clicked.connect(self.load)
         self.status = plain_label("")
@@ -120,11 +120,11 @@ class SlaReportDialog(QDialog):
     def load(self) -> None:
         picked = self.range()
         if picked is None:
-            self.status.setText("The end date is before the start date.")
+            self.status.setText(self.tr("The end date is before the start date."))
             return
         since, until = picked
         db, clock = self.ctx.queries.db, self.ctx.clock
-        self.status.setText("Counting…")
+        self.status.setText(self.tr("Counting…"))
         self.show_button.setEnabled(False)
 
         def done(report: dict[str, Any]) -> None:
@@ -133,7 +133,7 @@ class SlaReportDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self.show_button.setEnabled(True)
-            self.status.setText("Could not load the figures.")
+            self.status.setText(self.tr("Could not load the figures."))
             self.ctx.runner.report(error)
 
         self.ctx.runner.run(lambda: compliance_report(db, since, until, clock), done, failed)

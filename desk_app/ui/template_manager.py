@@ -167,7 +167,7 @@ class TemplateManager(QDialog):
         self, ctx: DeskContext, parent: QWidget | None = None, ticket_id: int | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Templates")
+        self.setWindowTitle(self.tr("Templates"))
         self.setObjectName("templateManager")
         self.setMinimumSize(1100, 700)
         self._ctx = ctx
@@ -198,7 +198,7 @@ class TemplateManager(QDialog):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._row_chosen())
 
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter by title, /shortcut or tag")
+        self.search.setPlaceholderText(self.tr("Filter by title, /shortcut or tag"))
         self.search.setClearButtonEnabled(True)
         self.scope_filter = QComboBox()
         self.scope_filter.addItem("All scopes", ALL)
@@ -211,11 +211,11 @@ class TemplateManager(QDialog):
         for combo in (self.scope_filter, self.language_filter):
             combo.currentIndexChanged.connect(self._filter_changed)
 
-        self.new_button = QPushButton("New")
+        self.new_button = QPushButton(self.tr("New"))
         self.new_button.clicked.connect(self.new_template)
-        self.duplicate_button = QPushButton("Duplicate")
+        self.duplicate_button = QPushButton(self.tr("Duplicate"))
         self.duplicate_button.clicked.connect(self.duplicate_template)
-        self.delete_button = QPushButton("Delete")
+        self.delete_button = QPushButton(self.tr("Delete"))
         self.delete_button.setObjectName("danger")
         self.delete_button.clicked.connect(self.delete_template)
 
@@ -259,13 +259,13 @@ class TemplateManager(QDialog):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.title_edit = QLineEdit()
         self.shortcut_edit = QLineEdit()
-        self.shortcut_edit.setPlaceholderText("e.g. refund (typed as /refund)")
+        self.shortcut_edit.setPlaceholderText(self.tr("e.g. refund (typed as /refund)"))
         self.language_edit = QComboBox()
         self.language_edit.setEditable(True)
         self.language_edit.addItems(["en", "ja", "ru"])
         self.language_edit.setMinimumContentsLength(5)
         self.tags_edit = QLineEdit()
-        self.tags_edit.setPlaceholderText("space-separated, e.g. billing refund")
+        self.tags_edit.setPlaceholderText(self.tr("space-separated, e.g. billing refund"))
         self.scope_edit = QComboBox()
         for scope in SCOPES:
             self.scope_edit.addItem(scope.capitalize(), scope)
@@ -274,7 +274,7 @@ class TemplateManager(QDialog):
             self.department_edit.addItem(department.name, department.id)
         self.scope_edit.currentIndexChanged.connect(self._scope_changed)
         self.subject_edit = QLineEdit()
-        self.subject_edit.setPlaceholderText("optional, for new outbound messages")
+        self.subject_edit.setPlaceholderText(self.tr("optional, for new outbound messages"))
         self.body_edit = QPlainTextEdit()
         self.body_edit.setObjectName("templateBody")
         self.body_edit.setFont(mono)
@@ -283,13 +283,15 @@ class TemplateManager(QDialog):
         # preview below gives way first.
         self.body_edit.setMinimumHeight(140)
         self.body_edit.setPlaceholderText(
-            "Hello {{ customer.first_name | default('there') }},\n\n…\n\n{{ agent.signature }}"
+            self.tr(
+                "Hello {{ customer.first_name | default('there') }},\n\n…\n\n{{ agent.signature }}"
+            )
         )
         self._body_highlighter = PlaceholderHighlighter(self.body_edit.document())
         self.html_edit = QPlainTextEdit()
         self.html_edit.setFont(mono)
         self.html_edit.setTabChangesFocus(True)
-        self.html_edit.setPlaceholderText("optional rich body (HTML); values are escaped")
+        self.html_edit.setPlaceholderText(self.tr("optional rich body (HTML); values are escaped"))
         self.html_edit.setMaximumHeight(70)
         for edit in (self.body_edit, self.html_edit):
             edit.textChanged.connect(self._check_timer_start)
@@ -297,7 +299,7 @@ class TemplateManager(QDialog):
         self.check_label = plain_label("")
         self.check_label.setObjectName("templateCheck")
         self.check_label.setWordWrap(True)
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(self.tr("Save"))
         self.save_button.setObjectName("primary")
         self.save_button.setShortcut("Ctrl+S")
         self.save_button.clicked.connect(lambda: self.save())
@@ -306,7 +308,7 @@ class TemplateManager(QDialog):
         self.preview_ticket.setRange(1, 2_000_000_000)
         self.preview_ticket.setPrefix("#")
         self.preview_ticket.setValue(ticket_id or 1)
-        self.preview_button = QPushButton("Preview")
+        self.preview_button = QPushButton(self.tr("Preview"))
         self.preview_button.clicked.connect(self.preview)
         self.preview_text = QPlainTextEdit()
         self.preview_text.setObjectName("templatePreview")
@@ -542,7 +544,7 @@ class TemplateManager(QDialog):
     def save(self, then: Callable[[], None] | None = None) -> None:
         """Save what is in the editor; `then` runs only if the save went through."""
         if not self.check():
-            self.message.setText("Fix the mistake shown before saving.")
+            self.message.setText(self.tr("Fix the mistake shown before saving."))
             return
         fields, store, editing = self.fields(), self._store, self._editing.template
         if editing is None:
@@ -582,7 +584,7 @@ class TemplateManager(QDialog):
         if not self._delete_armed:
             # Two presses, no modal box: quick from the keyboard, hard to do by accident.
             self._delete_armed = True
-            self.delete_button.setText("Press again to delete")
+            self.delete_button.setText(self.tr("Press again to delete"))
             return
         template_id, version = editing.id, editing.version
 
@@ -595,7 +597,7 @@ class TemplateManager(QDialog):
 
     def _disarm_delete(self) -> None:
         self._delete_armed = False
-        self.delete_button.setText("Delete")
+        self.delete_button.setText(self.tr("Delete"))
 
     def _run(self, work: object, what: str, done: object) -> None:
         def failed(error: BaseException) -> None:

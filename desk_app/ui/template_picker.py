@@ -136,7 +136,7 @@ class _InputForm(QWidget):
         for name in names:
             edit = QLineEdit(known.get(name, ""))
             edit.setObjectName(f"input_{name}")
-            edit.setPlaceholderText("leave empty to fill in later in the reply")
+            edit.setPlaceholderText(self.tr("leave empty to fill in later in the reply"))
             edit.installEventFilter(self)
             self.form.addRow(name.replace("_", " ").capitalize(), edit)
             self.fields[name] = edit
@@ -196,7 +196,9 @@ class TemplatePicker(QFrame):
 
         self.search = QLineEdit()
         self.search.setObjectName("templateSearch")
-        self.search.setPlaceholderText("Search templates: title, /shortcut, #tag or words…")
+        self.search.setPlaceholderText(
+            self.tr("Search templates: title, /shortcut, #tag or words…")
+        )
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.filter)
         self.search.installEventFilter(self)
@@ -308,7 +310,7 @@ class TemplatePicker(QFrame):
     def filter(self, query: str) -> None:
         if self._library is None:
             self.model.set_rows([])
-            self.status.setText("Loading templates…")
+            self.status.setText(self.tr("Loading templates…"))
             self.preview.setPlainText("")
             return
         found = self._index.search(query, self._language, RESULTS)

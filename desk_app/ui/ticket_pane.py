@@ -328,7 +328,9 @@ class TicketPane(QWidget):
         self.composer.send_button.setEnabled(reason is None and not self._busy)
         self.composer.send_button.setToolTip(reason or "Send (Ctrl+Enter)")
         if reason is not None:
-            self.composer.draft_state.setText("Drafts are kept on this computer while offline")
+            self.composer.draft_state.setText(
+                self.tr("Drafts are kept on this computer while offline")
+            )
 
     # --- presence ---------------------------------------------------------------------------
 
@@ -628,7 +630,7 @@ class TicketPane(QWidget):
 
         def kept_locally(error: BaseException) -> None:
             if isinstance(error, Unavailable):
-                self.composer.draft_state.setText("Draft kept on this computer (offline)")
+                self.composer.draft_state.setText(self.tr("Draft kept on this computer (offline)"))
             elif isinstance(error, DeskError):
                 self.banner.show_message("error", f"Could not save the draft: {error}")
             else:

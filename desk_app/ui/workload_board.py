@@ -186,7 +186,7 @@ class WorkloadBoard(QDialog):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Workload")
+        self.setWindowTitle(self.tr("Workload"))
         self.setObjectName("workloadBoard")
         self.board: Board | None = None
         self.loads_done = 0  # for tests and screenshots: how many loads have arrived
@@ -202,7 +202,7 @@ class WorkloadBoard(QDialog):
 
         self.status = plain_label("Loading…")
         self.status.setObjectName("muted")
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.clicked.connect(self.load)
         top = QHBoxLayout()
         hint = plain_label("Click a figure or a bar to open those tickets in the inbox.")
