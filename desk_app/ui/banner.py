@@ -89,7 +89,7 @@ class Banner(QFrame):
     def _show_text(self) -> None:
         if not self._compact:
             self.label.setText(self._text)
-            self.label.setToolTip(self.tr(""))
+            self.label.setToolTip("")
             return
         line = " ".join(self._text.split())
         width = max(self.label.width(), 40)

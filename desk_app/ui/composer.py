@@ -330,7 +330,7 @@ class Composer(QFrame):
         self._dirty.discard(kind)
         if kind == self._kind:
             self._set_editor_text("")
-        self.draft_state.setText(self.tr(""))
+        self.draft_state.setText("")
 
     def _set_editor_text(self, text: str) -> None:
         self._loading = True

@@ -177,7 +177,7 @@ class SlaAdminDialog(QDialog):
             "calendars": copy.deepcopy(list(document.get("calendars", []))),
             "policies": copy.deepcopy(list(document.get("policies", []))),
         }
-        self.status.setText(self.tr(""))
+        self.status.setText("")
         self.dirty = False
         self._fill(self.calendar_list, "calendars")
         self._fill(self.policy_list, "policies")
@@ -227,7 +227,7 @@ class SlaAdminDialog(QDialog):
                 error = InvalidConfig("name", "another calendar has this name")
         self.calendar_form.errors.show(error)
         if calendar is None or error is not None:
-            self.calendar_preview.setText(self.tr(""))
+            self.calendar_preview.setText("")
             return None
         now = self.ctx.now()
         if calendar.is_open(now):

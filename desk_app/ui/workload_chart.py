@@ -159,7 +159,7 @@ class WorkloadChart(QWidget):
             words = self.tr("%1: %n %2; click to open [it|them]", "", count)
             self.setToolTip(tooltip(fill(english_plural(words, count), load.name, label)))
         else:
-            self.setToolTip(self.tr(""))
+            self.setToolTip("")
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
