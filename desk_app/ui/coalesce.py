@@ -8,14 +8,21 @@ was asked for meanwhile; when the answer is in, it reads once more, covering eve
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
+from types import MethodType
 
 
 class OneInFlight:
     """`start` submits the read; its done and failed callbacks must call `finished`."""
 
     def __init__(self, start: Callable[[], None]) -> None:
-        self._start = start
+        # A bound method is held weakly: its owner holds this object, and a strong reference
+        # back would make the pair a cycle that only the cyclic collector frees, at any moment,
+        # even while one of the owner's timers is firing (Qt then crashes).
+        self._start: Callable[[], Callable[[], None] | None] = (
+            weakref.WeakMethod(start) if isinstance(start, MethodType) else (lambda: start)
+        )
         self._running = False
         self._again = False
 
@@ -28,8 +35,11 @@ class OneInFlight:
             # The read in flight may predate the change that asked: read once more after it.
             self._again = True
             return
+        start = self._start()
+        if start is None:
+            return  # its owner is gone
         self._running = True
-        self._start()
+        start()
 
     def finished(self) -> None:
         """The read's answer (or error) arrived: start one more if it was asked for meanwhile."""

@@ -161,6 +161,15 @@ def _place(queries: Queries, view: View, page: Page, loaded: list[int], ticket_i
     return low
 
 
+class _Current:
+    """The model's current generation, shared with the tasks it queues (see InboxModel)."""
+
+    __slots__ = ("generation",)
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+
 class InboxModel(QAbstractTableModel):
     loaded = Signal()  # a page arrived (tests and the screenshot wait for it)
     # How many tickets the search matches: None when a search starts (being counted), then
@@ -210,6 +219,10 @@ class InboxModel(QAbstractTableModel):
         self._loading = False
         # Bumped on every reset so a page that arrives for an older view is thrown away.
         self._generation = 0
+        # The generation again, for work on the database threads to check: a plain object, so
+        # a task never holds the model. A task that held it could drop the last reference on
+        # its thread, and a QObject (with its timers) deleted off the GUI thread crashes Qt.
+        self._current = _Current()
         self.view: View | None = None
         self.search_text: str | None = None
         self.sort_key: SortKey | None = None
@@ -252,13 +265,14 @@ class InboxModel(QAbstractTableModel):
 
     def _count_search(self) -> None:
         text, generation, queries = self.search_text, self._generation, self._ctx.queries
+        current = self._current
         if text is None:
             return
         if self._loading:
             self._count_timer.start()  # after the first page, never ahead of it
             return
         self._ctx.runner.run(
-            lambda: queries.search_count(text) if generation == self._generation else 0,
+            lambda: queries.search_count(text) if generation == current.generation else 0,
             lambda total: self._counted(generation, total),
         )
 
@@ -275,6 +289,7 @@ class InboxModel(QAbstractTableModel):
     def _start(self, loader: Loader, *, paged: bool) -> None:
         self.beginResetModel()
         self._generation += 1
+        self._current.generation = self._generation
         self._ids.clear()
         self._cache.clear()
         self._countdowns.clear()
@@ -302,9 +317,10 @@ class InboxModel(QAbstractTableModel):
             return
         self._loading = True
         generation, loader, page = self._generation, self._loader, self._page()
+        current = self._current
         self._ctx.runner.run(
             # A page for a view or search already left (typed past) is not read at all.
-            lambda: loader(page) if generation == self._generation else [],
+            lambda: loader(page) if generation == current.generation else [],
             lambda rows: self._page_arrived(generation, rows),
             lambda error: self._page_failed(generation, error),
         )

@@ -17,8 +17,9 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 
 from desk_app.core.errors import NotFound
+from desk_app.store import Service
 from desk_app.sync import SyncState, SyncStatus
-from desk_app.sync.local_drafts import LocalDraft
+from desk_app.sync.local_drafts import LocalDraft, LocalDrafts
 from desk_app.sync.status import format_duration
 from desk_app.ui.banner import Banner
 from desk_app.ui.context import DeskContext
@@ -66,21 +67,15 @@ class OfflineController(QObject):
         agent = self._ctx.agent
         if agent is None:
             return
-        for draft in self._ctx.local_drafts.pending():
+        local, service = self._ctx.local_drafts, self._ctx.service
+        for draft in local.pending():
             if draft.agent_id == agent.id:
+                # The task holds the store objects, never this QObject (which must not be
+                # deleted on the database thread).
                 self._ctx.runner.run(
-                    lambda d=draft: self._push(d),  # type: ignore[misc]
+                    lambda d=draft: _push(local, service, d),  # type: ignore[misc]
                     failed=lambda _error: None,  # still offline: it stays local for next time
                 )
-
-    def _push(self, draft: LocalDraft) -> None:
-        local, service = self._ctx.local_drafts, self._ctx.service
-        try:
-            service.save_draft(draft.ticket_id, draft.kind, draft.body)
-        except NotFound:
-            local.forget(draft.ticket_id, draft.agent_id, draft.kind)  # the ticket is gone
-            return
-        local.confirmed(draft.ticket_id, draft.agent_id, draft.kind, draft.body)
 
     def _go_offline(self, status: SyncStatus) -> None:
         self.offline = True
@@ -115,3 +110,13 @@ class OfflineController(QObject):
             f"Offline — reconnecting… ({since}). You can keep reading and writing: drafts are "
             "kept on this computer, and sending and changes wait for the connection."
         )
+
+
+def _push(local: LocalDrafts, service: Service, draft: LocalDraft) -> None:
+    """Give the database one draft only this computer had (on a database thread)."""
+    try:
+        service.save_draft(draft.ticket_id, draft.kind, draft.body)
+    except NotFound:
+        local.forget(draft.ticket_id, draft.agent_id, draft.kind)  # the ticket is gone
+        return
+    local.confirmed(draft.ticket_id, draft.agent_id, draft.kind, draft.body)
